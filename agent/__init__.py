@@ -1,0 +1,1 @@
+"""paytrack: AI-assisted accounts receivable."""

@@ -1,0 +1,1 @@
+"""The ``paytrack`` command line: thin commands over the service layer."""

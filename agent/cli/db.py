@@ -1,0 +1,30 @@
+"""``paytrack db``: schema migrations."""
+
+from __future__ import annotations
+
+import typer
+
+from agent.cli.context import console
+from agent.db import engine_from_settings
+from agent.schema import current_revision, upgrade
+from agent.settings import load_settings
+
+app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade_command() -> None:
+    """Apply every pending migration to the configured database."""
+    settings = load_settings()
+    engine = engine_from_settings(settings)
+    upgrade(engine)
+    console.print(f"database at revision {current_revision(engine)}: {engine.url!r}")
+    engine.dispose()
+
+
+@app.command("current")
+def current_command() -> None:
+    """Print the schema revision the database is at."""
+    engine = engine_from_settings(load_settings())
+    console.print(current_revision(engine) or "empty (run `paytrack db upgrade`)")
+    engine.dispose()

@@ -1,0 +1,118 @@
+"""Every error the service layer raises, mapped once to HTTP problems and CLI messages.
+
+PaytrackError
+├── NotFound
+│   ├── ClientNotFound
+│   ├── InvoiceNotFound
+│   └── UserNotFound
+├── Conflict
+│   ├── DuplicateInvoiceNumber
+│   └── InvoiceClosed
+└── InvalidInput
+    ├── InvalidAmount
+    ├── InvalidCurrency
+    ├── CurrencyMismatch
+    ├── InvalidDate
+    ├── PaymentExceedsBalance
+    ├── InvalidTransition
+    └── ImportRejected
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PaytrackError(Exception):
+    """Base of every expected failure; ``field`` names the offending input when there is one."""
+
+    status: int = 400
+    title: str = "Request failed"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(PaytrackError):
+    status = 404
+    title = "Not found"
+
+
+class ClientNotFound(NotFound):
+    title = "Client not found"
+
+
+class InvoiceNotFound(NotFound):
+    title = "Invoice not found"
+
+
+class UserNotFound(NotFound):
+    title = "User not found"
+
+
+class Conflict(PaytrackError):
+    status = 409
+    title = "Conflict"
+
+
+class DuplicateInvoiceNumber(Conflict):
+    title = "Invoice number already exists"
+
+
+class InvoiceClosed(Conflict):
+    title = "Invoice is closed"
+
+
+class InvalidInput(PaytrackError):
+    status = 422
+    title = "Invalid input"
+
+
+class InvalidAmount(InvalidInput):
+    title = "Invalid amount"
+
+
+class InvalidCurrency(InvalidInput):
+    title = "Invalid currency"
+
+
+class CurrencyMismatch(InvalidInput):
+    title = "Currency does not match the invoice"
+
+
+class InvalidDate(InvalidInput):
+    title = "Invalid date"
+
+
+class PaymentExceedsBalance(InvalidInput):
+    title = "Payment exceeds the outstanding balance"
+
+
+class InvalidTransition(Conflict):
+    title = "Not allowed in the invoice's current state"
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One reason a row of an imported file was refused."""
+
+    line: int
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column!r}" if self.column else "")
+        return f"{where}: {self.reason}"
+
+
+class ImportRejected(InvalidInput):
+    """An import refused as a whole; nothing from the file was stored."""
+
+    title = "Import refused"
+
+    def __init__(self, problems: list[RowProblem]) -> None:
+        noun = "row problem" if len(problems) == 1 else "row problems"
+        super().__init__(f"import refused: {len(problems)} {noun}; nothing was imported")
+        self.problems = problems

@@ -1,0 +1,1 @@
+"""Alembic migrations for paytrack's schema (``paytrack db upgrade``)."""

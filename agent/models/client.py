@@ -1,0 +1,44 @@
+"""A customer who receives invoices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Text
+from sqlmodel import Field, SQLModel
+
+from agent.models.base import JSONType, UTCDateTime, utcnow
+
+
+class ClientBase(SQLModel):
+    name: str = Field(max_length=300)
+    contact_emails: list[str] = Field(default_factory=list, sa_type=JSONType)
+    language: str = Field(default="en", max_length=8)
+    country: str | None = Field(default=None, max_length=2)
+    timezone: str = Field(default="UTC", max_length=64)
+    currency: str = Field(default="EUR", max_length=3)
+    default_terms_days: int = 30
+    notes: str | None = Field(default=None, sa_type=Text)
+    reminders_paused: bool = False
+
+
+class Client(ClientBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # Case- and space-folded name, so "ACME  Ltd" and "acme ltd" are one client.
+    name_key: str = Field(max_length=300, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ClientCreate(SQLModel):
+    name: str = Field(min_length=1, max_length=300)
+    contact_emails: list[str] = Field(default_factory=list)
+    language: str = "en"
+    country: str | None = None
+    timezone: str = "UTC"
+    currency: str = "EUR"
+    default_terms_days: int = Field(default=30, ge=0, le=365)
+    notes: str | None = None
+
+
+class ClientRead(ClientBase):
+    id: int

@@ -1,0 +1,87 @@
+"""One row per invoice: who owes what, since when, and who follows it up."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, String, Text
+from sqlmodel import Field, SQLModel
+
+from agent.models.base import UTCDateTime, utcnow
+
+
+class Lifecycle(StrEnum):
+    """What a person did to the invoice. Paid and overdue are derived, never stored here."""
+
+    DRAFT = "draft"
+    SENT = "sent"
+    WRITTEN_OFF = "written_off"
+    VOID = "void"
+
+
+class InvoiceBase(SQLModel):
+    number: str = Field(max_length=64, unique=True, index=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    owner_id: int = Field(foreign_key="user.id", index=True)
+    issue_date: date
+    due_date: date = Field(index=True)
+    original_due_date: date
+    currency: str = Field(max_length=3)
+    amount_minor: int = Field(sa_type=BigInteger)
+    terms_days: int
+    payment_method: str | None = Field(default=None, max_length=64)
+    reference: str | None = Field(default=None, max_length=200)
+    document_url: str | None = Field(default=None, max_length=2000)
+    document_path: str | None = Field(default=None, max_length=1000)
+    notes: str | None = Field(default=None, sa_type=Text)
+
+
+class Invoice(InvoiceBase, table=True):
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("due_date >= issue_date", name="due_after_issue"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    lifecycle: Lifecycle = Field(default=Lifecycle.SENT, sa_type=String(16), index=True)
+    sent_date: date | None = None
+    closed_date: date | None = Field(
+        default=None, description="Day the invoice was written off or voided."
+    )
+    dispute_opened_date: date | None = None
+    dispute_reason: str | None = Field(default=None, sa_type=Text)
+    promised_date: date | None = None
+    reminders_paused: bool = False
+    version: int = Field(default=1, description="Bumped on every change; drafts remember it.")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class InvoiceCreate(SQLModel):
+    """What a caller supplies to open an invoice; the service fills in the rest."""
+
+    number: str = Field(min_length=1, max_length=64)
+    client_id: int
+    owner_id: int
+    issue_date: date
+    due_date: date | None = None
+    terms_days: int | None = Field(default=None, ge=0, le=3650)
+    currency: str
+    amount_minor: int = Field(gt=0)
+    payment_method: str | None = None
+    reference: str | None = None
+    document_url: str | None = None
+    notes: str | None = None
+    lifecycle: Lifecycle = Lifecycle.SENT
+
+
+class InvoiceRead(InvoiceBase):
+    id: int
+    lifecycle: Lifecycle
+    sent_date: date | None
+    closed_date: date | None
+    dispute_opened_date: date | None
+    promised_date: date | None
+    reminders_paused: bool
+    version: int

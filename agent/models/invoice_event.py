@@ -1,0 +1,44 @@
+"""Append-only history of everything that happened to an invoice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from agent.models.base import JSONType, UTCDateTime, utcnow
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    IMPORTED = "imported"
+    UPDATED = "updated"
+    SENT = "sent"
+    PAYMENT_RECORDED = "payment_recorded"
+    PAID = "paid"
+    WRITTEN_OFF = "written_off"
+    VOIDED = "voided"
+    DUE_DATE_EXTENDED = "due_date_extended"
+    DISPUTE_OPENED = "dispute_opened"
+    DISPUTE_RESOLVED = "dispute_resolved"
+    PROMISE_RECORDED = "promise_recorded"
+    OWNER_REASSIGNED = "owner_reassigned"
+    NOTE_ADDED = "note_added"
+    REMINDERS_PAUSED = "reminders_paused"
+    REMINDERS_RESUMED = "reminders_resumed"
+
+
+class InvoiceEvent(SQLModel, table=True):
+    """One fact in an invoice's history. Rows are only ever inserted."""
+
+    __tablename__ = "invoice_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    kind: str = Field(max_length=40, index=True)
+    occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor: str = Field(max_length=200)
+    actor_user_id: int | None = Field(default=None, foreign_key="user.id")
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)

@@ -1,0 +1,34 @@
+"""Money received against one invoice."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint
+from sqlmodel import Field, SQLModel
+
+from agent.models.base import UTCDateTime, utcnow
+
+
+class PaymentBase(SQLModel):
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    amount_minor: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    payment_date: date = Field(index=True)
+    method: str | None = Field(default=None, max_length=64)
+    reference: str | None = Field(default=None, max_length=300)
+    # Re-recording a payment with the same external id (bank transaction id, import row) is a no-op.
+    external_id: str | None = Field(default=None, max_length=200, unique=True)
+
+
+class Payment(PaymentBase, table=True):
+    __table_args__ = (CheckConstraint("amount_minor > 0", name="amount_positive"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    recorded_by: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PaymentRead(PaymentBase):
+    id: int
+    recorded_by: str

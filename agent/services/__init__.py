@@ -1,0 +1,1 @@
+"""The ledger's rules and queries. CLI, API, pages, scheduler and agent tools all call these."""

@@ -1,0 +1,49 @@
+"""The append-only invoice history: every state change writes one event here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from agent.actor import Actor
+from agent.models import EventKind, Invoice, InvoiceEvent
+from agent.models.base import utcnow
+
+
+def record(
+    session: Session,
+    *,
+    invoice: Invoice,
+    kind: EventKind | str,
+    actor: Actor,
+    data: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+) -> InvoiceEvent:
+    """Append one event and bump the invoice's version so stale drafts can be detected."""
+    if invoice.id is None:
+        session.flush()
+    event = InvoiceEvent(
+        invoice_id=invoice.id,
+        kind=str(kind),
+        actor=actor.label,
+        actor_user_id=actor.user_id,
+        data=data or {},
+        occurred_at=occurred_at or utcnow(),
+    )
+    session.add(event)
+    invoice.version += 1
+    invoice.updated_at = utcnow()
+    session.add(invoice)
+    return event
+
+
+def list_for_invoice(session: Session, *, invoice_id: int) -> list[InvoiceEvent]:
+    """The invoice's history, oldest first."""
+    query = (
+        select(InvoiceEvent)
+        .where(InvoiceEvent.invoice_id == invoice_id)
+        .order_by(col(InvoiceEvent.occurred_at), col(InvoiceEvent.id))
+    )
+    return list(session.exec(query))

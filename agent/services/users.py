@@ -1,0 +1,77 @@
+"""People who own invoices: creation, look-up, and parsing ``Name <e-mail>`` owner text."""
+
+from __future__ import annotations
+
+import re
+from email.utils import parseaddr
+
+from pydantic import ValidationError
+from sqlmodel import Session, func, select
+
+from agent.errors import InvalidInput, UserNotFound
+from agent.models import User, UserCreate, UserRole
+
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def create(session: Session, *, name: str, email: str, role: UserRole = UserRole.OWNER) -> User:
+    """Add a person; the e-mail address is their identity and must be new."""
+    try:
+        data = UserCreate(name=name, email=email, role=role)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(first["msg"], field=str(first["loc"][0])) from None
+    normalised = str(data.email).lower()
+    if find_by_email(session, email=normalised) is not None:
+        raise InvalidInput(f"a user with e-mail {normalised} already exists", field="email")
+    user = User(name=data.name.strip(), email=normalised, role=data.role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get(session: Session, *, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(f"no user with id {user_id}", field="owner")
+    return user
+
+
+def find_by_email(session: Session, *, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def find_by_name(session: Session, *, name: str) -> User | None:
+    query = select(User).where(func.lower(User.name) == name.strip().lower())
+    return session.exec(query).first()
+
+
+def parse_owner_text(text: str) -> tuple[str, str | None]:
+    """Split owner text into (name, e-mail or None).
+
+    ``"Ann <ann@x.io>"`` → ("Ann", "ann@x.io"); ``"ann@x.io"`` → ("ann", …);
+    ``"Ann"`` → ("Ann", None).
+    """
+    raw = text.strip()
+    if not raw:
+        raise InvalidInput("owner is empty", field="owner")
+    name, address = parseaddr(raw)
+    if address and _EMAIL.match(address):
+        return (name.strip() or address.split("@")[0]), address.lower()
+    if _EMAIL.match(raw):
+        return raw.split("@")[0], raw.lower()
+    return raw, None
+
+
+def resolve_owner(session: Session, *, text: str, create_missing: bool) -> tuple[User, bool]:
+    """The user an owner text names, creating one when allowed; returns (user, created)."""
+    name, email = parse_owner_text(text)
+    user = find_by_email(session, email=email) if email else find_by_name(session, name=name)
+    if user is not None:
+        return user, False
+    if not create_missing:
+        raise UserNotFound(f"no user matches owner {text!r}", field="owner")
+    if email is None:
+        slug = re.sub(r"[^a-z0-9]+", ".", name.lower()).strip(".") or "owner"
+        email = f"{slug}@users.paytrack.invalid"
+    return create(session, name=name, email=email), True
