@@ -185,7 +185,7 @@ def list_rows(
 def _require_open(session: Session, invoice: Invoice, action: str) -> None:
     if invoice.lifecycle in (Lifecycle.VOID, Lifecycle.WRITTEN_OFF):
         raise InvoiceClosed(
-            f"invoice {invoice.number} is {invoice.lifecycle.value.replace('_', ' ')}; "
+            f"invoice {invoice.number} is {str(invoice.lifecycle).replace('_', ' ')}; "
             f"cannot {action}"
         )
     if paid_minor(session, invoice_id=invoice.id) >= invoice.amount_minor:
@@ -197,7 +197,7 @@ def mark_sent(session: Session, *, invoice_id: int, sent_date: date, actor: Acto
     invoice = lock(session, invoice_id=invoice_id)
     if invoice.lifecycle != Lifecycle.DRAFT:
         raise InvalidTransition(
-            f"invoice {invoice.number} is {invoice.lifecycle.value}, only a draft can be sent"
+            f"invoice {invoice.number} is {invoice.lifecycle!s}, only a draft can be sent"
         )
     if sent_date < invoice.issue_date:
         raise InvalidDate(f"sent date {sent_date} is before the issue date", field="sent_date")

@@ -67,7 +67,7 @@ def record(
             return PaymentOutcome(payment=existing, created=False, balance_minor=balance)
     if invoice.lifecycle in (Lifecycle.VOID, Lifecycle.WRITTEN_OFF):
         raise InvoiceClosed(
-            f"invoice {invoice.number} is {invoice.lifecycle.value.replace('_', ' ')}; "
+            f"invoice {invoice.number} is {str(invoice.lifecycle).replace('_', ' ')}; "
             "payments on it are refused"
         )
     if amount_minor <= 0:
