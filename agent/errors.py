@@ -2,20 +2,16 @@
 
 PaytrackError
 ├── NotFound
-│   ├── ClientNotFound
-│   ├── InvoiceNotFound
-│   └── UserNotFound
+│   ├── ClientNotFound, InvoiceNotFound, UserNotFound, DraftNotFound
+│   └── RiskModelUnavailable
 ├── Conflict
-│   ├── DuplicateInvoiceNumber
-│   └── InvoiceClosed
+│   ├── DuplicateInvoiceNumber, InvoiceClosed, InvalidTransition
+│   └── DraftAlreadyDecided, DraftStale, LedgerNotEmpty
 └── InvalidInput
-    ├── InvalidAmount
-    ├── InvalidCurrency
-    ├── CurrencyMismatch
-    ├── InvalidDate
+    ├── InvalidAmount, InvalidCurrency, CurrencyMismatch, InvalidDate
     ├── PaymentExceedsBalance
-    ├── InvalidTransition
-    └── ImportRejected
+    ├── ImportRejected (carries one RowProblem per bad cell)
+    └── InsufficientHistory
 """
 
 from __future__ import annotations
@@ -116,3 +112,46 @@ class ImportRejected(InvalidInput):
         noun = "row problem" if len(problems) == 1 else "row problems"
         super().__init__(f"import refused: {len(problems)} {noun}; nothing was imported")
         self.problems = problems
+
+
+class RiskModelUnavailable(NotFound):
+    title = "No risk model"
+
+
+class InsufficientHistory(InvalidInput):
+    """Too few settled invoices (or only one outcome) to train a risk model."""
+
+    title = "Not enough payment history"
+
+
+class DraftWriterFailed(PaytrackError):
+    """The LLM could not produce a usable draft (timeout, rate limit, malformed output)."""
+
+    status = 502
+    title = "Draft writer failed"
+
+
+class DraftNotFound(NotFound):
+    title = "Draft not found"
+
+
+class DraftAlreadyDecided(Conflict):
+    title = "Draft already decided"
+
+
+class DraftStale(Conflict):
+    """The ledger moved on (paid, disputed, paused, changed) since the draft was written."""
+
+    title = "Draft no longer matches the ledger"
+
+
+class LedgerNotEmpty(Conflict):
+    """A bulk loader (the demo generator) refused a database that already holds data."""
+
+    title = "The database already holds data"
+
+
+class MalformedDraft(DraftWriterFailed):
+    """The LLM answered, but not with a draft in the agreed JSON shape."""
+
+    title = "Malformed draft"

@@ -42,6 +42,56 @@ class Settings(BaseSettings):
         default="", validation_alias=AliasChoices("OPENAI_BASE_URL", "PAYTRACK_OPENAI_BASE_URL")
     )
     llm_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = Field(
+        default=30.0, description="Per-request timeout for the drafting LLM, in seconds."
+    )
+    llm_max_retries: int = Field(
+        default=2, description="SDK retries (with backoff, honouring Retry-After) per LLM call."
+    )
+    llm_temperature: float = 0.2
+    llm_response_format: str = Field(
+        default="json_schema",
+        description="'json_schema' (strict structured output) or 'json_object' for servers "
+        "that only support JSON mode.",
+    )
+
+    risk_min_history_rows: int = Field(
+        default=200, description="Settled invoices needed before `paytrack risk train` fits."
+    )
+    risk_band_medium: float = Field(default=0.30, description="P(late) from which risk is medium.")
+    risk_band_high: float = Field(default=0.60, description="P(late) from which risk is high.")
+    risk_interval_coverage: float = Field(
+        default=0.80, description="Nominal coverage of the payment-date interval."
+    )
+    risk_test_share: float = Field(
+        default=0.25, description="Newest share of settled invoices held out for evaluation."
+    )
+    risk_model_dir: Path | None = Field(
+        default=None, description="Where model artifacts go; empty means data_dir/models."
+    )
+
+    reminder_pre_due_days: int = Field(
+        default=3, description="Days before the due date for the pre-due reminder."
+    )
+    reminder_max_pre_due_days: int = Field(
+        default=10, description="Earliest pre-due reminder the risk model may ask for."
+    )
+    reminder_overdue_days: list[int] = Field(
+        default=[3, 7, 14], description="Days overdue at which a reminder is drafted."
+    )
+    escalation_days: int = Field(
+        default=21, description="Days overdue from which a person takes over (no client mail)."
+    )
+    no_follow_up_days: int = Field(
+        default=3, description="Days overdue without a decided reminder before the owner hears."
+    )
+    min_days_between_contacts: int = Field(
+        default=3, description="No new reminder to a client contacted this recently."
+    )
+    monitor_daily_at: str = Field(
+        default="08:00", description="Local time (HH:MM) of the daily sweep under `serve`."
+    )
+    monitor_timezone: str = "UTC"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

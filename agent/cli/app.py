@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from agent.cli import db, demo, exports, imports, invoices, payments, reports, risk
+from agent.cli import (
+    db,
+    demo,
+    exports,
+    imports,
+    invoices,
+    monitor,
+    payments,
+    reports,
+    risk,
+    serve,
+)
 
 app = typer.Typer(
     name="paytrack",
@@ -18,7 +29,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(db.app, name="db")
-for module in (imports, exports, invoices, payments, reports, demo, risk):
+for module in (imports, exports, invoices, payments, reports, demo, risk, monitor, serve):
     module.register(app)
 
 

@@ -1,9 +1,117 @@
-"""`paytrack` demo commands (being built)."""
+"""``paytrack demo``: generate a realistic demo ledger and print its summary."""
 
 from __future__ import annotations
 
+import time
+from datetime import date
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from agent.cli.context import command_session, console
+from agent.money import format_plain
+from agent.services import demo_ledger, reports
+
+PROGRESS_BAR_FROM = 20_000
+
+DEMO_HELP = (
+    "Generate two years of realistic receivables history and print a summary.\n\n"
+    "Clients pay promptly, late, in instalments, after disputes, or later and later; several "
+    "owners follow them up. The ledger goes into the configured database: "
+    "PAYTRACK_DATABASE_URL, or paytrack.db in PAYTRACK_DATA_DIR (default ./var).\n\n"
+    "Re-running is safe: a previous demo ledger in that database is deleted and replaced. "
+    "A database holding anything the demo did not create (your own clients, users or "
+    "invoices) is refused and left untouched; point PAYTRACK_DATABASE_URL or "
+    "PAYTRACK_DATA_DIR elsewhere."
+)
 
 
 def register(root: typer.Typer) -> None:
-    """Attach this module's commands to the root app."""
+    """Attach ``paytrack demo`` to the root app."""
+    root.command("demo", help=DEMO_HELP)(demo_command)
+
+
+def demo_command(
+    invoices: int = typer.Option(2_000, "--invoices", min=1, help="How many invoices to write."),
+    seed: int = typer.Option(7, "--seed", help="The same seed writes the same ledger."),
+    end_date: date | None = typer.Option(
+        None, "--end-date", help="Last day of the two-year history (default: today)."
+    ),
+    no_serve: bool = typer.Option(
+        False, "--no-serve", help="Only generate the ledger and print its summary."
+    ),
+) -> None:
+    """Generate a demo ledger and print its summary; the help text is ``DEMO_HELP``."""
+    day = end_date or date.today()
+    with command_session() as (session, _settings):
+        location = session.get_bind().url.render_as_string(hide_password=True)
+        if demo_ledger.clear_demo_ledger(session):
+            console.print(f"Replacing the demo ledger already in {location}", markup=False)
+    with command_session() as (session, settings):
+        started = time.perf_counter()
+        ledger = _generate(session, invoices=invoices, seed=seed, end_date=day)
+        elapsed = time.perf_counter() - started
+        counts = demo_ledger.count_rows(session)
+        kpis = reports.currency_kpis(session, as_of=day, settings=settings)
+    console.print(
+        f"Demo ledger (seed {seed}) as of {day} in {location}, written in {elapsed:.1f} s",
+        markup=False,
+        highlight=False,
+    )
+    behaviours = ", ".join(
+        f"{sum(1 for b in ledger.profiles.values() if b == behaviour)} {behaviour}"
+        for behaviour in demo_ledger.BEHAVIOURS
+    )
+    console.print(
+        f"  {counts.clients:,} clients ({behaviours}) · {counts.owners} owners · "
+        f"{counts.invoices:,} invoices · {counts.payments:,} payments · "
+        f"{counts.events:,} history events",
+        markup=False,
+        highlight=False,
+    )
+    console.print(_kpi_table(kpis))
+    if not no_serve:
+        console.print(
+            "The review queue pages are not built yet. Meanwhile try `paytrack invoices list "
+            "--overdue`, `paytrack aging` and `paytrack kpis`.",
+            markup=False,
+        )
+
+
+def _generate(
+    session: Session, *, invoices: int, seed: int, end_date: date
+) -> demo_ledger.GeneratedLedger:
+    """Run the generator on the session's engine, behind a progress bar for large ledgers."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    if invoices < PROGRESS_BAR_FROM:
+        return demo_ledger.generate_ledger(engine, invoices=invoices, seed=seed, end_date=end_date)
+    columns = (TextColumn("writing invoices"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("invoices", total=invoices)
+        return demo_ledger.generate_ledger(
+            engine,
+            invoices=invoices,
+            seed=seed,
+            end_date=end_date,
+            progress=lambda done: bar.update(task, completed=done),
+        )
+
+
+def _kpi_table(kpis: list[reports.CurrencyKpis]) -> Table:
+    table = Table(title="Receivables per currency")
+    for heading in ("Currency", "Open", "Overdue", "Disputed", "Outstanding", "Overdue amount"):
+        table.add_column(heading, justify="left" if heading == "Currency" else "right")
+    for line in kpis:
+        table.add_row(
+            line.currency,
+            f"{line.open_count:,}",
+            f"{line.overdue_count:,}",
+            f"{line.disputed_count:,}",
+            format_plain(line.outstanding_minor, line.currency),
+            format_plain(line.overdue_minor, line.currency),
+        )
+    return table

@@ -20,6 +20,9 @@ class ClientBase(SQLModel):
     default_terms_days: int = 30
     notes: str | None = Field(default=None, sa_type=Text)
     reminders_paused: bool = False
+    # The one consequence a firm reminder may announce to this client (None: none at all),
+    # e.g. "late_payment_interest" or "referral_to_collection". A policy, set by a person.
+    reminder_consequence: str | None = Field(default=None, max_length=40)
 
 
 class Client(ClientBase, table=True):

@@ -28,6 +28,10 @@ class EventKind(StrEnum):
     NOTE_ADDED = "note_added"
     REMINDERS_PAUSED = "reminders_paused"
     REMINDERS_RESUMED = "reminders_resumed"
+    REMINDER_DRAFTED = "reminder_drafted"
+    REMINDER_APPROVED = "reminder_approved"
+    REMINDER_REJECTED = "reminder_rejected"
+    REMINDER_SENT = "reminder_sent"
 
 
 class InvoiceEvent(SQLModel, table=True):

@@ -20,8 +20,13 @@ def record(
     actor: Actor,
     data: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
+    bump_version: bool = True,
 ) -> InvoiceEvent:
-    """Append one event and bump the invoice's version so stale drafts can be detected."""
+    """Append one event; ledger changes bump the invoice's version so stale drafts show.
+
+    Reminder bookkeeping (drafted, decided, sent) passes ``bump_version=False``: it changes no
+    fact a draft states.
+    """
     if invoice.id is None:
         session.flush()
     event = InvoiceEvent(
@@ -33,9 +38,10 @@ def record(
         occurred_at=occurred_at or utcnow(),
     )
     session.add(event)
-    invoice.version += 1
-    invoice.updated_at = utcnow()
-    session.add(invoice)
+    if bump_version:
+        invoice.version += 1
+        invoice.updated_at = utcnow()
+        session.add(invoice)
     return event
 
 

@@ -73,5 +73,5 @@ def resolve_owner(session: Session, *, text: str, create_missing: bool) -> tuple
         raise UserNotFound(f"no user matches owner {text!r}", field="owner")
     if email is None:
         slug = re.sub(r"[^a-z0-9]+", ".", name.lower()).strip(".") or "owner"
-        email = f"{slug}@users.paytrack.invalid"
+        email = f"{slug}@users.paytrack.example"
     return create(session, name=name, email=email), True

@@ -1,0 +1,182 @@
+"""The reminder agent: one LangGraph thread per client reminder, paused for a person's decision.
+
+    gather_context → assess_risk → plan_action → draft → check_draft ─┬→ queue_for_review
+                                                   ↑                  │        ↓
+                                                   └── retry/fallback ┘  await_decision
+                                                                              ↓
+                                                                        apply_decision
+
+State holds ids and small JSON only (it is checkpointed). Every node opens its own short
+transaction through the tools; ``await_decision`` does nothing but ``interrupt`` because a node
+re-runs from its start on resume.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal, TypedDict
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command, interrupt
+from sqlalchemy.engine import Engine
+
+from agent.errors import DraftWriterFailed, MalformedDraft
+from agent.settings import Settings
+from agent.tools import drafting as drafting_tools
+from agent.tools import ledger as ledger_tools
+from agent.tools import review as review_tools
+from agent.tools import risk as risk_tools
+from agent.tools.drafting import DraftingKit
+
+MAX_LLM_ATTEMPTS = 2
+
+
+class ReminderState(TypedDict, total=False):
+    thread_id: str
+    as_of: str
+    context: dict[str, Any]
+    risk: dict[str, Any]
+    plan: dict[str, Any]
+    draft: dict[str, Any]
+    violations: list[str]
+    llm_attempts: int
+    use_template: bool
+    fallback_reason: str | None
+    draft_id: int | None
+    decision: dict[str, Any] | None
+    outcome: str
+
+
+@dataclass(frozen=True)
+class AgentDeps:
+    """What the nodes need; passed in, never global."""
+
+    engine: Engine
+    settings: Settings
+    drafting: DraftingKit
+
+
+def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> CompiledStateGraph:
+    def gather_context(state: ReminderState) -> ReminderState:
+        context = ledger_tools.gather(
+            deps.engine,
+            thread_id=state["thread_id"],
+            as_of=date.fromisoformat(state["as_of"]),
+            settings=deps.settings,
+        )
+        return {"context": context}
+
+    def after_context(state: ReminderState) -> Literal["assess_risk", "__end__"]:
+        return "assess_risk" if state["context"]["invoices"] else END
+
+    def assess_risk(state: ReminderState) -> ReminderState:
+        return {
+            "risk": risk_tools.assess(deps.engine, context=state["context"], settings=deps.settings)
+        }
+
+    def plan_action(state: ReminderState) -> ReminderState:
+        return {"plan": drafting_tools.plan(state["context"], state["risk"])}
+
+    def draft(state: ReminderState) -> ReminderState:
+        use_template = state.get("use_template", False) or not deps.drafting.has_llm
+        attempts = state.get("llm_attempts", 0) + (0 if use_template else 1)
+        try:
+            written = deps.drafting.write(
+                state["context"],
+                state["plan"],
+                feedback=state.get("violations") or None,
+                use_template=use_template,
+            )
+        except (DraftWriterFailed, MalformedDraft) as exc:
+            return {
+                "draft": {},
+                "violations": [f"the LLM gave no usable draft: {exc}"],
+                "llm_attempts": attempts,
+                "use_template": False,
+            }
+        return {"draft": written, "llm_attempts": attempts, "use_template": use_template}
+
+    def check_draft(state: ReminderState) -> ReminderState:
+        if not state["draft"]:
+            return {"violations": state["violations"]}
+        return {"violations": deps.drafting.check(state["context"], state["plan"], state["draft"])}
+
+    def after_check(state: ReminderState) -> Command[Literal["draft", "queue_for_review"]]:
+        violations = state["violations"]
+        if not violations:
+            return Command(goto="queue_for_review")
+        if state["use_template"]:
+            raise RuntimeError(f"template draft failed its own guardrails: {violations}")
+        if state["llm_attempts"] < MAX_LLM_ATTEMPTS:
+            return Command(goto="draft")
+        reason = "LLM draft failed twice, the template wrote it: " + "; ".join(violations)
+        return Command(
+            goto="draft", update={"use_template": True, "fallback_reason": reason, "violations": []}
+        )
+
+    def queue_for_review(state: ReminderState) -> ReminderState:
+        draft_id = review_tools.queue(deps.engine, state=dict(state), settings=deps.settings)
+        return {"draft_id": draft_id, "outcome": "pending_review"}
+
+    def await_decision(state: ReminderState) -> ReminderState:
+        decision = interrupt({"draft_id": state["draft_id"], "thread_id": state["thread_id"]})
+        return {"decision": decision}
+
+    def apply_decision(state: ReminderState) -> ReminderState:
+        decision = state["decision"] or {}
+        return {"outcome": str(decision.get("decision", "unknown"))}
+
+    builder = StateGraph(ReminderState)
+    builder.add_node("gather_context", gather_context)
+    builder.add_node("assess_risk", assess_risk)
+    builder.add_node("plan_action", plan_action)
+    builder.add_node("draft", draft)
+    builder.add_node("check_draft", check_draft)
+    builder.add_node("route_check", after_check)
+    builder.add_node("queue_for_review", queue_for_review)
+    builder.add_node("await_decision", await_decision)
+    builder.add_node("apply_decision", apply_decision)
+    builder.add_edge(START, "gather_context")
+    builder.add_conditional_edges("gather_context", after_context)
+    builder.add_edge("assess_risk", "plan_action")
+    builder.add_edge("plan_action", "draft")
+    builder.add_edge("draft", "check_draft")
+    builder.add_edge("check_draft", "route_check")
+    builder.add_edge("queue_for_review", "await_decision")
+    builder.add_edge("await_decision", "apply_decision")
+    builder.add_edge("apply_decision", END)
+    return builder.compile(checkpointer=checkpointer)
+
+
+def thread_config(thread_id: str) -> dict[str, Any]:
+    return {"configurable": {"thread_id": thread_id}}
+
+
+class GraphPipeline:
+    """The sweep's ``DraftPipeline``: runs a thread until it pauses for review."""
+
+    def __init__(self, deps: AgentDeps, checkpointer: BaseCheckpointSaver) -> None:
+        self._graph = build_graph(deps, checkpointer)
+
+    def start(self, *, thread_id: str, as_of: date) -> int | None:
+        config = thread_config(thread_id)
+        snapshot = self._graph.get_state(config)
+        if snapshot.values.get("draft_id") is not None:
+            return None
+        if snapshot.next:
+            result = self._graph.invoke(None, config)
+        else:
+            result = self._graph.invoke(
+                {"thread_id": thread_id, "as_of": as_of.isoformat()}, config
+            )
+        return result.get("draft_id")
+
+    def resume(self, *, thread_id: str, decision: dict[str, Any]) -> dict[str, Any]:
+        """Continue a paused thread with the decision already stored on the draft."""
+        return self._graph.invoke(Command(resume=decision), thread_config(thread_id))
+
+    def state(self, *, thread_id: str) -> dict[str, Any]:
+        return dict(self._graph.get_state(thread_config(thread_id)).values)

@@ -1,0 +1,1 @@
+"""Bringing data in from spreadsheets and bank statements: read, validate, then apply."""

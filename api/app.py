@@ -1,0 +1,56 @@
+"""The FastAPI application factory; ``paytrack serve`` runs it with the daily sweep."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+
+from fastapi import FastAPI
+
+from agent.cli.context import ready_engine
+from agent.runtime import open_pipeline
+from agent.scheduler import DailySweep, parse_daily_at
+from agent.services import sweeps
+from agent.settings import Settings
+from api import problems
+from api.routes import health
+
+
+def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
+    """The app for ``settings``; with ``run_schedule`` the sweep runs daily in-process."""
+    engine = ready_engine(settings)
+
+    def sweep_today(day: date) -> sweeps.SweepReport:
+        with open_pipeline(engine, settings) as pipeline:
+            return sweeps.run(engine, as_of=day, settings=settings, pipeline=pipeline)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        schedule = DailySweep(
+            sweep_today,
+            daily_at=parse_daily_at(settings.monitor_daily_at),
+            timezone=settings.monitor_timezone,
+            clock=lambda: datetime.now(UTC),
+        )
+        app.state.schedule = schedule
+        if run_schedule:
+            schedule.start()
+        try:
+            yield
+        finally:
+            if run_schedule:
+                schedule.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="paytrack",
+        version="0.1.0",
+        description="Accounts receivable that follows up for you.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    problems.install(app)
+    app.include_router(health.router)
+    return app
