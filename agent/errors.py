@@ -1,6 +1,7 @@
 """Every error the service layer raises, mapped once to HTTP problems and CLI messages.
 
 PaytrackError
+├── Unauthorized, Forbidden
 ├── NotFound
 │   ├── ClientNotFound, InvoiceNotFound, UserNotFound, DraftNotFound
 │   └── RiskModelUnavailable
@@ -12,6 +13,7 @@ PaytrackError
     ├── PaymentExceedsBalance
     ├── ImportRejected (carries one RowProblem per bad cell)
     └── InsufficientHistory
+DraftWriterFailed (502), MalformedDraft: the LLM gave no usable draft
 """
 
 from __future__ import annotations
@@ -46,6 +48,18 @@ class InvoiceNotFound(NotFound):
 
 class UserNotFound(NotFound):
     title = "User not found"
+
+
+class Unauthorized(PaytrackError):
+    status = 401
+    title = "Authentication required"
+
+
+class Forbidden(PaytrackError):
+    """The caller is known but may not do this (another owner's draft, a missing scope)."""
+
+    status = 403
+    title = "Forbidden"
 
 
 class Conflict(PaytrackError):

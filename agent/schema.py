@@ -1,4 +1,8 @@
-"""Schema management through Alembic: upgrade to head, and autogenerate for developers."""
+"""Schema management through Alembic: upgrade to the latest revisions, and read where a database is.
+
+Parallel work may add migrations on separate branches; ``upgrade`` applies every head and a
+merge revision joins them later, so the functions here speak of heads (plural).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -18,7 +24,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the database at ``engine`` to ``revision`` (creating a SQLite file if needed)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
@@ -26,14 +32,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
-def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
+def current_revisions(engine: Engine) -> frozenset[str]:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
-def head_revision() -> str | None:
-    from alembic.script import ScriptDirectory
+def head_revisions() -> frozenset[str]:
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+def is_current(engine: Engine) -> bool:
+    return current_revisions(engine) == head_revisions()

@@ -13,7 +13,7 @@ from agent.runtime import open_pipeline
 from agent.scheduler import DailySweep, parse_daily_at
 from agent.services import sweeps
 from agent.settings import Settings
-from api import problems
+from api import pages, problems, v1
 from api.routes import health
 
 
@@ -53,4 +53,6 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
     app.state.engine = engine
     problems.install(app)
     app.include_router(health.router)
+    app.include_router(v1.router)
+    app.include_router(pages.router)
     return app

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from agent.db import engine_from_settings, session_scope
 from agent.errors import ImportRejected, PaytrackError
-from agent.schema import current_revision, head_revision, upgrade
+from agent.schema import is_current, upgrade
 from agent.settings import Settings, load_settings
 
 console = Console()
@@ -26,7 +26,7 @@ def ready_engine(settings: Settings) -> Engine:
     if engine.url.get_backend_name() == "sqlite":
         upgrade(engine)
         return engine
-    if current_revision(engine) != head_revision():
+    if not is_current(engine):
         err_console.print(
             "[red]error:[/red] the database schema is not up to date; run `paytrack db upgrade`"
         )

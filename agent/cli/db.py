@@ -6,7 +6,7 @@ import typer
 
 from agent.cli.context import console
 from agent.db import engine_from_settings
-from agent.schema import current_revision, upgrade
+from agent.schema import current_revisions, upgrade
 from agent.settings import load_settings
 
 app = typer.Typer(help="Database schema management.", no_args_is_help=True)
@@ -18,7 +18,8 @@ def upgrade_command() -> None:
     settings = load_settings()
     engine = engine_from_settings(settings)
     upgrade(engine)
-    console.print(f"database at revision {current_revision(engine)}: {engine.url!r}")
+    revisions = ", ".join(sorted(current_revisions(engine)))
+    console.print(f"database at revision {revisions}: {engine.url!r}")
     engine.dispose()
 
 
@@ -26,5 +27,6 @@ def upgrade_command() -> None:
 def current_command() -> None:
     """Print the schema revision the database is at."""
     engine = engine_from_settings(load_settings())
-    console.print(current_revision(engine) or "empty (run `paytrack db upgrade`)")
+    revisions = ", ".join(sorted(current_revisions(engine)))
+    console.print(revisions or "empty (run `paytrack db upgrade`)")
     engine.dispose()

@@ -357,7 +357,9 @@ def _require_empty(session: Session) -> None:
         )
 
 
+@functools.lru_cache(maxsize=16_384)
 def _at(day: date, minute: int = 0) -> datetime:
+    """09:00 UTC on ``day`` plus ``minute``: a timestamp that derives from the date alone."""
     return datetime.combine(day, time(9, 0), tzinfo=UTC) + timedelta(minutes=minute)
 
 

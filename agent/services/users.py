@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from email.utils import parseaddr
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from pydantic import ValidationError
 from sqlmodel import Session, func, select
 
@@ -75,3 +77,37 @@ def resolve_owner(session: Session, *, text: str, create_missing: bool) -> tuple
         slug = re.sub(r"[^a-z0-9]+", ".", name.lower()).strip(".") or "owner"
         email = f"{slug}@users.paytrack.example"
     return create(session, name=name, email=email), True
+
+
+# Argon2id with the library's current defaults; one hasher object is stateless and thread-safe.
+_hasher = PasswordHasher()
+
+
+def set_password(session: Session, *, user_id: int, password: str) -> User:
+    """Store an Argon2id hash of ``password``; refuses passwords shorter than 10 characters."""
+    if len(password) < 10:
+        raise InvalidInput("a password needs at least 10 characters", field="password")
+    user = get(session, user_id=user_id)
+    user.password_hash = _hasher.hash(password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def verify_password(session: Session, *, user: User, password: str) -> bool:
+    """True when ``password`` matches; upgrades the stored hash when its parameters are old."""
+    if not user.password_hash or not user.is_active:
+        return False
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        session.add(user)
+        session.flush()
+    return True
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(User.email)))
