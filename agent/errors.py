@@ -169,3 +169,24 @@ class MalformedDraft(DraftWriterFailed):
     """The LLM answered, but not with a draft in the agreed JSON shape."""
 
     title = "Malformed draft"
+
+
+class ApiKeyNotFound(NotFound):
+    title = "API key not found"
+
+
+class WebhookNotFound(NotFound):
+    title = "Webhook subscription not found"
+
+
+class IdempotencyKeyReused(Conflict):
+    """The same ``Idempotency-Key`` came back with a different request."""
+
+    title = "Idempotency key reused with a different request"
+
+
+class TooManySignInAttempts(Unauthorized):
+    """Sign-in refused for a while after repeated failures for this e-mail or address."""
+
+    status = 429
+    title = "Too many sign-in attempts"

@@ -1,10 +1,11 @@
 """The reminder agent: one LangGraph thread per client reminder, paused for a person's decision.
 
-    gather_context → assess_risk → plan_action → draft → check_draft ─┬→ queue_for_review
-                                                   ↑                  │        ↓
-                                                   └── retry/fallback ┘  await_decision
-                                                                              ↓
-                                                                        apply_decision
+    gather_context → assess_risk → plan_action → draft → check_draft → queue_for_review
+        → await_decision (interrupt) → apply_decision
+
+``draft`` asks the LLM (checked, one retry with the violations as feedback) and falls back to
+the templates, recording why; ``check_draft`` runs the guardrails once more on what will be
+queued and refuses to queue anything that fails them.
 
 State holds ids and small JSON only (it is checkpointed). Every node opens its own short
 transaction through the tools; ``await_decision`` does nothing but ``interrupt`` because a node
@@ -23,7 +24,6 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, interrupt
 from sqlalchemy.engine import Engine
 
-from agent.errors import DraftWriterFailed, MalformedDraft
 from agent.settings import Settings
 from agent.tools import drafting as drafting_tools
 from agent.tools import ledger as ledger_tools
@@ -31,7 +31,9 @@ from agent.tools import review as review_tools
 from agent.tools import risk as risk_tools
 from agent.tools.drafting import DraftingKit
 
-MAX_LLM_ATTEMPTS = 2
+
+class DraftRejected(RuntimeError):
+    """No draft that passes the guardrails could be written for this thread."""
 
 
 class ReminderState(TypedDict, total=False):
@@ -42,12 +44,10 @@ class ReminderState(TypedDict, total=False):
     plan: dict[str, Any]
     draft: dict[str, Any]
     violations: list[str]
-    llm_attempts: int
-    use_template: bool
-    fallback_reason: str | None
     draft_id: int | None
     decision: dict[str, Any] | None
     outcome: str
+    tone_override: str | None
 
 
 @dataclass(frozen=True)
@@ -78,44 +78,26 @@ def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> Co
         }
 
     def plan_action(state: ReminderState) -> ReminderState:
-        return {"plan": drafting_tools.plan(state["context"], state["risk"])}
+        plan = drafting_tools.plan(state["context"], state["risk"])
+        if state.get("tone_override") and state["tone_override"] != plan["tone"]:
+            plan = {
+                **plan,
+                "tone": state["tone_override"],
+                "tone_reason": f"the reviewer asked for {state['tone_override']} "
+                f"(the agent's choice was {plan['tone']}: {plan['tone_reason']})",
+            }
+        return {"plan": plan}
 
     def draft(state: ReminderState) -> ReminderState:
-        use_template = state.get("use_template", False) or not deps.drafting.has_llm
-        attempts = state.get("llm_attempts", 0) + (0 if use_template else 1)
-        try:
-            written = deps.drafting.write(
-                state["context"],
-                state["plan"],
-                feedback=state.get("violations") or None,
-                use_template=use_template,
-            )
-        except (DraftWriterFailed, MalformedDraft) as exc:
-            return {
-                "draft": {},
-                "violations": [f"the LLM gave no usable draft: {exc}"],
-                "llm_attempts": attempts,
-                "use_template": False,
-            }
-        return {"draft": written, "llm_attempts": attempts, "use_template": use_template}
+        return {"draft": deps.drafting.write(state["context"], state["plan"])}
 
     def check_draft(state: ReminderState) -> ReminderState:
-        if not state["draft"]:
-            return {"violations": state["violations"]}
-        return {"violations": deps.drafting.check(state["context"], state["plan"], state["draft"])}
-
-    def after_check(state: ReminderState) -> Command[Literal["draft", "queue_for_review"]]:
-        violations = state["violations"]
-        if not violations:
-            return Command(goto="queue_for_review")
-        if state["use_template"]:
-            raise RuntimeError(f"template draft failed its own guardrails: {violations}")
-        if state["llm_attempts"] < MAX_LLM_ATTEMPTS:
-            return Command(goto="draft")
-        reason = "LLM draft failed twice, the template wrote it: " + "; ".join(violations)
-        return Command(
-            goto="draft", update={"use_template": True, "fallback_reason": reason, "violations": []}
-        )
+        violations = deps.drafting.check(state["context"], state["plan"], state["draft"])
+        if violations:
+            # Even the template failed (e.g. a name it cannot render safely): a person must
+            # look. The claim stays without a draft and the sweep reports the failure.
+            raise DraftRejected("; ".join(violations))
+        return {"violations": []}
 
     def queue_for_review(state: ReminderState) -> ReminderState:
         draft_id = review_tools.queue(deps.engine, state=dict(state), settings=deps.settings)
@@ -126,7 +108,11 @@ def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> Co
         return {"decision": decision}
 
     def apply_decision(state: ReminderState) -> ReminderState:
+        # The decision is already stored; on approve the outbox row normally exists too, and
+        # enqueueing again is a no-op (unique key per draft), so a repeated resume sends nothing.
         decision = state["decision"] or {}
+        if decision.get("decision") == "approve":
+            review_tools.enqueue(deps.engine, draft_id=state["draft_id"], settings=deps.settings)
         return {"outcome": str(decision.get("decision", "unknown"))}
 
     builder = StateGraph(ReminderState)
@@ -135,7 +121,6 @@ def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> Co
     builder.add_node("plan_action", plan_action)
     builder.add_node("draft", draft)
     builder.add_node("check_draft", check_draft)
-    builder.add_node("route_check", after_check)
     builder.add_node("queue_for_review", queue_for_review)
     builder.add_node("await_decision", await_decision)
     builder.add_node("apply_decision", apply_decision)
@@ -144,7 +129,7 @@ def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> Co
     builder.add_edge("assess_risk", "plan_action")
     builder.add_edge("plan_action", "draft")
     builder.add_edge("draft", "check_draft")
-    builder.add_edge("check_draft", "route_check")
+    builder.add_edge("check_draft", "queue_for_review")
     builder.add_edge("queue_for_review", "await_decision")
     builder.add_edge("await_decision", "apply_decision")
     builder.add_edge("apply_decision", END)
@@ -161,7 +146,8 @@ class GraphPipeline:
     def __init__(self, deps: AgentDeps, checkpointer: BaseCheckpointSaver) -> None:
         self._graph = build_graph(deps, checkpointer)
 
-    def start(self, *, thread_id: str, as_of: date) -> int | None:
+    def start(self, *, thread_id: str, as_of: date, tone: str | None = None) -> int | None:
+        """Run the thread until it pauses; ``tone`` overrides the tone policy (a redraft)."""
         config = thread_config(thread_id)
         snapshot = self._graph.get_state(config)
         if snapshot.values.get("draft_id") is not None:
@@ -170,7 +156,7 @@ class GraphPipeline:
             result = self._graph.invoke(None, config)
         else:
             result = self._graph.invoke(
-                {"thread_id": thread_id, "as_of": as_of.isoformat()}, config
+                {"thread_id": thread_id, "as_of": as_of.isoformat(), "tone_override": tone}, config
             )
         return result.get("draft_id")
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 from sqlalchemy.engine import Engine
 
 from agent.checkpoint import open_checkpointer
+from agent.db import session_scope
 from agent.graph import AgentDeps, GraphPipeline
+from agent.services import sweeps
 from agent.settings import Settings
 from agent.tools.drafting import DraftingKit
 
@@ -21,3 +24,16 @@ def open_pipeline(
     kit = drafting or DraftingKit.from_settings(settings)
     with open_checkpointer(engine) as checkpointer:
         yield GraphPipeline(AgentDeps(engine=engine, settings=settings, drafting=kit), checkpointer)
+
+
+def score_then_sweep(
+    engine: Engine, settings: Settings, *, as_of: date, score: bool = True
+) -> sweeps.SweepReport:
+    """The monitoring job: refresh the open invoices' risk scores, then sweep with them."""
+    if score:
+        from agent.services import risk_scoring  # pandas and scikit-learn load only here
+
+        with session_scope(engine) as session:
+            risk_scoring.score_open(session, settings=settings, as_of=as_of, trigger="sweep")
+    with open_pipeline(engine, settings) as pipeline:
+        return sweeps.run(engine, as_of=as_of, settings=settings, pipeline=pipeline)

@@ -93,6 +93,44 @@ class Settings(BaseSettings):
     )
     monitor_timezone: str = "UTC"
 
+    smtp_url: str = Field(
+        default="",
+        description="smtp://user:pass@host:port (add ?starttls=1 for STARTTLS) or smtps://… for "
+        "TLS; empty writes .eml files to data_dir/outbox and nothing leaves the machine.",
+    )
+    mail_from: str = Field(
+        default="Accounts <accounts@example.com>", description="From address of reminders."
+    )
+    mail_domain: str = Field(
+        default="", description="Domain of Message-IDs; empty takes the From address's domain."
+    )
+    smtp_timeout_seconds: float = 30.0
+    outbox_lease_seconds: int = Field(
+        default=300,
+        description="How long a claimed message is left to its sender before "
+        "another sender may look at it again (must exceed the SMTP timeout).",
+    )
+    outbox_max_attempts: int = Field(default=8, description="Attempts before a message fails.")
+    outbox_backoff_seconds: int = Field(
+        default=60, description="First retry delay; doubles per attempt, capped at one hour."
+    )
+    outbox_poll_seconds: float = Field(default=15.0, description="Sender loop poll interval.")
+    outbox_resend_unconfirmed: bool = Field(
+        default=False,
+        description="Re-send (same Message-ID) a message whose sender died after the server may "
+        "have accepted it; off: a person confirms or re-sends from the outbox page.",
+    )
+    session_hours: int = Field(default=12, description="Browser sign-in lifetime in hours.")
+    cookie_secure: bool = Field(
+        default=False, description="Mark the session cookie Secure (set when served over https)."
+    )
+    sign_in_max_failures: int = Field(
+        default=5, description="Failed sign-ins per e-mail (and 4x per IP) per 15 minutes."
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Where the pages are served, for links."
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime
 from fastapi import FastAPI
 
 from agent.cli.context import ready_engine
-from agent.runtime import open_pipeline
+from agent.runtime import score_then_sweep
 from agent.scheduler import DailySweep, parse_daily_at
-from agent.services import sweeps
+from agent.services import outbox, sweeps
 from agent.settings import Settings
 from api import pages, problems, v1
 from api.routes import health
@@ -22,8 +22,7 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
     engine = ready_engine(settings)
 
     def sweep_today(day: date) -> sweeps.SweepReport:
-        with open_pipeline(engine, settings) as pipeline:
-            return sweeps.run(engine, as_of=day, settings=settings, pipeline=pipeline)
+        return score_then_sweep(engine, settings, as_of=day)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -34,12 +33,15 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
             clock=lambda: datetime.now(UTC),
         )
         app.state.schedule = schedule
+        sender = outbox.SenderLoop(engine, settings)
         if run_schedule:
             schedule.start()
+            sender.start()
         try:
             yield
         finally:
             if run_schedule:
+                sender.stop()
                 schedule.stop()
             engine.dispose()
 
@@ -54,5 +56,6 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
     problems.install(app)
     app.include_router(health.router)
     app.include_router(v1.router)
+    v1.install(app, run_deliverer=run_schedule)
     app.include_router(pages.router)
     return app

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from agent.errors import ImportRejected, PaytrackError
+from agent.errors import ImportRejected, PaytrackError, Unauthorized
 
 PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -28,7 +32,10 @@ async def _paytrack_error(_request: Request, exc: Exception) -> JSONResponse:
         extra["errors"] = [
             {"line": p.line, "column": p.column, "reason": p.reason} for p in exc.problems
         ]
-    return problem(exc.status, exc.title, exc.message, **extra)
+    response = problem(exc.status, exc.title, exc.message, **extra)
+    if isinstance(exc, Unauthorized):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="paytrack"'
+    return response
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -42,10 +49,36 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, str(exc.detail), str(exc.detail))
+    try:
+        title = HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        title = str(exc.detail)
+    response = problem(exc.status_code, title, str(exc.detail))
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def _database_refused(_request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot hold (out of range, bad bytes) is bad input, not a crash."""
+    log.info("database refused a value: %s", exc)
+    return problem(422, "Invalid input", "a value is outside what the database can store")
+
+
+async def _database_conflict(_request: Request, exc: Exception) -> JSONResponse:
+    """A concurrent request won a unique constraint; the caller may retry."""
+    log.info("database conflict: %s", exc)
+    return problem(409, "Conflict", "the request conflicts with a concurrent change; retry it")
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return problem(500, "Internal error", "the server failed; the change was not stored")
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(PaytrackError, _paytrack_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _database_refused)
+    app.add_exception_handler(IntegrityError, _database_conflict)
+    app.add_exception_handler(Exception, _unexpected)

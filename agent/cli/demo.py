@@ -12,10 +12,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from agent.cli.context import command_session, console
+from agent.models import UserRole
 from agent.money import format_plain
-from agent.services import demo_ledger, reports
+from agent.runtime import open_pipeline
+from agent.services import demo_ledger, outbox, reports, sweeps, users
 
 PROGRESS_BAR_FROM = 20_000
+DEMO_PASSWORD = "paytrack-demo"
 
 DEMO_HELP = (
     "Generate two years of realistic receivables history and print a summary.\n\n"
@@ -41,8 +44,11 @@ def demo_command(
         None, "--end-date", help="Last day of the two-year history (default: today)."
     ),
     no_serve: bool = typer.Option(
-        False, "--no-serve", help="Only generate the ledger and print its summary."
+        False,
+        "--no-serve",
+        help="Prepare the queue and print the sign-in details, but do not serve.",
     ),
+    port: int = typer.Option(8000, "--port", help="Port the pages are served on."),
 ) -> None:
     """Generate a demo ledger and print its summary; the help text is ``DEMO_HELP``."""
     day = end_date or date.today()
@@ -73,11 +79,48 @@ def demo_command(
         highlight=False,
     )
     console.print(_kpi_table(kpis))
+    _prepare_review_queue(day, port=port, serving=not no_serve)
     if not no_serve:
+        from agent.cli.serve import serve_command
+
+        serve_command(host="127.0.0.1", port=port, no_schedule=False)
+
+
+def _prepare_review_queue(day: date, *, port: int, serving: bool) -> None:
+    """Sweep as of the ledger's last day so the queue is full; give the demo people a password."""
+    with command_session() as (session, settings):
+        engine = session.get_bind()
+        people = [
+            u for u in users.list_users(session) if u.email.endswith(demo_ledger.DEMO_EMAIL_DOMAIN)
+        ]
+        for person in people:
+            users.set_password(session, user_id=person.id, password=DEMO_PASSWORD)
+    assert isinstance(engine, Engine)
+    with open_pipeline(engine, settings) as pipeline:
+        report = sweeps.run(engine, as_of=day, settings=settings, pipeline=pipeline)
+    admin = next((u for u in people if u.role == UserRole.ADMIN), people[0])
+    owner = next((u for u in people if u.role != UserRole.ADMIN), admin)
+    url = f"http://127.0.0.1:{port}/"
+    console.print(
+        f"\nReview queue: {report.drafts_created} reminder drafts are waiting for review "
+        f"(sweep as of {day}).",
+        markup=False,
+        highlight=False,
+    )
+    console.print(
+        f"{'Open' if serving else 'Run `paytrack serve`, then open'} {url} and sign in as\n"
+        f"  admin (sees every queue): {admin.email}\n"
+        f"  owner (sees own queue):   {owner.email}\n"
+        f"  password for every demo user: {DEMO_PASSWORD}",
+        markup=False,
+        highlight=False,
+    )
+    if not outbox.leaves_machine(settings):
         console.print(
-            "The review queue pages are not built yet. Meanwhile try `paytrack invoices list "
-            "--overdue`, `paytrack aging` and `paytrack kpis`.",
+            f"No PAYTRACK_SMTP_URL: approved e-mails are written to {settings.data_dir / 'outbox'}"
+            " and nothing leaves this machine.",
             markup=False,
+            highlight=False,
         )
 
 

@@ -12,8 +12,7 @@ from agent.cli.context import as_of_or_today, command_session, console, ready_en
 from agent.errors import PaytrackError
 from agent.models.draft import DraftStatus
 from agent.money import format_plain
-from agent.runtime import open_pipeline
-from agent.services import drafts, notifications, sweeps, users
+from agent.services import drafts, notifications, users
 from agent.settings import load_settings
 
 monitor_app = typer.Typer(help="The scheduled sweep over the ledger.", no_args_is_help=True)
@@ -30,6 +29,9 @@ def register(root: typer.Typer) -> None:
 @monitor_app.command("run")
 def run_command(
     as_of: date | None = typer.Option(None, "--as-of", help="Day to sweep as [today]."),
+    score: bool = typer.Option(
+        True, "--score/--no-score", help="Refresh open invoices' risk scores first."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the sweep report as JSON."),
 ) -> None:
     """Sweep once: draft reminders at their milestones, escalate, notify owners.
@@ -37,12 +39,13 @@ def run_command(
     Safe to run as often as you like, and on several machines at once: each milestone of each
     invoice yields at most one draft.
     """
+    from agent.runtime import score_then_sweep  # LangGraph loads only for this command
+
     settings = load_settings()
     engine = ready_engine(settings)
     day = as_of_or_today(as_of)
     try:
-        with open_pipeline(engine, settings) as pipeline:
-            report = sweeps.run(engine, as_of=day, settings=settings, pipeline=pipeline)
+        report = score_then_sweep(engine, settings, as_of=day, score=score)
     except PaytrackError as exc:
         console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2) from None

@@ -13,6 +13,7 @@ from agent.money import format_plain
 from agent.services import reports
 from agent.services.reports import AgingBucket, AgingLine, AgingReport, KpiReport
 
+LATE_PAYERS_SHOWN = 10
 BUCKET_HEADINGS = {
     AgingBucket.NOT_YET_DUE: "Not yet due",
     AgingBucket.DAYS_1_30: "1–30",
@@ -127,7 +128,7 @@ def _print_kpis(report: KpiReport) -> None:
     payers = Table(title="Clients that pay late most consistently")
     for heading in ("Client", "Settled", "Late", "Late share", "Mean days late", "Max days late"):
         payers.add_column(heading, justify="left" if heading == "Client" else "right")
-    for payer in report.late_payers:
+    for payer in report.late_payers[:LATE_PAYERS_SHOWN]:
         payers.add_row(
             Text(payer.client_name),
             str(payer.settled_count),
@@ -137,3 +138,6 @@ def _print_kpis(report: KpiReport) -> None:
             str(payer.max_days_late),
         )
     console.print(payers)
+    hidden = len(report.late_payers) - LATE_PAYERS_SHOWN
+    if hidden > 0:
+        console.print(f"… and {hidden} more (all of them with --json)")

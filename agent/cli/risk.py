@@ -1,9 +1,214 @@
-"""`paytrack` risk commands (being built)."""
+"""``paytrack risk``: train and evaluate the payment-risk model, score invoices and accounts."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from typing import Any
+
 import typer
+from rich.table import Table
+
+from agent.cli.context import as_of_or_today, command_session, console
+from agent.money import format_plain
+
+app = typer.Typer(help="Payment risk: train, evaluate, score.", no_args_is_help=True)
 
 
 def register(root: typer.Typer) -> None:
     """Attach this module's commands to the root app."""
+    root.add_typer(app, name="risk")
+
+
+def _fmt(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+@app.command("train")
+def train_command(
+    as_json: bool = typer.Option(False, "--json", help="Print the model's metadata as JSON."),
+) -> None:
+    """Fit on the settled history (safe to run on a schedule); the new model scores from now on."""
+    from agent.services import risk_scoring  # pandas and scikit-learn load here only
+
+    with command_session() as (session, settings):
+        record = risk_scoring.train(session, settings=settings)
+    details = record.details
+    if as_json:
+        console.print_json(json.dumps({"version": record.version, **details}, default=str))
+        return
+    m = details["metrics"]
+    console.print(
+        f"trained model [bold]{record.version}[/bold] ({record.family}) on "
+        f"{details['rows_total']} settled invoices; artifact {record.artifact_path}",
+        highlight=False,
+    )
+    console.print(
+        f"test split ({m['rows_train']} train / {m['rows_test']} test): AUC {_fmt(m['auc'])} "
+        f"(history baseline {_fmt(m['baseline_auc'])}, logistic baseline "
+        f"{_fmt(m['logistic_baseline_auc'])}), Brier {_fmt(m['brier'])}, MAE "
+        f"{m['mae_days']:.1f} days (baseline {m['baseline_mae_days']:.1f}), "
+        f"{details['nominal_coverage']:.0%} interval coverage {m['interval_coverage']:.1%}",
+        highlight=False,
+    )
+
+
+@app.command("evaluate")
+def evaluate_command(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """The deployed model on its time split, next to the baselines, and since it was trained."""
+    from agent.services import risk_scoring  # pandas and scikit-learn load here only
+
+    with command_session() as (session, settings):
+        result = risk_scoring.evaluate(session, settings=settings)
+    if as_json:
+        print(json.dumps(result, default=str))
+        return
+    table = Table(title=f"Model {result['version']} ({result['family']}), test split")
+    for heading in ("Measure", "Model", "History baseline", "Logistic baseline"):
+        table.add_column(heading)
+    table.add_row(
+        "ROC AUC",
+        _fmt(result["auc"]),
+        _fmt(result["baseline_auc"]),
+        _fmt(result["logistic_baseline_auc"]),
+    )
+    table.add_row(
+        "PR AUC",
+        _fmt(result["pr_auc"]),
+        _fmt(result["baseline_pr_auc"]),
+        _fmt(result["logistic_baseline_pr_auc"]),
+    )
+    table.add_row(
+        "Brier",
+        _fmt(result["brier"]),
+        _fmt(result["baseline_brier"]),
+        _fmt(result["logistic_baseline_brier"]),
+    )
+    table.add_row(
+        "MAE (days)", f"{result['mae_days']:.2f}", f"{result['baseline_mae_days']:.2f}", ""
+    )
+    table.add_row("Interval coverage", f"{result['interval_coverage']:.1%}", "", "")
+    console.print(table)
+    console.print(f"rows: {result['rows_train']} train, {result['rows_test']} test")
+    since = result["since_training"]
+    if since["rows"]:
+        console.print(
+            f"since {since['since']}: {since['rows']} invoices settled, AUC {_fmt(since['auc'])}, "
+            f"Brier {_fmt(since['brier'])}, MAE {since['mae_days']:.1f} days, "
+            f"coverage {since['interval_coverage']:.1%}",
+            highlight=False,
+        )
+    else:
+        console.print(f"no invoices settled since {since['since']} yet")
+
+
+@app.command("score")
+def score_command(
+    as_of: date | None = typer.Option(None, "--as-of", help="Day to score on [today]."),
+    limit: int = typer.Option(50, min=1, help="Show at most this many rows."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Score every open invoice: P(late), expected payment date, band, reasons (stored)."""
+    from agent.services import risk_scoring  # pandas and scikit-learn load here only
+
+    day = as_of_or_today(as_of)
+    with command_session() as (session, settings):
+        results = risk_scoring.score_open(session, settings=settings, as_of=day, trigger="manual")
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "number": r.number,
+                        "client": r.client_name,
+                        "currency": r.currency,
+                        "outstanding_minor": r.outstanding_minor,
+                        "due_date": r.due_date.isoformat(),
+                        "p_late": round(r.p_late, 4),
+                        "band": r.band,
+                        "expected_payment_date": r.expected_payment_date.isoformat(),
+                        "interval": [
+                            r.interval_low_date.isoformat(),
+                            r.interval_high_date.isoformat(),
+                        ],
+                        "reasons": r.reasons,
+                        "model_version": r.model_version,
+                        "prior": r.is_prior,
+                        "pre_due_reminder_date": (
+                            r.follow_up.pre_due_reminder_date.isoformat()
+                            if r.follow_up.pre_due_reminder_date
+                            else None
+                        ),
+                        "next_follow_up_date": r.follow_up.next_follow_up_date.isoformat(),
+                    }
+                    for r in results
+                ]
+            )
+        )
+        return
+    if results and results[0].is_prior:
+        console.print("[yellow]no trained model: these are prior estimates[/yellow]")
+    table = Table(title=f"Open invoices by risk as of {day}")
+    for heading in ("Number", "Client", "Outstanding", "Due", "P(late)", "Band", "Expected", "Why"):
+        table.add_column(heading, justify="right" if heading == "Outstanding" else "left")
+    for r in results[:limit]:
+        table.add_row(
+            r.number,
+            r.client_name,
+            format_plain(r.outstanding_minor, r.currency),
+            r.due_date.isoformat(),
+            f"{r.p_late:.0%}",
+            r.band,
+            f"{r.expected_payment_date} ({r.interval_low_date}…{r.interval_high_date})",
+            "; ".join(r.reasons),
+        )
+    console.print(table)
+    model = results[0].model_version if results else "-"
+    console.print(f"{len(results)} open invoice(s) scored with model {model}")
+
+
+@app.command("accounts")
+def accounts_command(
+    as_of: date | None = typer.Option(None, "--as-of", help="Day to score on [today]."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Clients by risk, with reasons and exposure (outstanding × P(late))."""
+    from agent.services import risk_scoring  # pandas and scikit-learn load here only
+
+    day = as_of_or_today(as_of)
+    with command_session() as (session, settings):
+        rows = risk_scoring.accounts(session, settings=settings, as_of=day)
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "client": a.client_name,
+                        "open_invoices": a.open_invoices,
+                        "p_late": round(a.p_late, 4),
+                        "band": a.band,
+                        "outstanding_minor": a.outstanding_minor,
+                        "exposure_minor": a.exposure_minor,
+                        "reasons": a.reasons,
+                    }
+                    for a in rows
+                ]
+            )
+        )
+        return
+    table = Table(title=f"Accounts by exposure as of {day}")
+    for heading in ("Client", "Open", "P(late)", "Band", "Outstanding", "Exposure", "Why"):
+        table.add_column(heading)
+    for a in rows:
+        table.add_row(
+            a.client_name,
+            str(a.open_invoices),
+            f"{a.p_late:.0%}",
+            a.band,
+            ", ".join(format_plain(v, c) for c, v in a.outstanding_minor.items()),
+            ", ".join(format_plain(v, c) for c, v in a.exposure_minor.items()),
+            "; ".join(a.reasons),
+        )
+    console.print(table)

@@ -26,3 +26,19 @@ __all__ = [
     "UserRead",
     "UserRole",
 ]
+from agent.models.api import (
+    ApiKey,
+    IdempotencyRecord,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+
+__all__ += ["ApiKey", "IdempotencyRecord", "WebhookDelivery", "WebhookSubscription"]
+
+from agent.models.draft import Draft, DraftInvoice, MilestoneClaim  # noqa: E402
+from agent.models.notification import FollowUpTask, Notification  # noqa: E402
+from agent.models.outbox import OutboxMessage, OutboxStatus  # noqa: E402
+from agent.models.web_session import SignInAttempt, UserSession  # noqa: E402
+
+__all__ += ["Draft", "DraftInvoice", "FollowUpTask", "MilestoneClaim", "Notification"]
+__all__ += ["OutboxMessage", "OutboxStatus", "SignInAttempt", "UserSession"]

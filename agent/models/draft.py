@@ -6,10 +6,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from agent.models.base import JSONType, UTCDateTime, utcnow
+from agent.models.base import JSONType, UTCDateTime, enum_column, utcnow
 
 
 class DraftStatus(StrEnum):
@@ -30,12 +30,14 @@ class DraftBase(SQLModel):
     client_id: int = Field(foreign_key="client.id", index=True)
     owner_id: int = Field(foreign_key="user.id", index=True)
     milestone: str = Field(max_length=32)
-    tone: Tone = Field(sa_type=String(16))
+    tone: Tone = Field(sa_type=enum_column(Tone, 16))
     tone_reason: str = Field(sa_type=Text)
     language: str = Field(max_length=8)
     subject: str = Field(sa_type=Text)
     body: str = Field(sa_type=Text)
-    status: DraftStatus = Field(default=DraftStatus.PENDING_REVIEW, sa_type=String(20), index=True)
+    status: DraftStatus = Field(
+        default=DraftStatus.PENDING_REVIEW, sa_type=enum_column(DraftStatus, 20), index=True
+    )
     risk_snapshot: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     suggested_send_at: datetime = Field(sa_type=UTCDateTime)
     drafter: str = Field(max_length=16, description="'llm' or 'template'.")
@@ -55,6 +57,9 @@ class Draft(DraftBase, table=True):
     decision_note: str | None = Field(default=None, sa_type=Text)
     final_subject: str | None = Field(default=None, sa_type=Text)
     final_body: str | None = Field(default=None, sa_type=Text)
+    # Hidden from the queue until this day; the draft stays pending (and blocks new drafts).
+    snoozed_until: date | None = None
+    superseded_by_id: int | None = Field(default=None, foreign_key="draft.id")
 
 
 class DraftInvoice(SQLModel, table=True):

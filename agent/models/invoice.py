@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Text
 from sqlmodel import Field, SQLModel
 
-from agent.models.base import UTCDateTime, utcnow
+from agent.models.base import UTCDateTime, enum_column, utcnow
 
 
 class Lifecycle(StrEnum):
@@ -44,7 +44,9 @@ class Invoice(InvoiceBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    lifecycle: Lifecycle = Field(default=Lifecycle.SENT, sa_type=String(16), index=True)
+    lifecycle: Lifecycle = Field(
+        default=Lifecycle.SENT, sa_type=enum_column(Lifecycle, 16), index=True
+    )
     sent_date: date | None = None
     closed_date: date | None = Field(
         default=None, description="Day the invoice was written off or voided."

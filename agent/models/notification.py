@@ -6,10 +6,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, Text
+from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
-from agent.models.base import JSONType, UTCDateTime, utcnow
+from agent.models.base import JSONType, UTCDateTime, enum_column, utcnow
 
 
 class NotificationKind(StrEnum):
@@ -22,7 +22,7 @@ class NotificationKind(StrEnum):
 class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="user.id", index=True)
-    kind: NotificationKind = Field(sa_type=String(20))
+    kind: NotificationKind = Field(sa_type=enum_column(NotificationKind, 20))
     invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
     message: str = Field(sa_type=Text)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
@@ -48,6 +48,6 @@ class FollowUpTask(SQLModel, table=True):
     owner_id: int = Field(foreign_key="user.id", index=True)
     reason: str = Field(sa_type=Text)
     due_date: date
-    status: TaskStatus = Field(default=TaskStatus.OPEN, sa_type=String(10))
+    status: TaskStatus = Field(default=TaskStatus.OPEN, sa_type=enum_column(TaskStatus, 10))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -6,10 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import EmailStr
-from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
-from agent.models.base import UTCDateTime, utcnow
+from agent.models.base import UTCDateTime, enum_column, utcnow
 
 
 class UserRole(StrEnum):
@@ -20,7 +19,7 @@ class UserRole(StrEnum):
 class UserBase(SQLModel):
     name: str = Field(max_length=200)
     email: str = Field(max_length=320, unique=True, index=True)
-    role: UserRole = Field(default=UserRole.OWNER, sa_type=String(16))
+    role: UserRole = Field(default=UserRole.OWNER, sa_type=enum_column(UserRole, 16))
 
 
 class User(UserBase, table=True):

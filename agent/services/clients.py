@@ -97,3 +97,13 @@ def set_reminders_paused(session: Session, *, client_id: int, paused: bool) -> C
     session.add(client)
     session.flush()
     return client
+
+
+def list_clients(
+    session: Session, *, after_id: int | None = None, limit: int = 100
+) -> list[Client]:
+    """Clients in id order, those after ``after_id`` (keyset pagination)."""
+    query = select(Client).order_by(Client.id).limit(limit)
+    if after_id is not None:
+        query = query.where(Client.id > after_id)
+    return list(session.exec(query))

@@ -24,7 +24,7 @@ from agent.errors import (
 from agent.models import EventKind, Invoice, Lifecycle
 from agent.models.base import utcnow
 from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim, Tone
-from agent.services import history, invoices
+from agent.services import history, invoices, webhooks
 
 
 class Decision(StrEnum):
@@ -136,7 +136,25 @@ def store(session: Session, new: NewDraft, *, actor: Actor) -> Draft:
             bump_version=False,
         )
     session.flush()
+    webhooks.emit(
+        session,
+        event=webhooks.DRAFT_CREATED,
+        data=_draft_event(draft, [listed.invoice_id for listed in new.invoices]),
+        event_id=f"draft.created:{draft.id}",
+    )
     return draft
+
+
+def _draft_event(draft: Draft, invoice_ids: list[int]) -> dict[str, Any]:
+    """What webhook receivers learn about a draft: ids and status, never the mail text."""
+    return {
+        "draft_id": draft.id,
+        "client_id": draft.client_id,
+        "owner_id": draft.owner_id,
+        "milestone": draft.milestone,
+        "status": str(draft.status),
+        "invoice_ids": invoice_ids,
+    }
 
 
 def get(session: Session, *, draft_id: int) -> Draft:
@@ -240,4 +258,11 @@ def decide(
             bump_version=False,
         )
     session.flush()
+    invoice_ids = [invoice.id for _listed, invoice in listed_invoices(session, draft_id=draft.id)]
+    webhooks.emit(
+        session,
+        event=webhooks.DRAFT_DECIDED,
+        data=_draft_event(draft, invoice_ids) | {"decided_by_user_id": draft.decided_by_user_id},
+        event_id=f"draft.decided:{draft.id}",
+    )
     return draft

@@ -398,3 +398,31 @@ def void(
         data={"closed_date": closed_date.isoformat(), "reason": reason.strip()},
     )
     return invoice
+
+
+# The descriptive fields a caller may change after issue; amounts, dates, client and number are
+# ledger facts that change only through their own actions (extend, write off, void …).
+EDITABLE_DETAILS = ("payment_method", "reference", "document_url", "notes")
+_DETAIL_LIMITS = {"payment_method": 64, "reference": 200, "document_url": 2000}
+
+
+def update_details(
+    session: Session, *, invoice_id: int, changes: dict[str, str | None], actor: Actor
+) -> Invoice:
+    """Change descriptive fields (``EDITABLE_DETAILS``); records what changed from what."""
+    invoice = lock(session, invoice_id=invoice_id)
+    changed: dict[str, dict[str, str | None]] = {}
+    for name, value in changes.items():
+        if name not in EDITABLE_DETAILS:
+            raise InvalidInput(f"{name} cannot be changed on an issued invoice", field=name)
+        value = value.strip() if isinstance(value, str) else None
+        value = value or None
+        limit = _DETAIL_LIMITS.get(name)
+        if value is not None and limit is not None and len(value) > limit:
+            raise InvalidInput(f"{name} is longer than {limit} characters", field=name)
+        if getattr(invoice, name) != value:
+            changed[name] = {"from": getattr(invoice, name), "to": value}
+            setattr(invoice, name, value)
+    if changed:
+        history.record(session, invoice=invoice, kind=EventKind.UPDATED, actor=actor, data=changed)
+    return invoice

@@ -14,11 +14,12 @@ from agent.errors import (
     InvalidAmount,
     InvalidDate,
     InvoiceClosed,
+    NotFound,
     PaymentExceedsBalance,
 )
-from agent.models import EventKind, Lifecycle, Payment
+from agent.models import EventKind, Invoice, Lifecycle, Payment
 from agent.money import format_plain, normalise_currency
-from agent.services import history, invoices
+from agent.services import history, invoices, webhooks
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,32 @@ def record(
             actor=actor,
             data={"paid_date": payment_date.isoformat()},
         )
+    _emit_payment_events(session, invoice=invoice, payment=payment, balance_minor=balance)
     return PaymentOutcome(payment=payment, created=True, balance_minor=balance)
+
+
+def _emit_payment_events(
+    session: Session, *, invoice: Invoice, payment: Payment, balance_minor: int
+) -> None:
+    """Queue payment.recorded (and invoice.paid when settled) for webhook subscribers."""
+    data = {
+        "payment_id": payment.id,
+        "invoice_id": invoice.id,
+        "invoice_number": invoice.number,
+        "amount_minor": payment.amount_minor,
+        "currency": payment.currency,
+        "payment_date": payment.payment_date.isoformat(),
+        "balance_minor": balance_minor,
+    }
+    webhooks.emit(session, event=webhooks.PAYMENT_RECORDED, data=data)
+    if balance_minor == 0:
+        webhooks.emit(
+            session,
+            event=webhooks.INVOICE_PAID,
+            data={k: data[k] for k in ("invoice_id", "invoice_number", "currency")}
+            | {"amount_minor": invoice.amount_minor, "paid_date": payment.payment_date.isoformat()},
+            event_id=f"invoice.paid:{invoice.id}",
+        )
 
 
 def list_for_invoice(session: Session, *, invoice_id: int) -> list[Payment]:
@@ -134,3 +160,26 @@ def list_for_invoice(session: Session, *, invoice_id: int) -> list[Payment]:
         .order_by(col(Payment.payment_date), col(Payment.id))
     )
     return list(session.exec(query))
+
+
+def list_payments(
+    session: Session,
+    *,
+    invoice_id: int | None = None,
+    after_id: int | None = None,
+    limit: int = 100,
+) -> list[Payment]:
+    """Payments in id (recording) order, those after ``after_id`` (keyset pagination)."""
+    query = select(Payment).order_by(col(Payment.id)).limit(limit)
+    if invoice_id is not None:
+        query = query.where(Payment.invoice_id == invoice_id)
+    if after_id is not None:
+        query = query.where(Payment.id > after_id)
+    return list(session.exec(query))
+
+
+def get(session: Session, *, payment_id: int) -> Payment:
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFound(f"no payment with id {payment_id}", field="payment")
+    return payment

@@ -27,10 +27,11 @@ from agent.db import session_scope
 from agent.models import Client, Invoice, Lifecycle, Payment
 from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim
 from agent.models.notification import FollowUpTask, NotificationKind
-from agent.services import milestones, notifications
+from agent.services import milestones, notifications, risk_scores, webhooks
 from agent.services.milestones import ESCALATION, Schedule
-from agent.services.standing import State, derive
+from agent.services.standing import Standing, State, derive
 from agent.settings import Settings
+from risk.timing import PRE_DUE_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,24 @@ def _claims_by_invoice(
     return claims
 
 
+def _risk_pre_due_days(
+    session: Session, *, invoice_ids: list[int], settings: Settings
+) -> dict[int, int]:
+    """Days before due for the pre-due reminder, from each invoice's latest risk band.
+
+    The risk model's rule (risk/timing.py) asks high-risk accounts earlier; the setting
+    ``reminder_max_pre_due_days`` caps it and ``reminder_pre_due_days`` is the floor.
+    """
+    scores = risk_scores.latest_scores(session, invoice_ids=invoice_ids)
+    return {
+        invoice_id: min(
+            max(PRE_DUE_DAYS.get(score.band, 0), settings.reminder_pre_due_days),
+            settings.reminder_max_pre_due_days,
+        )
+        for invoice_id, score in scores.items()
+    }
+
+
 def skip_reason(
     invoice: Invoice, client: Client, *, state: State, as_of: date, pending: set[int]
 ) -> str | None:
@@ -156,6 +175,25 @@ def skip_reason(
     return None
 
 
+def _emit_overdue(session: Session, *, invoice: Invoice, standing: Standing) -> None:
+    """invoice.overdue for webhook subscribers, once per invoice and due date."""
+    webhooks.emit(
+        session,
+        event=webhooks.INVOICE_OVERDUE,
+        data={
+            "invoice_id": invoice.id,
+            "invoice_number": invoice.number,
+            "client_id": invoice.client_id,
+            "owner_id": invoice.owner_id,
+            "due_date": invoice.due_date.isoformat(),
+            "days_overdue": standing.days_overdue,
+            "outstanding_minor": standing.balance_minor,
+            "currency": invoice.currency,
+        },
+        event_id=f"invoice.overdue:{invoice.id}:{invoice.due_date.isoformat()}",
+    )
+
+
 def process_group(
     session: Session,
     *,
@@ -164,7 +202,6 @@ def process_group(
     as_of: date,
     settings: Settings,
     schedule: Schedule,
-    pre_due_days: dict[int, int] | None = None,
 ) -> GroupOutcome:
     """Claim this client's due milestones; escalate where reminders have run out."""
     client = session.get(Client, client_id)
@@ -178,6 +215,7 @@ def process_group(
     ).all()
     pending = _pending_invoice_ids(session, invoice_ids)
     claims = _claims_by_invoice(session, [inv for inv, _ in rows])
+    pre_due_days = _risk_pre_due_days(session, invoice_ids=invoice_ids, settings=settings)
     skipped: Counter[str] = Counter()
     to_claim: list[tuple[Invoice, str]] = []
     escalations = 0
@@ -189,6 +227,8 @@ def process_group(
         sent_notes += notifications.notify_for_standing(
             session, invoice=invoice, standing=standing, settings=settings
         )
+        if standing.state == State.OVERDUE:
+            _emit_overdue(session, invoice=invoice, standing=standing)
         reason = skip_reason(invoice, client, state=standing.state, as_of=as_of, pending=pending)
         if reason is not None:
             skipped[reason] += 1
@@ -197,7 +237,7 @@ def process_group(
             schedule,
             due_date=invoice.due_date,
             as_of=as_of,
-            pre_due_days=(pre_due_days or {}).get(invoice.id),
+            pre_due_days=pre_due_days.get(invoice.id),
         )
         if milestone is None:
             skipped["between_milestones"] += 1
@@ -278,7 +318,6 @@ def run(
     as_of: date,
     settings: Settings,
     pipeline: DraftPipeline,
-    pre_due_days: dict[int, int] | None = None,
 ) -> SweepReport:
     """One sweep over the whole ledger as of ``as_of``."""
     schedule = Schedule.from_settings(settings)
@@ -303,7 +342,6 @@ def run(
                         as_of=as_of,
                         settings=settings,
                         schedule=schedule,
-                        pre_due_days=pre_due_days,
                     )
             except (IntegrityError, OperationalError) as exc:
                 log.info(

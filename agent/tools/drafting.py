@@ -18,10 +18,10 @@ from agent.drafting.facts import (
 from agent.drafting.guardrails import check_draft
 from agent.drafting.templates import TemplateDrafter
 from agent.drafting.tone import choose_tone, most_advanced
+from agent.drafting.writer import draft_with_fallback
 from agent.models.draft import Tone
 from agent.services.send_window import suggested_send_at
 from agent.settings import Settings
-from prompts.loader import CURRENT_REMINDER_VERSION, load_reminder_prompt
 
 
 def plan(context: dict[str, Any], risk: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +30,7 @@ def plan(context: dict[str, Any], risk: dict[str, Any]) -> dict[str, Any]:
     tone, reason = choose_tone(
         milestone,
         prompt_payer=bool(risk.get("prompt_payer")),
-        high_risk=risk.get("band") == "high",
+        high_risk=risk.get("tone_band") == "high",
         chronically_late=bool(risk.get("chronically_late")),
         broken_promise=context.get("broken_promise_date") is not None,
     )
@@ -86,39 +86,33 @@ class DraftingKit:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DraftingKit:
-        from agent.llm import build_draft_writer
+        if not settings.openai_api_key:
+            return cls(llm=None, templates=TemplateDrafter())
+        from agent.llm import build_draft_writer  # the SDK loads only when a key is configured
 
         return cls(llm=build_draft_writer(settings=settings), templates=TemplateDrafter())
 
-    @property
-    def has_llm(self) -> bool:
-        return self.llm is not None
-
-    def write(
-        self,
-        context: dict[str, Any],
-        plan_: dict[str, Any],
-        *,
-        feedback: list[str] | None,
-        use_template: bool,
-    ) -> dict[str, Any]:
-        facts = facts_for(context, plan_)
-        if use_template or self.llm is None:
-            out = self.templates.write(facts)
-            return _written(
-                out,
-                drafter="template",
-                model="template",
-                prompt_version=self.templates.prompt_version,
-            )
-        out = self.llm.write(facts, load_reminder_prompt(), feedback=feedback)
-        return _written(
-            out, drafter="llm", model=self.llm.model, prompt_version=CURRENT_REMINDER_VERSION
+    def write(self, context: dict[str, Any], plan_: dict[str, Any]) -> dict[str, Any]:
+        """LLM first (checked, one retry with feedback), then the template; with provenance."""
+        result = draft_with_fallback(
+            facts_for(context, plan_), writer=self.llm, template_drafter=self.templates
         )
+        return {
+            "subject": result.subject,
+            "body": result.body,
+            "tone": result.tone.value,
+            "language": result.language,
+            "drafter": result.drafter,
+            "model": result.model,
+            "prompt_version": result.prompt_version,
+            "fallback_reason": result.fallback_reason if self.llm is not None else None,
+            "attempts": [attempt.model_dump() for attempt in result.attempts],
+        }
 
     def check(
         self, context: dict[str, Any], plan_: dict[str, Any], written: dict[str, Any]
     ) -> list[str]:
+        """The guardrails once more on what will be queued, plus tone and language policy."""
         facts = facts_for(context, plan_)
         out = DraftOut(
             subject=written["subject"],
@@ -132,15 +126,3 @@ class DraftingKit:
         if out.language != facts.language:
             problems.append(f"language is {out.language} but the client reads {facts.language}")
         return problems
-
-
-def _written(out: DraftOut, *, drafter: str, model: str, prompt_version: str) -> dict[str, Any]:
-    return {
-        "subject": out.subject,
-        "body": out.body,
-        "tone": out.tone.value,
-        "language": out.language,
-        "drafter": drafter,
-        "model": model,
-        "prompt_version": prompt_version,
-    }

@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 
 from agent.actor import Actor
 from agent.db import session_scope
-from agent.models.draft import Tone
-from agent.services import drafts
+from agent.models.draft import DraftStatus, Tone
+from agent.services import drafts, outbox
 from agent.settings import Settings
 
 AGENT_ACTOR = Actor.system("agent")
@@ -48,10 +48,18 @@ def queue(engine: Engine, *, state: dict[str, Any], settings: Settings) -> int:
         drafter=written["drafter"],
         model=written["model"],
         prompt_version=written["prompt_version"],
-        fallback_reason=state.get("fallback_reason"),
+        fallback_reason=written.get("fallback_reason"),
         broken_promise_date=date.fromisoformat(promise) if promise else None,
         sweep_date=date.fromisoformat(state["as_of"]),
         invoices=listed,
     )
     with session_scope(engine) as session:
         return drafts.store(session, new, actor=AGENT_ACTOR).id
+
+
+def enqueue(engine: Engine, *, draft_id: int, settings: Settings) -> None:
+    """The approved draft's outbox row; nothing new when approval already enqueued it."""
+    with session_scope(engine) as session:
+        draft = drafts.get(session, draft_id=draft_id)
+        if draft.status == DraftStatus.APPROVED:
+            outbox.enqueue_for_draft(session, draft=draft, settings=settings)

@@ -2,4 +2,9 @@
 
 from fastapi import APIRouter
 
+from api.pages import auth, ledger, review
+
 router = APIRouter(include_in_schema=False)
+router.include_router(auth.router)
+router.include_router(review.router)
+router.include_router(ledger.router)

@@ -108,3 +108,38 @@ def test_hostile_note_changes_no_fact(engine: Engine, settings: Settings) -> Non
         draft = session.exec(select(Draft)).one()
     assert "cancel" not in draft.body.lower()
     assert "1,234.50" in draft.body or "1.234,50" in draft.body
+
+
+def test_high_risk_score_brings_the_reminder_forward_and_firmer(
+    engine: Engine, settings: Settings
+) -> None:
+    from agent.models.risk import RiskScore
+
+    seed(engine)
+    early = DUE - timedelta(days=6)
+    assert sweep(engine, settings, early).drafts_created == 0
+    with session_scope(engine) as session:
+        session.add(
+            RiskScore(
+                invoice_id=1,
+                model_version="test-model",
+                as_of_date=early,
+                p_late=0.82,
+                expected_payment_date=DUE + timedelta(days=20),
+                interval_low_date=DUE,
+                interval_high_date=DUE + timedelta(days=40),
+                band="high",
+                reasons=["paid 9 of the last 12 invoices late, 14 days on average"],
+                trigger="test",
+            )
+        )
+    assert sweep(engine, settings, early).drafts_created == 1
+    with Session(engine) as session:
+        draft = session.exec(select(Draft)).one()
+    assert (draft.milestone, draft.tone) == ("pre_due", "formal")
+    assert "high risk: one step firmer" in draft.tone_reason
+    assert draft.risk_snapshot["band"] == "high"
+    assert draft.risk_snapshot["model_version"] == "test-model"
+    assert draft.risk_snapshot["reasons"] == [
+        "paid 9 of the last 12 invoices late, 14 days on average"
+    ]

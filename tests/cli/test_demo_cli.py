@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from agent.cli.app import app
+from agent.cli.demo import DEMO_PASSWORD
+from agent.models.draft import Draft, DraftStatus
 from agent.money import format_plain
-from agent.services import demo_ledger, reports
+from agent.services import demo_ledger, reports, users
 from agent.services.demo_ledger import LedgerContents
 from agent.settings import Settings
 from tests.factories import make_client
@@ -38,11 +40,23 @@ def test_demo_writes_a_ledger_and_prints_its_summary(
     assert "not built yet" not in result.output
 
 
-def test_without_no_serve_it_says_the_pages_are_not_built_yet(cli_env: dict[str, str]) -> None:
-    result = runner.invoke(app, ARGS, env=WIDE)
+def test_the_demo_fills_the_review_queue_and_prints_the_sign_in_details(
+    cli_env: dict[str, str], engine: Engine
+) -> None:
+    result = runner.invoke(app, [*ARGS, "--no-serve"], env=WIDE)
 
     assert result.exit_code == 0, result.output
-    assert "review queue pages are not built yet" in result.output
+    with Session(engine) as session:
+        pending = session.exec(
+            select(Draft).where(Draft.status == DraftStatus.PENDING_REVIEW)
+        ).all()
+        admin = users.find_by_email(session, email="maria.lindqvist@demo.paytrack.example")
+        assert users.verify_password(session, user=admin, password=DEMO_PASSWORD)
+    assert pending
+    assert f"{len(pending)} reminder drafts are waiting for review" in result.output
+    assert "maria.lindqvist@demo.paytrack.example" in result.output
+    assert f"password for every demo user: {DEMO_PASSWORD}" in result.output
+    assert "http://127.0.0.1:8000/" in result.output
 
 
 def test_running_it_again_replaces_the_demo_ledger(cli_env: dict[str, str], engine: Engine) -> None:

@@ -1,0 +1,160 @@
+"""The invoice page (history and ledger actions), notifications and the outbox."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request, Response
+
+from agent.errors import Forbidden, InvalidDate, PaytrackError
+from agent.models import UserRole
+from agent.models.outbox import OutboxStatus
+from agent.money import to_minor
+from agent.services import invoices, notifications, outbox, payments, reviews, users
+from api.pages.common import (
+    PageRoute,
+    Viewer,
+    form_of,
+    redirect,
+    render,
+    settings_of,
+    transaction,
+    viewer,
+)
+
+router = APIRouter(route_class=PageRoute)
+ACTIONS = ("payment", "note", "promise", "dispute", "resolve", "pause", "resume", "reassign")
+
+
+def _invoice_page(
+    request: Request, who: Viewer, invoice_id: int, *, status_code: int = 200, **extra: object
+) -> Response:
+    with transaction(request) as session:
+        view = reviews.invoice_view(
+            session,
+            invoice_id=invoice_id,
+            viewer=who.user,
+            as_of=date.today(),
+            settings=settings_of(request),
+        )
+        owners = users.list_users(session) if who.user.role == UserRole.ADMIN else []
+    return render(
+        request, "invoice.html", who, status_code=status_code, view=view, owners=owners, **extra
+    )
+
+
+@router.get("/invoices/{invoice_id}")
+def invoice_page(request: Request, invoice_id: int, done: str | None = None) -> Response:
+    who = viewer(request)
+    notice = "Saved." if done in ACTIONS else None
+    return _invoice_page(request, who, invoice_id, notice=notice)
+
+
+def _day(value: object, field: str) -> date:
+    try:
+        return date.fromisoformat(str(value or ""))
+    except ValueError:
+        raise InvalidDate(f"{field} must be a date (YYYY-MM-DD)", field=field) from None
+
+
+@router.post("/invoices/{invoice_id}/{action}")
+async def invoice_action(request: Request, invoice_id: int, action: str) -> Response:
+    who = viewer(request)
+    form = await form_of(request, who)
+    if action not in ACTIONS:
+        raise Forbidden(f"unknown action {action!r}", field="action")
+    actor = reviews.actor_for(who.user)
+    try:
+        with transaction(request) as session:
+            invoice = invoices.get(session, invoice_id=invoice_id)
+            reviews.require_invoice_access(session, viewer=who.user, invoice=invoice)
+            text = str(form.get("text") or form.get("reason") or "").strip()
+            if action == "payment":
+                payments.record(
+                    session,
+                    invoice_id=invoice_id,
+                    amount_minor=to_minor(str(form.get("amount") or ""), invoice.currency),
+                    currency=invoice.currency,
+                    payment_date=_day(form.get("date"), "date"),
+                    actor=actor,
+                    method=str(form.get("method") or "") or None,
+                    reference=str(form.get("reference") or "") or None,
+                )
+            elif action == "note":
+                invoices.add_note(session, invoice_id=invoice_id, text=text, actor=actor)
+            elif action == "promise":
+                invoices.record_promise(
+                    session,
+                    invoice_id=invoice_id,
+                    promised_date=_day(form.get("date"), "date"),
+                    note=text,
+                    actor=actor,
+                )
+            elif action == "dispute":
+                invoices.open_dispute(
+                    session,
+                    invoice_id=invoice_id,
+                    reason=text,
+                    opened_date=date.today(),
+                    actor=actor,
+                )
+            elif action == "resolve":
+                invoices.resolve_dispute(
+                    session,
+                    invoice_id=invoice_id,
+                    resolution=text,
+                    resolved_date=date.today(),
+                    actor=actor,
+                )
+            elif action in ("pause", "resume"):
+                invoices.set_reminders_paused(
+                    session,
+                    invoice_id=invoice_id,
+                    paused=action == "pause",
+                    reason=text,
+                    actor=actor,
+                )
+            else:
+                reviews.reassign_owner(
+                    session,
+                    invoice_id=invoice_id,
+                    owner_id=int(str(form.get("owner_id") or "0")),
+                    viewer=who.user,
+                )
+    except Forbidden:
+        raise
+    except PaytrackError as exc:
+        return _invoice_page(request, who, invoice_id, status_code=exc.status, error=exc)
+    return redirect(f"/invoices/{invoice_id}?done={action}")
+
+
+@router.get("/notifications")
+def notifications_page(request: Request) -> Response:
+    who = viewer(request)
+    owner_id = None if who.user.role == UserRole.ADMIN else who.user.id
+    with transaction(request) as session:
+        notes = notifications.list_for_owner(session, owner_id=owner_id)
+        messages = outbox.list_messages(session, owner_id=owner_id, limit=100)
+    attention = [m for m in messages if m.status in (OutboxStatus.UNCONFIRMED, OutboxStatus.FAILED)]
+    return render(
+        request, "notifications.html", who, notes=notes, messages=messages, attention=attention
+    )
+
+
+@router.post("/outbox/{message_id}/{action}")
+async def outbox_action(request: Request, message_id: int, action: str) -> Response:
+    who = viewer(request)
+    await form_of(request, who)
+    with transaction(request) as session:
+        row = outbox.get(session, message_id=message_id)
+        if who.user.role != UserRole.ADMIN and row.owner_id != who.user.id:
+            raise Forbidden(f"outbox message {message_id} belongs to another owner")
+        if action == "confirm":
+            outbox.confirm_delivered(
+                session, message_id=message_id, actor=reviews.actor_for(who.user)
+            )
+        elif action == "resend":
+            outbox.resend(session, message_id=message_id, actor=reviews.actor_for(who.user))
+        else:
+            raise Forbidden(f"unknown action {action!r}", field="action")
+    return redirect("/notifications")

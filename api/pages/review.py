@@ -1,0 +1,253 @@
+"""The review queue and the actions on a draft: approve (with edits), reject, snooze, redraft."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from agent.errors import DraftAlreadyDecided, InvalidDate, InvalidInput, PaytrackError
+from agent.models import User, UserRole
+from agent.models.draft import DraftStatus, Tone
+from agent.services import outbox, reviews, users
+from api.pages.common import PageRoute, form_of, redirect, render, settings_of, transaction, viewer
+
+router = APIRouter(route_class=PageRoute)
+
+NOTICES = {
+    "approved": "Approved. The e-mail is in the outbox and goes out at the time shown.",
+    "sent-now": "Approved to send now. The e-mail is in the outbox for immediate delivery.",
+    "rejected": "Rejected. The reason is recorded and nothing will be sent.",
+    "snoozed": "Snoozed. The draft comes back on the chosen day.",
+    "redrafted": "A fresh draft replaces the old one.",
+    "bulk": "The selected drafts were approved.",
+}
+
+
+def _owners(request: Request, who: User) -> list[User]:
+    if who.role != UserRole.ADMIN:
+        return []
+    with transaction(request) as session:
+        return users.list_users(session)
+
+
+@router.get("/queue")
+def queue_page(
+    request: Request,
+    owner_id: int | None = None,
+    notice: str | None = None,
+    show: str = "pending",
+) -> Response:
+    who = viewer(request)
+    settings = settings_of(request)
+    today = date.today()
+    status = {
+        "pending": DraftStatus.PENDING_REVIEW,
+        "approved": DraftStatus.APPROVED,
+        "sent": DraftStatus.SENT,
+        "rejected": DraftStatus.REJECTED,
+    }.get(show, DraftStatus.PENDING_REVIEW)
+    with transaction(request) as session:
+        items = reviews.queue(
+            session,
+            viewer=who.user,
+            owner_id=owner_id,
+            status=status,
+            as_of=today,
+            settings=settings,
+        )
+        snoozed = (
+            [
+                i
+                for i in reviews.queue(
+                    session,
+                    viewer=who.user,
+                    owner_id=owner_id,
+                    as_of=today,
+                    settings=settings,
+                    include_snoozed=True,
+                )
+                if i.draft.snoozed_until and i.draft.snoozed_until > today
+            ]
+            if status == DraftStatus.PENDING_REVIEW
+            else []
+        )
+    return render(
+        request,
+        "queue.html",
+        who,
+        items=items,
+        snoozed=snoozed,
+        owners=_owners(request, who.user),
+        owner_id=owner_id,
+        show=show,
+        notice=NOTICES.get(notice or ""),
+        tones=list(Tone),
+    )
+
+
+@router.get("/drafts/{draft_id}")
+def draft_page(request: Request, draft_id: int, error: str | None = None) -> Response:
+    who = viewer(request)
+    settings = settings_of(request)
+    with transaction(request) as session:
+        item = reviews.item(
+            session, draft_id=draft_id, viewer=who.user, as_of=date.today(), settings=settings
+        )
+        message = outbox.find_for_draft(session, draft_id=draft_id)
+    return render(request, "draft.html", who, item=item, message=message, tones=list(Tone))
+
+
+def _decided_page(request: Request, who, draft_id: int, exc: PaytrackError) -> Response:
+    """A repeated or late decision: show what happened instead of doing it twice."""
+    settings = settings_of(request)
+    with transaction(request) as session:
+        item = reviews.item(
+            session, draft_id=draft_id, viewer=who.user, as_of=date.today(), settings=settings
+        )
+        message = outbox.find_for_draft(session, draft_id=draft_id)
+    return render(
+        request,
+        "draft.html",
+        who,
+        status_code=exc.status,
+        item=item,
+        message=message,
+        tones=list(Tone),
+        error=exc,
+    )
+
+
+async def _resume(request: Request, draft_id: int) -> None:
+    await run_in_threadpool(
+        reviews.resume_thread,
+        request.app.state.engine,
+        draft_id=draft_id,
+        settings=settings_of(request),
+    )
+
+
+@router.post("/drafts/{draft_id}/approve")
+async def approve(request: Request, draft_id: int) -> Response:
+    who = viewer(request)
+    form = await form_of(request, who)
+    send_now = form.get("send_now") == "1"
+    try:
+        with transaction(request) as session:
+            reviews.approve(
+                session,
+                draft_id=draft_id,
+                viewer=who.user,
+                settings=settings_of(request),
+                final_subject=form.get("subject"),
+                final_body=_newlines(form.get("body")),
+                send_now=send_now,
+                as_of=date.today(),
+            )
+    except (DraftAlreadyDecided, InvalidInput) as exc:
+        return _decided_page(request, who, draft_id, exc)
+    except PaytrackError as exc:
+        if exc.status == 409:  # stale: show why, with the redraft button
+            return _decided_page(request, who, draft_id, exc)
+        raise
+    await _resume(request, draft_id)
+    return redirect(f"/queue?notice={'sent-now' if send_now else 'approved'}")
+
+
+def _newlines(text: str | None) -> str | None:
+    return text.replace("\r\n", "\n") if text is not None else None
+
+
+@router.post("/drafts/{draft_id}/reject")
+async def reject(request: Request, draft_id: int) -> Response:
+    who = viewer(request)
+    form = await form_of(request, who)
+    try:
+        with transaction(request) as session:
+            reviews.reject(
+                session, draft_id=draft_id, viewer=who.user, reason=str(form.get("reason") or "")
+            )
+    except (DraftAlreadyDecided, InvalidInput) as exc:
+        return _decided_page(request, who, draft_id, exc)
+    await _resume(request, draft_id)
+    return redirect("/queue?notice=rejected")
+
+
+@router.post("/drafts/{draft_id}/snooze")
+async def snooze(request: Request, draft_id: int) -> Response:
+    who = viewer(request)
+    form = await form_of(request, who)
+    try:
+        until = date.fromisoformat(str(form.get("until") or ""))
+    except ValueError:
+        return _decided_page(request, who, draft_id, InvalidDate("pick a date", field="until"))
+    try:
+        with transaction(request) as session:
+            reviews.snooze(session, draft_id=draft_id, viewer=who.user, until=until)
+    except (DraftAlreadyDecided, InvalidInput) as exc:
+        return _decided_page(request, who, draft_id, exc)
+    return redirect("/queue?notice=snoozed")
+
+
+@router.post("/drafts/{draft_id}/redraft")
+async def redraft(request: Request, draft_id: int) -> Response:
+    who = viewer(request)
+    form = await form_of(request, who)
+    tone_text = str(form.get("tone") or "")
+    tone = Tone(tone_text) if tone_text in {t.value for t in Tone} else None
+    try:
+        new_id = await run_in_threadpool(
+            reviews.redraft,
+            request.app.state.engine,
+            draft_id=draft_id,
+            viewer=who.user,
+            settings=settings_of(request),
+            tone=tone,
+        )
+    except DraftAlreadyDecided as exc:
+        return _decided_page(request, who, draft_id, exc)
+    return redirect(f"/drafts/{new_id}")
+
+
+@router.post("/queue/bulk-approve")
+async def bulk_approve(request: Request) -> Response:
+    who = viewer(request)
+    form = await form_of(request, who)
+    ids = [int(v) for v in form.get("draft_id") or [] if str(v).isdigit()]
+    problems: list[str] = []
+    approved: list[int] = []
+    for draft_id in ids:
+        try:
+            with transaction(request) as session:
+                reviews.approve(
+                    session,
+                    draft_id=draft_id,
+                    viewer=who.user,
+                    settings=settings_of(request),
+                    as_of=date.today(),
+                )
+            approved.append(draft_id)
+        except PaytrackError as exc:
+            problems.append(f"draft {draft_id}: {exc.message}")
+    for draft_id in approved:
+        await _resume(request, draft_id)
+    if problems:
+        settings = settings_of(request)
+        with transaction(request) as session:
+            items = reviews.queue(session, viewer=who.user, as_of=date.today(), settings=settings)
+        return render(
+            request,
+            "queue.html",
+            who,
+            status_code=200 if approved else 409,
+            items=items,
+            snoozed=[],
+            owners=_owners(request, who.user),
+            owner_id=None,
+            show="pending",
+            notice=f"{len(approved)} approved.",
+            problems=problems,
+            tones=list(Tone),
+        )
+    return redirect("/queue?notice=bulk")

@@ -1,0 +1,39 @@
+"""Clients: create, read, list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from agent.models import ClientCreate
+from agent.services import clients
+from api.deps import Reader, SessionDep, Writer
+from api.v1.paging import IdCursor, id_page
+from api.v1.schemas import MAX_ID, ClientIn, ClientOut, Page
+
+router = APIRouter(prefix="/clients", tags=["clients"])
+
+
+@router.get("", summary="List clients", response_model=Page[ClientOut])
+def list_clients(
+    session: SessionDep,
+    _caller: Reader,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: IdCursor = None,
+) -> Page[ClientOut]:
+    rows = clients.list_clients(session, after_id=cursor.after_id, limit=limit + 1)
+    return id_page(rows, limit=limit, out=ClientOut)
+
+
+@router.post("", status_code=201, summary="Create a client", response_model=ClientOut)
+def create_client(body: ClientIn, session: SessionDep, _caller: Writer) -> ClientOut:
+    client = clients.create(session, ClientCreate.model_validate(body.model_dump(mode="json")))
+    return ClientOut.model_validate(client, from_attributes=True)
+
+
+@router.get("/{client_id}", summary="Get a client", response_model=ClientOut)
+def get_client(
+    client_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, _caller: Reader
+) -> ClientOut:
+    return ClientOut.model_validate(clients.get(session, client_id=client_id), from_attributes=True)

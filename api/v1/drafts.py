@@ -1,0 +1,149 @@
+"""The review queue: reminder drafts a person approves, edits, rejects or snoozes."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
+from sqlalchemy.engine import Engine
+
+from agent.models.draft import Draft, DraftStatus
+from agent.services import reviews
+from agent.services.reviews import QueueItem
+from agent.settings import Settings
+from api.deps import Approver, Reader, SessionDep, SettingsDep
+from api.v1.idempotent import IdempotencyDep
+from api.v1.schemas import MAX_ID, ApproveIn, DraftInvoiceOut, DraftOut, RejectIn, SnoozeIn
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/drafts", tags=["drafts"])
+DraftId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _out(item: QueueItem) -> DraftOut:
+    listed = [
+        DraftInvoiceOut.model_validate(row.model_dump(warnings=False) | {"number": invoice.number})
+        for row, invoice in item.invoices
+    ]
+    return DraftOut.model_validate(
+        item.draft.model_dump(warnings=False)
+        | {"invoices": listed, "risk_band": item.risk_band, "stale_reasons": item.stale_reasons}
+    )
+
+
+def _resume_after_commit(engine: Engine, draft_id: int, settings: Settings) -> None:
+    """Hand the stored decision to the paused agent thread; the decision stands regardless."""
+    try:
+        reviews.resume_thread(engine, draft_id=draft_id, settings=settings)
+    except Exception:  # the decision is committed; a resume failure is retried by the sweep
+        log.exception("could not resume the thread of draft %s", draft_id)
+
+
+def _decided(
+    draft: Draft, request: Request, background: BackgroundTasks, settings: Settings
+) -> None:
+    background.add_task(_resume_after_commit, request.app.state.engine, draft.id, settings)
+
+
+@router.get("", summary="The review queue", response_model=list[DraftOut])
+def list_drafts(
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: Reader,
+    status: DraftStatus = DraftStatus.PENDING_REVIEW,
+    owner_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> list[DraftOut]:
+    """Owners see drafts for their invoices; admins see everyone's."""
+    items = reviews.queue(
+        session,
+        viewer=caller.user,
+        owner_id=owner_id,
+        status=status,
+        as_of=date.today(),
+        settings=settings,
+    )
+    return [_out(item) for item in items]
+
+
+@router.get("/{draft_id}", summary="Get a draft", response_model=DraftOut)
+def get_draft(
+    draft_id: DraftId, session: SessionDep, settings: SettingsDep, caller: Reader
+) -> DraftOut:
+    item = reviews.item(
+        session, draft_id=draft_id, viewer=caller.user, as_of=date.today(), settings=settings
+    )
+    return _out(item)
+
+
+def _item_out(session: SessionDep, draft: Draft, caller: Approver, settings: Settings) -> DraftOut:
+    return _out(
+        reviews.item(
+            session, draft_id=draft.id, viewer=caller.user, as_of=date.today(), settings=settings
+        )
+    )
+
+
+@router.post("/{draft_id}/approve", summary="Approve (optionally edited)", response_model=DraftOut)
+def approve_draft(
+    draft_id: DraftId,
+    body: ApproveIn,
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: Approver,
+    idem: IdempotencyDep,
+) -> Response:
+    """Stores the decision and queues the e-mail (``send_now`` skips the send window)."""
+
+    def produce() -> DraftOut:
+        draft = reviews.approve(
+            session,
+            draft_id=draft_id,
+            viewer=caller.user,
+            settings=settings,
+            final_subject=body.subject,
+            final_body=body.body,
+            send_now=body.send_now,
+        )
+        _decided(draft, request, background, settings)
+        return _item_out(session, draft, caller, settings)
+
+    return idem.respond(session, caller, status_code=200, produce=produce)
+
+
+@router.post("/{draft_id}/reject", summary="Reject with a reason", response_model=DraftOut)
+def reject_draft(
+    draft_id: DraftId,
+    body: RejectIn,
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: Approver,
+    idem: IdempotencyDep,
+) -> Response:
+    def produce() -> DraftOut:
+        draft = reviews.reject(session, draft_id=draft_id, viewer=caller.user, reason=body.reason)
+        _decided(draft, request, background, settings)
+        return _item_out(session, draft, caller, settings)
+
+    return idem.respond(session, caller, status_code=200, produce=produce)
+
+
+@router.post("/{draft_id}/snooze", summary="Hide until a later day", response_model=DraftOut)
+def snooze_draft(
+    draft_id: DraftId,
+    body: SnoozeIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: Approver,
+    idem: IdempotencyDep,
+) -> Response:
+    def produce() -> DraftOut:
+        draft = reviews.snooze(session, draft_id=draft_id, viewer=caller.user, until=body.until)
+        return _item_out(session, draft, caller, settings)
+
+    return idem.respond(session, caller, status_code=200, produce=produce)

@@ -1,0 +1,70 @@
+"""Payments: record money received (idempotent), list and read."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from agent.money import normalise_currency, to_minor
+from agent.services import payments
+from api.deps import Reader, SessionDep, Writer
+from api.v1.idempotent import IdempotencyDep
+from api.v1.paging import IdCursor, id_page
+from api.v1.schemas import MAX_ID, Page, PaymentIn, PaymentOut, PaymentRecorded
+
+router = APIRouter(prefix="/payments", tags=["payments"])
+
+
+@router.post("", status_code=201, summary="Record a payment", response_model=PaymentRecorded)
+def record_payment(
+    body: PaymentIn, session: SessionDep, caller: Writer, idem: IdempotencyDep
+) -> Response:
+    """Partial payments are fine; more than the balance, or another currency, is refused."""
+
+    def produce() -> PaymentRecorded:
+        currency = normalise_currency(body.currency)
+        amount = body.decimal_amount()
+        outcome = payments.record(
+            session,
+            invoice_id=body.invoice_id,
+            amount_minor=body.amount_minor if amount is None else to_minor(amount, currency),
+            currency=currency,
+            payment_date=body.payment_date or date.today(),
+            actor=caller.actor,
+            method=body.method,
+            reference=body.reference,
+            external_id=body.external_id,
+        )
+        return PaymentRecorded(
+            payment=PaymentOut.model_validate(outcome.payment, from_attributes=True),
+            created=outcome.created,
+            balance_minor=outcome.balance_minor,
+            settled=outcome.settled,
+        )
+
+    return idem.respond(session, caller, status_code=201, produce=produce)
+
+
+@router.get("", summary="List payments", response_model=Page[PaymentOut])
+def list_payments(
+    session: SessionDep,
+    _caller: Reader,
+    invoice_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: IdCursor = None,
+) -> Page[PaymentOut]:
+    rows = payments.list_payments(
+        session, invoice_id=invoice_id, after_id=cursor.after_id, limit=limit + 1
+    )
+    return id_page(rows, limit=limit, out=PaymentOut)
+
+
+@router.get("/{payment_id}", summary="Get a payment", response_model=PaymentOut)
+def get_payment(
+    payment_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, _caller: Reader
+) -> PaymentOut:
+    return PaymentOut.model_validate(
+        payments.get(session, payment_id=payment_id), from_attributes=True
+    )

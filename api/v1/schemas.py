@@ -1,0 +1,521 @@
+"""Request and response bodies of the v1 API. Money is integer minor units next to a currency.
+
+Inputs forbid unknown fields and bound every number, date and string to what the database can
+hold, so a hostile request gets a 422 naming the field instead of reaching SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    model_validator,
+)
+
+from agent.models import Lifecycle, UserRole
+from agent.models.api import DeliveryStatus
+from agent.models.draft import DraftStatus, Tone
+from agent.services.standing import State
+from agent.services.webhooks import EVENTS
+
+MAX_ID = 2_147_483_647
+MAX_MINOR = 10**15
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+
+T = TypeVar("T")
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _sane_date(value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+    return value
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+MinorAmount = Annotated[int, Field(gt=0, le=MAX_MINOR, examples=[125000])]
+Day = Annotated[date, AfterValidator(_sane_date)]
+Text = Annotated[str, AfterValidator(_no_nul)]
+Currency = Annotated[
+    str, Field(min_length=3, max_length=3, examples=["EUR"]), AfterValidator(_no_nul)
+]
+EventName = Literal[
+    "invoice.overdue",
+    "draft.created",
+    "draft.decided",
+    "reminder.sent",
+    "payment.recorded",
+    "invoice.paid",
+]
+assert set(EventName.__args__) == set(EVENTS)  # type: ignore[attr-defined]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass ``next_cursor`` back as ``cursor`` for the next (null: done)."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+# Clients ------------------------------------------------------------------------------------
+
+
+class ClientIn(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Acme B.V.",
+                    "contact_emails": ["ap@acme.example"],
+                    "language": "nl",
+                    "country": "NL",
+                    "timezone": "Europe/Amsterdam",
+                    "currency": "EUR",
+                    "default_terms_days": 30,
+                }
+            ]
+        },
+    )
+
+    name: Annotated[Text, Field(min_length=1, max_length=300)]
+    contact_emails: Annotated[list[EmailStr], Field(max_length=20)] = []
+    language: Annotated[Text, Field(max_length=16)] = "en"
+    country: Annotated[Text, Field(max_length=2)] | None = None
+    timezone: Annotated[Text, Field(max_length=64)] = "UTC"
+    currency: Currency = "EUR"
+    default_terms_days: Annotated[int, Field(ge=0, le=365)] = 30
+    notes: Annotated[Text, Field(max_length=10_000)] | None = None
+
+
+class ClientOut(BaseModel):
+    id: int
+    name: str
+    contact_emails: list[str]
+    language: str
+    country: str | None
+    timezone: str
+    currency: str
+    default_terms_days: int
+    notes: str | None
+    reminders_paused: bool
+    created_at: datetime
+
+
+# Users --------------------------------------------------------------------------------------
+
+
+class UserIn(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "Ann Owner", "email": "ann@example.com", "role": "owner"}]
+        },
+    )
+
+    name: Annotated[Text, Field(min_length=1, max_length=200)]
+    email: EmailStr
+    role: UserRole = UserRole.OWNER
+
+
+class UserOut(BaseModel):
+    id: int
+    name: str
+    email: str
+    role: UserRole
+    is_active: bool
+
+
+# Invoices -----------------------------------------------------------------------------------
+
+
+class InvoiceIn(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "number": "INV-2026-0042",
+                    "client_id": 1,
+                    "owner_id": 1,
+                    "issue_date": "2026-11-01",
+                    "due_date": "2026-12-01",
+                    "currency": "EUR",
+                    "amount_minor": 125000,
+                    "reference": "PO 7781",
+                }
+            ]
+        },
+    )
+
+    number: Annotated[Text, Field(min_length=1, max_length=64)]
+    client_id: Id
+    owner_id: Id
+    issue_date: Day
+    due_date: Day | None = Field(default=None, description="Defaults to issue date + terms.")
+    terms_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    currency: Currency
+    amount_minor: MinorAmount
+    payment_method: Annotated[Text, Field(max_length=64)] | None = None
+    reference: Annotated[Text, Field(max_length=200)] | None = None
+    document_url: Annotated[Text, Field(max_length=2000)] | None = None
+    notes: Annotated[Text, Field(max_length=10_000)] | None = None
+    lifecycle: Literal[Lifecycle.DRAFT, Lifecycle.SENT] = Lifecycle.SENT
+
+
+class InvoicePatch(_In):
+    """Descriptive fields only; ledger facts change through the invoice actions."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reference": "PO 7781-B"}]}
+    )
+
+    payment_method: Annotated[Text, Field(max_length=64)] | None = None
+    reference: Annotated[Text, Field(max_length=200)] | None = None
+    document_url: Annotated[Text, Field(max_length=2000)] | None = None
+    notes: Annotated[Text, Field(max_length=10_000)] | None = None
+
+
+class InvoiceOut(BaseModel):
+    id: int
+    number: str
+    client_id: int
+    owner_id: int
+    currency: str
+    amount_minor: int
+    paid_minor: int = Field(description="Paid on or before as_of.")
+    balance_minor: int
+    status: State = Field(description="Derived as of as_of: paid and overdue are never stored.")
+    days_overdue: int
+    as_of: date
+    lifecycle: Lifecycle
+    issue_date: date
+    due_date: date
+    original_due_date: date
+    terms_days: int
+    sent_date: date | None
+    closed_date: date | None
+    dispute_opened_date: date | None
+    dispute_reason: str | None
+    promised_date: date | None
+    reminders_paused: bool
+    payment_method: str | None
+    reference: str | None
+    document_url: str | None
+    notes: str | None
+    risk_band: str | None = Field(default=None, description="Band of the latest risk score.")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class InvoiceEventOut(BaseModel):
+    id: int
+    invoice_id: int
+    kind: str
+    occurred_at: datetime
+    actor: str
+    actor_user_id: int | None
+    data: dict[str, Any]
+
+
+class SendIn(_In):
+    sent_date: Day | None = Field(default=None, description="Defaults to today.")
+
+
+class ExtendIn(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"new_due_date": "2026-12-31", "reason": "agreed by phone"}]
+        },
+    )
+
+    new_due_date: Day
+    reason: Annotated[Text, Field(min_length=1, max_length=2000)]
+
+
+class DisputeIn(_In):
+    reason: Annotated[Text, Field(min_length=1, max_length=2000)]
+    opened_date: Day | None = None
+
+
+class ResolveIn(_In):
+    resolution: Annotated[Text, Field(max_length=2000)] = ""
+    resolved_date: Day | None = None
+
+
+class PromiseIn(_In):
+    promised_date: Day
+    note: Annotated[Text, Field(max_length=2000)] = ""
+
+
+class PauseIn(_In):
+    paused: bool = True
+    reason: Annotated[Text, Field(max_length=2000)] = ""
+
+
+class NoteIn(_In):
+    text: Annotated[Text, Field(min_length=1, max_length=10_000)]
+
+
+class CloseIn(_In):
+    reason: Annotated[Text, Field(min_length=1, max_length=2000)]
+    closed_date: Day | None = None
+
+
+class ReassignIn(_In):
+    owner_id: Id
+
+
+# Payments -----------------------------------------------------------------------------------
+
+
+class PaymentIn(_In):
+    """Give the amount either as ``amount_minor`` (integer) or ``amount`` (decimal string)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "invoice_id": 1,
+                    "amount_minor": 50000,
+                    "currency": "EUR",
+                    "payment_date": "2026-11-20",
+                    "reference": "bank tx 99812",
+                    "external_id": "bank-99812",
+                },
+                {"invoice_id": 1, "amount": "500.00", "currency": "EUR"},
+            ]
+        },
+    )
+
+    invoice_id: Id
+    amount_minor: MinorAmount | None = None
+    amount: Annotated[str, Field(pattern=r"^\d{1,13}(\.\d{1,4})?$", examples=["500.00"])] | None = (
+        None
+    )
+    currency: Currency
+    payment_date: Day | None = Field(default=None, description="Defaults to today.")
+    method: Annotated[Text, Field(max_length=64)] | None = None
+    reference: Annotated[Text, Field(max_length=300)] | None = None
+    external_id: Annotated[Text, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Recording the same external id twice records it once."
+    )
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> PaymentIn:
+        if (self.amount_minor is None) == (self.amount is None):
+            raise ValueError("give exactly one of amount_minor and amount")
+        return self
+
+    def decimal_amount(self) -> Decimal | None:
+        return Decimal(self.amount) if self.amount is not None else None
+
+
+class PaymentOut(BaseModel):
+    id: int
+    invoice_id: int
+    amount_minor: int
+    currency: str
+    payment_date: date
+    method: str | None
+    reference: str | None
+    external_id: str | None
+    recorded_by: str
+    created_at: datetime
+
+
+class PaymentRecorded(BaseModel):
+    payment: PaymentOut
+    created: bool = Field(description="False when the external id had been recorded before.")
+    balance_minor: int = Field(description="What is still owed on the invoice.")
+    settled: bool
+
+
+# Drafts -------------------------------------------------------------------------------------
+
+
+class DraftInvoiceOut(BaseModel):
+    invoice_id: int
+    number: str
+    milestone: str
+    outstanding_minor: int
+    currency: str
+    due_date: date
+    days_overdue: int
+
+
+class DraftOut(BaseModel):
+    id: int
+    client_id: int
+    owner_id: int
+    status: DraftStatus
+    milestone: str
+    tone: Tone
+    tone_reason: str
+    language: str
+    subject: str
+    body: str
+    final_subject: str | None
+    final_body: str | None
+    suggested_send_at: datetime
+    drafter: str
+    model: str
+    prompt_version: str
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by_user_id: int | None
+    decision_note: str | None
+    snoozed_until: date | None = None
+    risk_band: str | None = None
+    stale_reasons: list[str] = Field(
+        default=[], description="Why the draft no longer matches the ledger (cannot be approved)."
+    )
+    invoices: list[DraftInvoiceOut] = []
+
+
+class ApproveIn(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{}, {"subject": "Invoice INV-42", "send_now": True}]},
+    )
+
+    subject: Annotated[Text, Field(min_length=1, max_length=500)] | None = None
+    body: Annotated[Text, Field(min_length=1, max_length=20_000)] | None = None
+    send_now: bool = False
+
+
+class RejectIn(_In):
+    reason: Annotated[Text, Field(min_length=1, max_length=2000)]
+
+
+class SnoozeIn(_In):
+    until: Day
+
+
+# Risk ---------------------------------------------------------------------------------------
+
+
+class FollowUpOut(BaseModel):
+    pre_due_reminder_date: date | None
+    next_follow_up_date: date
+    cadence_days: int
+    rule: str
+
+
+class InvoiceRiskOut(BaseModel):
+    invoice_id: int
+    number: str
+    client_id: int
+    currency: str
+    outstanding_minor: int
+    due_date: date
+    p_late: float
+    band: str
+    expected_payment_date: date
+    interval_low_date: date
+    interval_high_date: date
+    reasons: list[str]
+    model_version: str
+    as_of: date
+    follow_up: FollowUpOut
+
+
+class AccountRiskOut(BaseModel):
+    client_id: int
+    client_name: str
+    open_invoices: int
+    p_late: float
+    band: str
+    outstanding_minor: dict[str, int]
+    exposure_minor: dict[str, int]
+    reasons: list[str]
+
+
+class RiskModelOut(BaseModel):
+    deployed: bool = Field(description="False: scores come from the built-in prior.")
+    version: str
+    family: str | None = None
+    trained_at: datetime | None = None
+    details: dict[str, Any] = {}
+
+
+# Webhooks -----------------------------------------------------------------------------------
+
+
+class WebhookIn(_In):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://erp.example.com/hooks/paytrack",
+                    "events": ["payment.recorded", "invoice.paid"],
+                }
+            ]
+        },
+    )
+
+    url: Annotated[Text, Field(min_length=8, max_length=2000)]
+    events: Annotated[list[EventName], Field(min_length=1, max_length=len(EVENTS))]
+    secret: Annotated[Text, Field(min_length=16, max_length=200)] | None = Field(
+        default=None, description="Generated when omitted; returned once, at creation."
+    )
+
+
+class WebhookOut(BaseModel):
+    id: int
+    url: str
+    events: list[str]
+    is_active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="Shown once: verify each delivery's signature with it.")
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    subscription_id: int
+    event: str
+    event_id: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+    payload: dict[str, Any]
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; ``errors`` lists each bad field of a refused request."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    field: str | None = None
+    errors: list[dict[str, Any]] | None = None

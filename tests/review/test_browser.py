@@ -1,0 +1,187 @@
+"""The pages in a real headless browser (Debian's chromium through Playwright), with real SMTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from agent.models.draft import Draft, DraftStatus
+from agent.models.outbox import OutboxMessage
+from agent.services import outbox
+from agent.settings import Settings
+from api.app import create_app
+from tests.review.helpers import PASSWORD, seed_invoices, seed_owner, sweep
+from tests.review.smtp_server import Inbox, free_port, smtp_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+HOSTILE = "<script>alert(1)</script>"
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"
+)
+
+
+@dataclass
+class Live:
+    url: str
+    inbox: Inbox
+    settings: Settings
+    engine: Engine
+    draft_id: int
+    hostile_draft_id: int
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live(engine: Engine, settings: Settings) -> Iterator[Live]:
+    ann = seed_owner(engine, email="ann@example.com", name="Ann")
+    seed_owner(engine, email="bob@example.com", name="Bob")
+    seed_invoices(engine, owner_id=ann)
+    seed_invoices(
+        engine, owner_id=ann, client_name=HOSTILE, number="2026-666", contact="x@h.example"
+    )
+    sweep(engine, settings)
+    with Session(engine) as session:
+        drafts = {d.client_id: d.id for d in session.exec(select(Draft).order_by(Draft.id))}
+    draft_id, hostile_id = sorted(drafts.values())
+    with smtp_server() as (inbox, smtp_port):
+        live_settings = settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{smtp_port}"})
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(live_settings, run_schedule=False),
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+            )
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started and thread.is_alive():  # readiness, not a timing assertion
+            time.sleep(0.02)
+        yield Live(f"http://127.0.0.1:{port}", inbox, live_settings, engine, draft_id, hostile_id)
+        server.should_exit = True
+        thread.join()
+
+
+@pytest.fixture
+def page(browser: object, live: Live) -> Iterator[object]:
+    context = browser.new_context(base_url=live.url)  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def sign_in(page: object, email: str) -> None:
+    page.goto("/queue")  # type: ignore[attr-defined]
+    assert "/sign-in" in page.url  # type: ignore[attr-defined]
+    page.fill("#email", email)  # type: ignore[attr-defined]
+    page.fill("#password", PASSWORD)  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url("**/queue")  # type: ignore[attr-defined]
+
+
+def test_sign_in_see_the_queue_edit_approve_and_one_message_arrives(
+    page: object, live: Live
+) -> None:
+    sign_in(page, "ann@example.com")
+    card = page.locator(f"#draft-{live.draft_id}")
+    assert card.locator(".client-name").inner_text() == "Van Dijk Studio"
+    assert "2026-001" in card.inner_text() and "1234.50 EUR" in card.inner_text()
+    card.get_by_text("Edit, approve or reject").click()
+    edited = "Dear Van Dijk team,\n\nEdited by Ann: please settle 2026-001 this week.\n\nAnn"
+    page.fill("#body", edited)
+    page.check("input[name=send_now]")
+    page.click("#approve")
+    page.wait_for_url("**/queue?notice=sent-now")
+    assert "Approved" in page.locator("#notice").inner_text()
+    assert page.locator(f"#draft-{live.draft_id}").count() == 0
+    report = outbox.deliver_due(live.engine, settings=live.settings)
+    assert report.sent == 1 and len(live.inbox.messages) == 1
+    body = live.inbox.messages[0].get_body(("plain",)).get_content()
+    assert "Edited by Ann: please settle 2026-001 this week." in body
+    assert "2026-001" in live.inbox.messages[0]["Subject"]
+
+
+def test_reject_with_a_reason(page: object, live: Live) -> None:
+    sign_in(page, "ann@example.com")
+    page.goto(f"/drafts/{live.draft_id}")
+    page.fill("#reason", "client called, paying tomorrow")
+    page.click("#reject")
+    page.wait_for_url("**/queue?notice=rejected")
+    with Session(live.engine) as session:
+        draft = session.get(Draft, live.draft_id)
+    assert (draft.status, draft.decision_note) == (
+        DraftStatus.REJECTED,
+        "client called, paying tomorrow",
+    )
+    assert outbox.deliver_due(live.engine, settings=live.settings).sent == 0
+
+
+def test_a_second_owner_gets_403(page: object, live: Live) -> None:
+    sign_in(page, "bob@example.com")
+    assert page.locator(".draft").count() == 0
+    response = page.goto(f"/drafts/{live.draft_id}")
+    assert response.status == 403
+    assert "another owner" in page.locator(".error").inner_text()
+
+
+def test_a_double_submitted_approve_sends_once(page: object, live: Live) -> None:
+    sign_in(page, "ann@example.com")
+    page.goto(f"/drafts/{live.draft_id}")
+    page.check("input[name=send_now]")
+    statuses = page.evaluate(
+        """async () => {
+            const form = document.querySelector('#approve-form');
+            const body = new URLSearchParams(new FormData(form));
+            const post = () => fetch(form.action, {method: 'POST', body});
+            const answers = await Promise.all([post(), post()]);
+            return answers.map(a => a.status).sort();
+        }"""
+    )
+    assert statuses == [200, 409]  # the redirect to the queue, and "already approved"
+    assert outbox.deliver_due(live.engine, settings=live.settings).sent == 1
+    assert outbox.deliver_due(live.engine, settings=live.settings).sent == 0
+    assert len(live.inbox.messages) == 1
+    with Session(live.engine) as session:
+        assert len(session.exec(select(OutboxMessage)).all()) == 1
+
+
+def test_a_hostile_client_name_renders_as_text(page: object, live: Live) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    sign_in(page, "ann@example.com")
+    names = page.locator(".client-name").all_inner_texts()
+    assert HOSTILE in names
+    page.goto(f"/drafts/{live.hostile_draft_id}")
+    assert page.locator(".client-name").inner_text() == HOSTILE
+    assert page.locator("script").count() == 0
+    assert dialogs == []
