@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     base_url: str = Field(
         default="http://127.0.0.1:8000", description="Where the pages are served, for links."
     )
+    notify_owners_by_email: bool = Field(
+        default=False, description="Also e-mail each owner notification to its owner (outbox)."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -13,7 +13,7 @@ from agent.runtime import score_then_sweep
 from agent.scheduler import DailySweep, parse_daily_at
 from agent.services import outbox, sweeps
 from agent.settings import Settings
-from api import pages, problems, v1
+from api import dashboard, pages, problems, v1
 from api.routes import health
 
 
@@ -58,4 +58,5 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
     app.include_router(v1.router)
     v1.install(app, run_deliverer=run_schedule)
     app.include_router(pages.router)
+    app.include_router(dashboard.router)
     return app

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.errors import ImportRejected, PaytrackError, Unauthorized
@@ -70,6 +71,14 @@ async def _database_conflict(_request: Request, exc: Exception) -> JSONResponse:
     return problem(409, "Conflict", "the request conflicts with a concurrent change; retry it")
 
 
+async def _overloaded(_request: Request, exc: Exception) -> JSONResponse:
+    """Every database connection is busy: tell the caller to come back instead of failing."""
+    log.warning("database pool exhausted: %s", exc)
+    response = problem(503, "Service busy", "all database connections are busy; retry shortly")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "Internal error", "the server failed; the change was not stored")
@@ -81,4 +90,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DataError, _database_refused)
     app.add_exception_handler(IntegrityError, _database_conflict)
+    app.add_exception_handler(PoolTimeout, _overloaded)
     app.add_exception_handler(Exception, _unexpected)

@@ -12,7 +12,9 @@ from agent.cli import (
     invoices,
     monitor,
     payments,
+    report_monthly,
     reports,
+    review,
     risk,
     serve,
 )
@@ -29,8 +31,20 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(db.app, name="db")
-for module in (imports, exports, invoices, payments, reports, demo, risk, monitor, serve):
+for module in (
+    imports,
+    exports,
+    invoices,
+    payments,
+    reports,
+    demo,
+    risk,
+    monitor,
+    review,
+    serve,
+):
     module.register(app)
+report_monthly.register(app)
 
 
 def main() -> None:

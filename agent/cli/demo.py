@@ -12,10 +12,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from agent.cli.context import command_session, console
+from agent.db import session_scope
+from agent.errors import InsufficientHistory
 from agent.models import UserRole
 from agent.money import format_plain
-from agent.runtime import open_pipeline
-from agent.services import demo_ledger, outbox, reports, sweeps, users
+from agent.services import demo_ledger, outbox, reports, users
 
 PROGRESS_BAR_FROM = 20_000
 DEMO_PASSWORD = "paytrack-demo"
@@ -96,8 +97,17 @@ def _prepare_review_queue(day: date, *, port: int, serving: bool) -> None:
         for person in people:
             users.set_password(session, user_id=person.id, password=DEMO_PASSWORD)
     assert isinstance(engine, Engine)
-    with open_pipeline(engine, settings) as pipeline:
-        report = sweeps.run(engine, as_of=day, settings=settings, pipeline=pipeline)
+    from agent.runtime import score_then_sweep  # the model and LangGraph load only here
+    from agent.services import risk_scoring
+
+    try:
+        with session_scope(engine) as session:
+            model = risk_scoring.train(session, settings=settings)
+        trained = f"Risk model {model.version} trained on the demo history ({model.family})."
+    except InsufficientHistory as exc:
+        trained = f"No risk model: {exc.message}."
+    console.print(trained, markup=False, highlight=False)
+    report = score_then_sweep(engine, settings, as_of=day)
     admin = next((u for u in people if u.role == UserRole.ADMIN), people[0])
     owner = next((u for u in people if u.role != UserRole.ADMIN), admin)
     url = f"http://127.0.0.1:{port}/"

@@ -41,7 +41,7 @@ def send_command(
         except KeyboardInterrupt:
             sender.stop()
         return
-    report = outbox.deliver_due(engine, settings=settings)
+    report = outbox.send_pass(engine, settings=settings)
     engine.dispose()
     console.print(
         f"sent {report.sent} {where}; {report.retried} to retry, {report.failed} failed, "

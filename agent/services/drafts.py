@@ -45,6 +45,20 @@ class ListedInvoice:
     days_overdue: int
     invoice_version: int
 
+    @classmethod
+    def from_context(cls, row: dict[str, Any]) -> ListedInvoice:
+        """From one invoice of ``reminder_context.for_thread``'s JSON."""
+        return cls(
+            invoice_id=row["invoice_id"],
+            number=row["number"],
+            milestone=row["milestone"],
+            outstanding_minor=row["outstanding_minor"],
+            currency=row["currency"],
+            due_date=date.fromisoformat(row["due_date"]),
+            days_overdue=row["days_overdue"],
+            invoice_version=row["invoice_version"],
+        )
+
 
 @dataclass(frozen=True)
 class NewDraft:

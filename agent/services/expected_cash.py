@@ -4,6 +4,10 @@ Each invoice open on ``as_of`` counts its outstanding balance in the week of its
 payment date: the latest risk score's estimate when there is one, else a promise to pay, else
 the due date. Dates already past count in the first week (the money is expected now).
 Invoices expected after the horizon are summed in ``later_minor``. Weeks start on Monday.
+
+Each week also carries an interval: ``low_minor`` counts invoices whose whole interval
+(``interval_low_date``..``interval_high_date`` of the score; a single day without one) falls in
+that week, ``high_minor`` those whose interval overlaps it, so low <= expected <= high.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from agent.models import Invoice
@@ -24,6 +29,8 @@ class CashWeek(BaseModel):
     week_start: date
     expected_minor: int
     invoice_count: int
+    low_minor: int = 0
+    high_minor: int = 0
 
 
 class CurrencyCash(BaseModel):
@@ -50,37 +57,46 @@ def week_start(day: date) -> date:
 def expected_cash(session: Session, *, as_of: date, weeks: int = 12) -> ExpectedCashReport:
     """Outstanding balances of open invoices by the week they are expected to be paid."""
     pos = _positions(as_of)
-    expected = (
-        select(RiskScore.expected_payment_date)
-        .where(RiskScore.invoice_id == Invoice.id)
-        .order_by(col(RiskScore.scored_at).desc(), col(RiskScore.id).desc())
-        .limit(1)
-        .correlate(Invoice)
-        .scalar_subquery()
+    newest = (
+        select(RiskScore.invoice_id, func.max(RiskScore.id).label("score_id"))
+        .group_by(col(RiskScore.invoice_id))
+        .subquery("newest")
     )
     query = (
         select(
             Invoice.currency,
             pos.c.amount_minor - pos.c.paid_minor,
-            expected,
+            RiskScore.expected_payment_date,
+            RiskScore.interval_low_date,
+            RiskScore.interval_high_date,
             Invoice.promised_date,
             Invoice.due_date,
         )
         .join(pos, pos.c.invoice_id == Invoice.id)
+        .outerjoin(newest, newest.c.invoice_id == Invoice.id)
+        .outerjoin(RiskScore, col(RiskScore.id) == newest.c.score_id)
         .where(pos.c.state == "open")
     )
     first = week_start(as_of)
     starts = [first + timedelta(weeks=n) for n in range(weeks)]
     totals: dict[str, dict[date, list[int]]] = {}
     later: dict[str, list[int]] = {}
-    for currency, outstanding, risk_date, promised, due in session.exec(query):
+    for currency, outstanding, risk_date, low, high, promised, due in session.exec(query):
+        amount = int(outstanding)
         day = risk_date or promised or due
         slot = max(week_start(day), first)
-        per_week = totals.setdefault(currency, {start: [0, 0] for start in starts})
+        per_week = totals.setdefault(currency, {start: [0, 0, 0, 0] for start in starts})
         later.setdefault(currency, [0, 0])
         bucket = per_week.get(slot, later[currency])
-        bucket[0] += int(outstanding)
+        bucket[0] += amount
         bucket[1] += 1
+        low_slot = max(week_start(low or day), first)
+        high_slot = max(week_start(high or day), first)
+        if low_slot == high_slot and low_slot in per_week:
+            per_week[low_slot][2] += amount
+        for start in starts:
+            if low_slot <= start <= high_slot:
+                per_week[start][3] += amount
     return ExpectedCashReport(
         as_of=as_of,
         weeks=weeks,
@@ -88,8 +104,14 @@ def expected_cash(session: Session, *, as_of: date, weeks: int = 12) -> Expected
             CurrencyCash(
                 currency=currency,
                 weeks=[
-                    CashWeek(week_start=start, expected_minor=amount, invoice_count=count)
-                    for start, (amount, count) in per_week.items()
+                    CashWeek(
+                        week_start=start,
+                        expected_minor=amount,
+                        invoice_count=count,
+                        low_minor=low,
+                        high_minor=high,
+                    )
+                    for start, (amount, count, low, high) in per_week.items()
                 ],
                 later_minor=later[currency][0],
                 later_count=later[currency][1],

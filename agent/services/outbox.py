@@ -53,10 +53,11 @@ from sqlmodel import Session, col, select
 
 from agent.actor import Actor
 from agent.db import session_scope
-from agent.errors import InvalidInput, NotFound, PaytrackError
-from agent.models import Client, EventKind, Invoice, InvoiceEvent, User
+from agent.errors import Forbidden, InvalidInput, NotFound, PaytrackError
+from agent.models import Client, EventKind, Invoice, InvoiceEvent, User, UserRole
 from agent.models.base import utcnow
 from agent.models.draft import Draft, DraftInvoice, DraftStatus
+from agent.models.notification import Notification
 from agent.models.outbox import OutboxMessage, OutboxStatus, SendPhase
 from agent.services import history
 from agent.services.send_window import next_business_slot
@@ -578,9 +579,16 @@ def list_messages(
     return list(session.exec(query.limit(limit)))
 
 
-def confirm_delivered(session: Session, *, message_id: int, actor: Actor) -> OutboxMessage:
+def _require_owner(row: OutboxMessage, viewer: User) -> None:
+    if viewer.role != UserRole.ADMIN and row.owner_id != viewer.id:
+        raise Forbidden(f"outbox message {row.id} belongs to another owner", field="message")
+
+
+def confirm_delivered(session: Session, *, message_id: int, viewer: User) -> OutboxMessage:
     """A person checked the mailbox: the unconfirmed message did arrive."""
     row = get(session, message_id=message_id)
+    _require_owner(row, viewer)
+    actor = Actor.person(user_id=viewer.id, email=viewer.email)
     if row.status != OutboxStatus.UNCONFIRMED:
         raise InvalidInput(f"message {message_id} is {row.status!s}", field="message")
     _mark_sent(
@@ -589,9 +597,11 @@ def confirm_delivered(session: Session, *, message_id: int, actor: Actor) -> Out
     return row
 
 
-def resend(session: Session, *, message_id: int, actor: Actor) -> OutboxMessage:
+def resend(session: Session, *, message_id: int, viewer: User) -> OutboxMessage:
     """Queue an unconfirmed or failed message again, with the same Message-ID."""
     row = get(session, message_id=message_id)
+    _require_owner(row, viewer)
+    actor = Actor.person(user_id=viewer.id, email=viewer.email)
     if row.status not in (OutboxStatus.UNCONFIRMED, OutboxStatus.FAILED):
         raise InvalidInput(f"message {message_id} is {row.status!s}", field="message")
     row.status = OutboxStatus.PENDING
@@ -600,6 +610,48 @@ def resend(session: Session, *, message_id: int, actor: Actor) -> OutboxMessage:
     session.add(row)
     session.flush()
     return row
+
+
+def enqueue_owner_notifications(session: Session, *, settings: Settings, limit: int = 500) -> int:
+    """Owner notifications not yet e-mailed become outbox rows to their owners (flushes only)."""
+    pending = session.exec(
+        select(Notification)
+        .where(col(Notification.emailed_at).is_(None))
+        .order_by(col(Notification.id))
+        .limit(limit)
+    ).all()
+    for note in pending:
+        owner = session.get(User, note.owner_id)
+        link = (
+            f"{settings.base_url.rstrip('/')}/invoices/{note.invoice_id}" if note.invoice_id else ""
+        )
+        text = f"{note.message}\n\n{link}\n" if link else f"{note.message}\n"
+        digest = hashlib.sha256(f"notification:{note.id}:{note.dedupe_key}".encode()).hexdigest()
+        session.add(
+            OutboxMessage(
+                dedupe_key=f"notification:{note.id}",
+                owner_id=note.owner_id,
+                message_id=f"<notification-{note.id}.{digest[:16]}@{mail_domain(settings)}>",
+                from_addr=settings.mail_from,
+                to_addrs=[owner.email],
+                subject=f"paytrack: {note.message[:120]}",
+                text_body=text,
+                html_body=_html_body(note.message, [f"Open: {link}"] if link else []),
+                data={"notification_id": note.id},
+            )
+        )
+        note.emailed_at = utcnow()
+        session.add(note)
+    session.flush()
+    return len(pending)
+
+
+def send_pass(engine: Engine, *, settings: Settings) -> DeliveryReport:
+    """One sender pass: owner notifications into the outbox (when enabled), then delivery."""
+    if settings.notify_owners_by_email:
+        with session_scope(engine) as session:
+            enqueue_owner_notifications(session, settings=settings)
+    return deliver_due(engine, settings=settings)
 
 
 class SenderLoop:
@@ -614,7 +666,7 @@ class SenderLoop:
     def run_forever(self) -> None:
         while not self._stop.is_set():
             try:
-                deliver_due(self._engine, settings=self._settings)
+                send_pass(self._engine, settings=self._settings)
             except Exception:  # a database hiccup must not end the sender
                 log.exception("outbox pass failed; retrying after the poll interval")
             self._stop.wait(self._settings.outbox_poll_seconds)

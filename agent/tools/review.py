@@ -19,19 +19,7 @@ AGENT_ACTOR = Actor.system("agent")
 def queue(engine: Engine, *, state: dict[str, Any], settings: Settings) -> int:
     """Store the thread's draft (idempotent per thread) and return its id."""
     context, plan, written = state["context"], state["plan"], state["draft"]
-    listed = [
-        drafts.ListedInvoice(
-            invoice_id=row["invoice_id"],
-            number=row["number"],
-            milestone=row["milestone"],
-            outstanding_minor=row["outstanding_minor"],
-            currency=row["currency"],
-            due_date=date.fromisoformat(row["due_date"]),
-            days_overdue=row["days_overdue"],
-            invoice_version=row["invoice_version"],
-        )
-        for row in context["invoices"]
-    ]
+    listed = [drafts.ListedInvoice.from_context(row) for row in context["invoices"]]
     promise = context.get("broken_promise_date")
     new = drafts.NewDraft(
         thread_id=state["thread_id"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
@@ -23,6 +24,7 @@ from api.pages.common import (
 )
 
 router = APIRouter(route_class=PageRoute)
+PRE_SESSION_COOKIE = "paytrack_sign_in"
 STATIC = Path(__file__).parent.parent / "static"
 
 
@@ -42,7 +44,28 @@ def sign_in_page(request: Request, next: str = "/queue") -> Response:
         viewer(request)
         return redirect(safe_next(next))
     except SignInRequired:
-        return render(request, "sign_in.html", None, next=safe_next(next), email="")
+        return _sign_in_form(request, next=safe_next(next), email="")
+
+
+def _sign_in_form(
+    request: Request, *, next: str, email: str, error: str | None = None, status_code: int = 200
+) -> Response:
+    """The form with a pre-session CSRF token, echoed in a cookie (double submit)."""
+    token = secrets.token_urlsafe(32)
+    response = render(
+        request,
+        "sign_in.html",
+        None,
+        status_code=status_code,
+        next=next,
+        email=email,
+        error=error,
+        csrf=token,
+    )
+    response.set_cookie(
+        PRE_SESSION_COOKIE, token, max_age=3600, httponly=True, samesite="strict", path="/sign-in"
+    )
+    return response
 
 
 @router.post("/sign-in")
@@ -50,6 +73,15 @@ async def sign_in(request: Request) -> Response:
     form = await request.form()
     email = str(form.get("email") or "")
     target = safe_next(str(form.get("next") or ""))
+    expected = request.cookies.get(PRE_SESSION_COOKIE) or ""
+    if not expected or not secrets.compare_digest(expected, str(form.get("csrf") or "")):
+        return _sign_in_form(
+            request,
+            next=target,
+            email=email,
+            status_code=403,
+            error="The sign-in form expired; please try again.",
+        )
     ip = request.client.host if request.client else "unknown"
     settings = settings_of(request)
     try:
@@ -66,14 +98,8 @@ async def sign_in(request: Request) -> Response:
         if exc.status == 401:
             with transaction(request) as session:
                 web_sessions.record_failure(session, email=email, ip=ip)
-        return render(
-            request,
-            "sign_in.html",
-            None,
-            status_code=exc.status,
-            error=exc.message,
-            next=target,
-            email=email,
+        return _sign_in_form(
+            request, next=target, email=email, error=exc.message, status_code=exc.status
         )
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from agent.models import ClientCreate
 from agent.services import clients
 from api.deps import Reader, SessionDep, Writer
+from api.v1.idempotent import IdempotencyDep
 from api.v1.paging import IdCursor, id_page
 from api.v1.schemas import MAX_ID, ClientIn, ClientOut, Page
 
@@ -27,9 +28,14 @@ def list_clients(
 
 
 @router.post("", status_code=201, summary="Create a client", response_model=ClientOut)
-def create_client(body: ClientIn, session: SessionDep, _caller: Writer) -> ClientOut:
-    client = clients.create(session, ClientCreate.model_validate(body.model_dump(mode="json")))
-    return ClientOut.model_validate(client, from_attributes=True)
+def create_client(
+    body: ClientIn, session: SessionDep, caller: Writer, idem: IdempotencyDep
+) -> Response:
+    def produce() -> ClientOut:
+        data = ClientCreate.model_validate(body.model_dump(mode="json"))
+        return ClientOut.model_validate(clients.create(session, data), from_attributes=True)
+
+    return idem.respond(session, caller, status_code=201, produce=produce)
 
 
 @router.get("/{client_id}", summary="Get a client", response_model=ClientOut)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
 from agent.services import users
 from api.deps import Admin, Reader, SessionDep
+from api.v1.idempotent import IdempotencyDep
 from api.v1.schemas import MAX_ID, UserIn, UserOut
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -19,9 +20,12 @@ def list_users(session: SessionDep, _caller: Reader) -> list[UserOut]:
 
 
 @router.post("", status_code=201, summary="Add a user (admin)", response_model=UserOut)
-def create_user(body: UserIn, session: SessionDep, _caller: Admin) -> UserOut:
-    user = users.create(session, name=body.name, email=str(body.email), role=body.role)
-    return UserOut.model_validate(user, from_attributes=True)
+def create_user(body: UserIn, session: SessionDep, caller: Admin, idem: IdempotencyDep) -> Response:
+    def produce() -> UserOut:
+        user = users.create(session, name=body.name, email=str(body.email), role=body.role)
+        return UserOut.model_validate(user, from_attributes=True)
+
+    return idem.respond(session, caller, status_code=201, produce=produce)
 
 
 @router.get("/me", summary="The user behind the calling key", response_model=UserOut)

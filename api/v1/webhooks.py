@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from agent.models.api import DeliveryStatus
 from agent.services import webhooks
 from api.deps import Admin, SessionDep
+from api.v1.idempotent import IdempotencyDep
 from api.v1.schemas import MAX_ID, DeliveryOut, WebhookCreated, WebhookIn, WebhookOut
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -24,18 +25,24 @@ def list_subscriptions(session: SessionDep, _caller: Admin) -> list[WebhookOut]:
 
 
 @router.post("", status_code=201, summary="Subscribe a URL", response_model=WebhookCreated)
-def create_subscription(body: WebhookIn, session: SessionDep, caller: Admin) -> WebhookCreated:
+def create_subscription(
+    body: WebhookIn, session: SessionDep, caller: Admin, idem: IdempotencyDep
+) -> Response:
     """The response carries the signing secret; it is not shown again."""
-    created = webhooks.create_subscription(
-        session,
-        url=body.url,
-        events=body.events,
-        created_by_user_id=caller.user.id,
-        secret=body.secret,
-    )
-    return WebhookCreated.model_validate(
-        created.subscription.model_dump(warnings=False) | {"secret": created.secret}
-    )
+
+    def produce() -> WebhookCreated:
+        created = webhooks.create_subscription(
+            session,
+            url=body.url,
+            events=body.events,
+            created_by_user_id=caller.user.id,
+            secret=body.secret,
+        )
+        return WebhookCreated.model_validate(
+            created.subscription.model_dump(warnings=False) | {"secret": created.secret}
+        )
+
+    return idem.respond(session, caller, status_code=201, produce=produce)
 
 
 @router.get("/{subscription_id}", summary="Get a subscription", response_model=WebhookOut)

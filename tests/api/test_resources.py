@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from agent.models.draft import Tone
-from agent.services import drafts, history, invoices
+from agent.services import history
+from tests.api.builders import client_and_invoice, store_draft
 from tests.api.conftest import Keys
-from tests.factories import TEST_ACTOR, make_client, make_invoice
+from tests.factories import make_client, make_invoice
 
 TODAY = date.today()
-
-
-def _client_and_invoice(client: TestClient, keys: Keys, **overrides: object) -> dict:
-    created = client.post(
-        "/api/v1/clients",
-        json={
-            "name": f"Acme {overrides.get('number', 'A')}",
-            "contact_emails": ["ap@acme.example"],
-        },
-        headers=keys.auth("write"),
-    )
-    assert created.status_code == 201, created.text
-    body = {
-        "number": "INV-1",
-        "client_id": created.json()["id"],
-        "owner_id": keys.owner.id,
-        "issue_date": (TODAY - timedelta(days=40)).isoformat(),
-        "due_date": (TODAY - timedelta(days=10)).isoformat(),
-        "currency": "EUR",
-        "amount_minor": 100_000,
-    } | overrides
-    response = client.post("/api/v1/invoices", json=body, headers=keys.auth("write"))
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def test_clients_create_read_list(client: TestClient, keys: Keys) -> None:
@@ -78,7 +54,7 @@ def test_users_admin_only_create_and_me(client: TestClient, keys: Keys) -> None:
 def test_invoice_create_read_update_and_history_names_the_key(
     client: TestClient, keys: Keys, engine: Engine
 ) -> None:
-    invoice = _client_and_invoice(client, keys, reference="PO 1")
+    invoice = client_and_invoice(client, keys, reference="PO 1")
     assert invoice["status"] == "overdue"
     assert invoice["days_overdue"] == 10
     assert invoice["balance_minor"] == 100_000
@@ -108,7 +84,7 @@ def test_invoice_create_read_update_and_history_names_the_key(
 
 
 def test_every_invoice_action(client: TestClient, keys: Keys) -> None:
-    invoice = _client_and_invoice(client, keys)
+    invoice = client_and_invoice(client, keys)
     base = f"/api/v1/invoices/{invoice['id']}"
     auth = keys.auth("write")
 
@@ -135,7 +111,7 @@ def test_every_invoice_action(client: TestClient, keys: Keys) -> None:
     assert closed.status_code == 409
     assert closed.headers["content-type"] == "application/problem+json"
 
-    draft = _client_and_invoice(client, keys, number="INV-2", lifecycle="draft")
+    draft = client_and_invoice(client, keys, number="INV-2", lifecycle="draft")
     assert draft["status"] == "draft"
     sent = client.post(f"/api/v1/invoices/{draft['id']}/send", json={}, headers=auth)
     assert sent.json()["lifecycle"] == "sent"
@@ -146,7 +122,7 @@ def test_every_invoice_action(client: TestClient, keys: Keys) -> None:
 
 
 def test_payments_record_in_minor_units_or_decimal_strings(client: TestClient, keys: Keys) -> None:
-    invoice = _client_and_invoice(client, keys)
+    invoice = client_and_invoice(client, keys)
     auth = keys.auth("write")
     first = client.post(
         "/api/v1/payments",
@@ -247,7 +223,7 @@ def test_invoice_list_filters(client: TestClient, keys: Keys, engine: Engine) ->
 
 
 def test_reports_and_risk(client: TestClient, keys: Keys) -> None:
-    _client_and_invoice(client, keys)
+    client_and_invoice(client, keys)
     auth = keys.auth("read")
     aging = client.get("/api/v1/reports/aging", headers=auth).json()
     assert aging["currencies"][0]["total"]["outstanding_minor"] == 100_000
@@ -276,54 +252,12 @@ def test_reports_and_risk(client: TestClient, keys: Keys) -> None:
     assert listed["items"][0]["risk_band"] == band
 
 
-def _store_draft(engine: Engine, keys: Keys, invoice_id: int, thread: str) -> int:
-    with Session(engine, expire_on_commit=False) as session:
-        invoice = invoices.get(session, invoice_id=invoice_id)
-        draft = drafts.store(
-            session,
-            drafts.NewDraft(
-                thread_id=thread,
-                client_id=invoice.client_id,
-                owner_id=invoice.owner_id,
-                milestone="overdue_7",
-                tone=Tone.FRIENDLY,
-                tone_reason="first reminder",
-                language="en",
-                subject=f"Invoice {invoice.number}",
-                body="Dear customer, a friendly reminder.",
-                risk_snapshot={"band": "low"},
-                suggested_send_at=datetime.now(UTC),
-                drafter="template",
-                model="none",
-                prompt_version="test",
-                fallback_reason=None,
-                broken_promise_date=None,
-                sweep_date=TODAY,
-                invoices=[
-                    drafts.ListedInvoice(
-                        invoice_id=invoice.id,
-                        number=invoice.number,
-                        milestone="overdue_7",
-                        outstanding_minor=invoice.amount_minor,
-                        currency=invoice.currency,
-                        due_date=invoice.due_date,
-                        days_overdue=(TODAY - invoice.due_date).days,
-                        invoice_version=invoice.version,
-                    )
-                ],
-            ),
-            actor=TEST_ACTOR,
-        )
-        session.commit()
-        return draft.id
-
-
 def test_drafts_queue_approve_reject_snooze(client: TestClient, keys: Keys, engine: Engine) -> None:
-    first = _client_and_invoice(client, keys, number="D-1")
-    second = _client_and_invoice(client, keys, number="D-2")
-    third = _client_and_invoice(client, keys, number="D-3")
+    first = client_and_invoice(client, keys, number="D-1")
+    second = client_and_invoice(client, keys, number="D-2")
+    third = client_and_invoice(client, keys, number="D-3")
     ids = [
-        _store_draft(engine, keys, inv["id"], f"t{n}")
+        store_draft(engine, keys, inv["id"], f"t{n}")
         for n, inv in enumerate((first, second, third))
     ]
     queue = client.get("/api/v1/drafts", headers=keys.auth("read")).json()

@@ -16,7 +16,10 @@ from sqlmodel import Session, select
 
 from agent.models.api import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from agent.models.base import utcnow
-from agent.services import webhooks
+from agent.services import sweeps, webhooks
+from agent.services.milestones import Schedule
+from agent.settings import Settings
+from tests.api.builders import client_and_invoice, store_draft
 from tests.api.conftest import Keys
 from tests.factories import make_invoice
 
@@ -219,3 +222,36 @@ def test_test_delivery_endpoint_and_subscription_admin(
         headers=keys.auth("admin"),
     )
     assert unknown.status_code == 422
+
+
+def test_service_events_are_queued_where_they_happen(
+    client: TestClient, keys: Keys, engine: Engine, settings: Settings, receiver: Receiver
+) -> None:
+    _subscribe(client, keys, receiver.url, ["invoice.overdue", "draft.created", "draft.decided"])
+    invoice = client_and_invoice(client, keys, number="EV-1")
+    draft_id = store_draft(engine, keys, invoice["id"], "events-thread")
+    decided = client.post(
+        f"/api/v1/drafts/{draft_id}/reject",
+        json={"reason": "not now"},
+        headers=keys.auth("approve"),
+    )
+    assert decided.status_code == 200
+    for _ in range(2):  # a second sweep must not announce the same overdue invoice again
+        with Session(engine) as session:
+            sweeps.process_group(
+                session,
+                client_id=invoice["client_id"],
+                invoice_ids=[invoice["id"]],
+                as_of=date.today(),
+                settings=settings,
+                schedule=Schedule.from_settings(settings),
+            )
+            session.commit()
+    with Session(engine) as session:
+        rows = session.exec(select(WebhookDelivery).order_by(WebhookDelivery.id)).all()
+        events = [(row.event, row.payload["data"].get("invoice_id")) for row in rows]
+    assert events[:2] == [("draft.created", None), ("draft.decided", None)]
+    assert events[2:] == [("invoice.overdue", invoice["id"])]
+    assert rows[1].payload["data"]["status"] == "rejected"
+    assert rows[0].payload["data"]["invoice_ids"] == [invoice["id"]]
+    assert webhooks.deliver_due(engine).delivered == 3

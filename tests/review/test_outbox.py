@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from agent.db import session_scope
 from agent.models import Invoice
 from agent.models.draft import Draft, DraftStatus
+from agent.models.notification import Notification
 from agent.models.outbox import OutboxMessage, OutboxStatus
 from agent.services import history, outbox, reviews
 from agent.settings import Settings
@@ -242,9 +243,7 @@ def test_a_sender_killed_after_sending_does_not_send_again_on_restart(
         assert outbox.deliver_due(engine, settings=live, now=later).sent == 0
     assert len(inbox.messages) == 1
     with session_scope(engine) as session:
-        confirmed = outbox.confirm_delivered(
-            session, message_id=row.id, actor=reviews.actor_for(user(engine, ann))
-        )
+        confirmed = outbox.confirm_delivered(session, message_id=row.id, viewer=user(engine, ann))
         assert confirmed.status == OutboxStatus.SENT
         sent = [
             e
@@ -271,3 +270,25 @@ def test_a_sender_killed_before_sending_is_resent_once_with_the_same_message_id(
         row = session.exec(select(OutboxMessage)).one()
     assert (report.recovered, report.sent, len(inbox.messages)) == (1, 1, 1)
     assert inbox.messages[0]["Message-ID"] == row.message_id and row.attempts == 2
+
+
+def test_owner_notifications_can_go_by_e_mail_once(engine: Engine, settings: Settings) -> None:
+    settings = settings.model_copy(update={"notify_owners_by_email": True})
+    ann = seed_owner(engine, email="ann@example.com")
+    seed_invoices(engine, owner_id=ann)
+    sweep(engine, settings)
+    with Session(engine) as session:
+        notes = session.exec(select(Notification)).all()
+    assert notes
+    with smtp_server() as (inbox, port):
+        live = smtp_settings(settings, port)
+        first = outbox.send_pass(engine, settings=live)
+        second = outbox.send_pass(engine, settings=live)
+    assert (first.sent, second.sent) == (len(notes), 0)
+    assert {tuple(r) for r in inbox.recipients} == {("ann@example.com",)}
+    assert all("/invoices/" in m.get_body(("plain",)).get_content() for m in inbox.messages)
+    with Session(engine) as session:
+        assert all(n.emailed_at is not None for n in session.exec(select(Notification)))
+        assert [e.kind for e in history.list_for_invoice(session, invoice_id=1)].count(
+            "reminder_sent"
+        ) == 0

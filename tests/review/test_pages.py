@@ -39,7 +39,10 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 def sign_in(client: TestClient, email: str, password: str = PASSWORD, next: str = "/queue"):
-    return client.post("/sign-in", data={"email": email, "password": password, "next": next})
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/sign-in").text).group(1)
+    return client.post(
+        "/sign-in", data={"email": email, "password": password, "next": next, "csrf": token}
+    )
 
 
 def csrf_of(client: TestClient, path: str = "/queue") -> str:
@@ -65,6 +68,15 @@ def test_no_open_redirect_after_sign_in(
     client: TestClient, world: dict[str, int], target: str
 ) -> None:
     assert sign_in(client, "ann@example.com", next=target).headers["location"] == "/queue"
+
+
+def test_a_sign_in_post_without_the_form_token_is_refused(
+    client: TestClient, world: dict[str, int]
+) -> None:
+    response = client.post("/sign-in", data={"email": "ann@example.com", "password": PASSWORD})
+    assert response.status_code == 403
+    assert "paytrack_session" not in response.headers.get("set-cookie", "")
+    assert client.get("/queue").status_code == 303
 
 
 def test_sign_in_attempts_are_rate_limited(client: TestClient, world: dict[str, int]) -> None:

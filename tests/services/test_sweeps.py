@@ -38,19 +38,7 @@ class StoringPipeline:
             context = reminder_context.for_thread(
                 session, thread_id=thread_id, as_of=as_of, due_soon_days=7
             )
-            listed = [
-                drafts.ListedInvoice(
-                    invoice_id=row["invoice_id"],
-                    number=row["number"],
-                    milestone=row["milestone"],
-                    outstanding_minor=row["outstanding_minor"],
-                    currency=row["currency"],
-                    due_date=date.fromisoformat(row["due_date"]),
-                    days_overdue=row["days_overdue"],
-                    invoice_version=row["invoice_version"],
-                )
-                for row in context["invoices"]
-            ]
+            listed = [drafts.ListedInvoice.from_context(row) for row in context["invoices"]]
             draft = drafts.store(
                 session,
                 drafts.NewDraft(
