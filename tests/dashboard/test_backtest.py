@@ -1,0 +1,108 @@
+"""The forecast backtest on generated data whose payment behaviour is known in advance."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from agent.cli.app import app
+from agent.services import backtest, risk_scoring
+from agent.settings import Settings
+from tests.factories import make_client, make_invoice, make_user, pay
+
+AS_OF = date(2026, 5, 6)
+FIRST_ISSUE = date(2025, 9, 1)
+# Each client pays every invoice this many days after its due date, without exception.
+DELAYS = {"Slow Traders": 21, "Prompt Ltd": 0, "Early Bird BV": -10}
+
+
+def generate(session: Session) -> None:
+    owner = make_user(session, name="Ann", email="ann@example.com")
+    for name, delay in DELAYS.items():
+        client = make_client(session, name=name)
+        issue = FIRST_ISSUE
+        n = 0
+        while issue <= AS_OF - timedelta(days=7):
+            n += 1
+            invoice = make_invoice(
+                session,
+                client=client,
+                owner=owner,
+                number=f"{name[:4].upper()}-{n:03d}",
+                amount_minor=10_000 + 100 * n,
+                issue_date=issue,
+                due_date=issue + timedelta(days=30),
+            )
+            paid = invoice.due_date + timedelta(days=delay)
+            if paid < AS_OF:
+                pay(session, invoice, payment_date=max(paid, issue))
+            issue += timedelta(days=7)
+    session.commit()
+
+
+def test_the_model_beats_paying_on_the_due_date(session: Session, settings: Settings) -> None:
+    generate(session)
+    report = backtest.backtest(session, settings=settings, as_of=AS_OF, weeks=8, prior_only=True)
+    [eur] = report.currencies
+    assert eur.actual_minor > 0
+    # Slow Traders always pays three weeks late: the due-date forecast misses all of it.
+    assert eur.model_wape < 0.5 * eur.naive_wape
+    assert (report.trained_origins, report.prior_origins) == (0, 8)
+    assert len(report.detail) == sum(min(4, 8 - i) for i in range(8))
+
+
+def test_short_history_falls_back_to_the_prior(session: Session, settings: Settings) -> None:
+    generate(session)
+    thin = settings.model_copy(update={"risk_min_history_rows": 10_000})
+    report = backtest.backtest(session, settings=thin, as_of=AS_OF, weeks=3)
+    assert (report.trained_origins, report.prior_origins) == (0, 3)
+    assert {row.model_version for row in report.detail} == {"prior"}
+
+
+def test_the_cut_ledger_knows_nothing_later(session: Session) -> None:
+    generate(session)
+    full = risk_scoring.load_history(session).ledger
+    cut_day = backtest._day(date(2026, 1, 4))
+    cut = backtest.cut_ledger(full, through_day=cut_day)
+    assert cut.invoices["issue_day"].max() <= cut_day
+    assert len(cut.payments) and cut.payments["day"].max() <= cut_day
+    assert len(cut.invoices) < len(full.invoices)
+    settled = cut.invoices["settled_day"].to_numpy()
+    assert np.all((settled <= cut_day) | (settled == backtest.NEVER))
+
+
+@pytest.mark.parametrize("weeks", [1, 5])
+def test_only_whole_past_weeks_are_compared(
+    session: Session, settings: Settings, weeks: int
+) -> None:
+    generate(session)
+    report = backtest.backtest(
+        session, settings=settings, as_of=AS_OF, weeks=weeks, prior_only=True
+    )
+    this_week = AS_OF - timedelta(days=AS_OF.weekday())
+    assert all(row.week_start < this_week for row in report.detail)
+    assert min(row.origin for row in report.detail) == this_week - timedelta(weeks=weeks)
+
+
+def test_the_cli_prints_both_errors(
+    engine: Engine, cli_env: dict[str, str], settings: Settings
+) -> None:
+    with Session(engine) as session:
+        generate(session)
+    result = CliRunner().invoke(
+        app,
+        ["report", "forecast-backtest", "--weeks", "6", "--prior-only", "--as-of", str(AS_OF)],
+        terminal_width=120,
+    )
+    assert result.exit_code == 0, result.output
+    assert "Model WAPE" in result.output and "Naive WAPE (due date)" in result.output
+    assert "0 used a model trained" in result.output and "6 the documented prior" in result.output
+    [row] = [line for line in result.output.splitlines() if "EUR" in line]
+    model, naive = (float(cell) for cell in re.findall(r"([\d.]+)%", row))
+    assert model < naive
