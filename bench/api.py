@@ -54,11 +54,6 @@ def _prepare(url: str, *, invoices: int, seed: int) -> tuple[str, list[tuple[int
     started = time.perf_counter()
     generate_ledger(engine, invoices=invoices, seed=seed, end_date=date.today())
     print(f"generated {invoices} invoices in {time.perf_counter() - started:.1f} s", flush=True)
-    if engine.dialect.name == "postgresql":
-        # Fresh bulk-loaded tables have no statistics yet; without them the planner picks
-        # nested loops over the payment aggregate and every list takes minutes.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("ANALYZE")
     with Session(engine, expire_on_commit=False) as session:
         admin = users.create(session, name="Bench", email="bench@example.com", role=UserRole.ADMIN)
         token = api_keys.create(session, user_id=admin.id, scopes=["admin"], name="bench").token

@@ -17,6 +17,7 @@ from agent.cli import (
     review,
     risk,
     serve,
+    users,
 )
 
 app = typer.Typer(
@@ -42,9 +43,10 @@ for module in (
     monitor,
     review,
     serve,
+    users,
+    report_monthly,
 ):
     module.register(app)
-report_monthly.register(app)
 
 
 def main() -> None:

@@ -299,6 +299,10 @@ def generate_ledger(
             batch = []
             if progress is not None:
                 progress(index + 1)
+    # Bulk-loaded tables have no planner statistics yet; without them PostgreSQL picks nested
+    # loops over the payment aggregates and list queries take minutes.
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
     return GeneratedLedger(
         clients=len(demo_clients),
         owners=len(owner_ids),

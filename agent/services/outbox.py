@@ -59,7 +59,7 @@ from agent.models.base import utcnow
 from agent.models.draft import Draft, DraftInvoice, DraftStatus
 from agent.models.notification import Notification
 from agent.models.outbox import OutboxMessage, OutboxStatus, SendPhase
-from agent.services import history
+from agent.services import history, webhooks
 from agent.services.send_window import next_business_slot
 from agent.settings import Settings
 
@@ -481,6 +481,17 @@ def _mark_sent(session: Session, row: OutboxMessage, *, transport: str, delivere
         if draft is not None and draft.status == DraftStatus.APPROVED:
             draft.status = DraftStatus.SENT
             session.add(draft)
+        webhooks.emit(
+            session,
+            event=webhooks.REMINDER_SENT,
+            data={
+                "draft_id": row.draft_id,
+                "message_id": row.message_id,
+                "invoice_ids": list(row.invoice_ids),
+                "transport": transport,
+            },
+            event_id=f"reminder.sent:{row.id}",
+        )
     session.flush()
 
 

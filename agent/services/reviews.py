@@ -221,8 +221,12 @@ def approve(
     final_body: str | None = None,
     send_now: bool = False,
     as_of: date | None = None,
+    actor: Actor | None = None,
 ) -> Draft:
-    """Record the approval (with any edits) and enqueue the e-mail in the same transaction."""
+    """Record the approval (with any edits) and enqueue the e-mail in the same transaction.
+
+    ``actor`` names who acted when it is not the viewer in person (an API key of theirs).
+    """
     draft = _lock(session, draft_id=draft_id)
     require_decider(session, viewer=viewer, draft=draft)
     _require_pending(draft)
@@ -244,7 +248,7 @@ def approve(
         session,
         draft_id=draft.id,
         decision=drafts.Decision.APPROVE,
-        actor=actor_for(viewer),
+        actor=actor or actor_for(viewer),
         final_subject=final_subject,
         final_body=final_body,
         note="send now" if send_now else None,
@@ -256,7 +260,9 @@ def approve(
     return decided
 
 
-def reject(session: Session, *, draft_id: int, viewer: User, reason: str) -> Draft:
+def reject(
+    session: Session, *, draft_id: int, viewer: User, reason: str, actor: Actor | None = None
+) -> Draft:
     """Close the draft with the reviewer's reason; nothing is sent."""
     draft = _lock(session, draft_id=draft_id)
     require_decider(session, viewer=viewer, draft=draft)
@@ -265,12 +271,14 @@ def reject(session: Session, *, draft_id: int, viewer: User, reason: str) -> Dra
         session,
         draft_id=draft.id,
         decision=drafts.Decision.REJECT,
-        actor=actor_for(viewer),
+        actor=actor or actor_for(viewer),
         note=reason,
     )
 
 
-def snooze(session: Session, *, draft_id: int, viewer: User, until: date) -> Draft:
+def snooze(
+    session: Session, *, draft_id: int, viewer: User, until: date, actor: Actor | None = None
+) -> Draft:
     """Hide a pending draft from the queue until ``until``; it still blocks a new draft."""
     draft = _lock(session, draft_id=draft_id)
     require_decider(session, viewer=viewer, draft=draft)
@@ -279,20 +287,22 @@ def snooze(session: Session, *, draft_id: int, viewer: User, until: date) -> Dra
         raise InvalidDate("snooze until a day after today", field="until")
     draft.snoozed_until = until
     session.add(draft)
-    _note_on_invoices(session, draft, "reminder_snoozed", viewer, {"until": until.isoformat()})
+    _note_on_invoices(
+        session, draft, "reminder_snoozed", actor or actor_for(viewer), {"until": until.isoformat()}
+    )
     session.flush()
     return draft
 
 
 def _note_on_invoices(
-    session: Session, draft: Draft, kind: str, viewer: User, data: dict[str, Any]
+    session: Session, draft: Draft, kind: str, actor: Actor, data: dict[str, Any]
 ) -> None:
     for _listed, invoice in drafts.listed_invoices(session, draft_id=draft.id):
         history.record(
             session,
             invoice=invoice,
             kind=kind,
-            actor=actor_for(viewer),
+            actor=actor,
             data={"draft_id": draft.id, **data},
             bump_version=False,
         )
@@ -361,7 +371,7 @@ def redraft(
         old.decided_by_user_id = viewer.id
         old.decision_note = f"redraft requested (tone: {tone or 'agent choice'})"
         session.add(old)
-        _note_on_invoices(session, old, "reminder_redrafted", viewer, {"tone": tone})
+        _note_on_invoices(session, old, "reminder_redrafted", actor_for(viewer), {"tone": tone})
         old_thread = old.thread_id
     with open_pipeline(engine, settings) as pipeline:
         _resume(pipeline, thread_id=old_thread, decision={"decision": "superseded"})

@@ -107,6 +107,7 @@ def approve_draft(
             final_subject=body.subject,
             final_body=body.body,
             send_now=body.send_now,
+            actor=caller.actor,
         )
         _decided(draft, request, background, settings)
         return _item_out(session, draft, caller, settings)
@@ -126,7 +127,9 @@ def reject_draft(
     idem: IdempotencyDep,
 ) -> Response:
     def produce() -> DraftOut:
-        draft = reviews.reject(session, draft_id=draft_id, viewer=caller.user, reason=body.reason)
+        draft = reviews.reject(
+            session, draft_id=draft_id, viewer=caller.user, reason=body.reason, actor=caller.actor
+        )
         _decided(draft, request, background, settings)
         return _item_out(session, draft, caller, settings)
 
@@ -143,7 +146,9 @@ def snooze_draft(
     idem: IdempotencyDep,
 ) -> Response:
     def produce() -> DraftOut:
-        draft = reviews.snooze(session, draft_id=draft_id, viewer=caller.user, until=body.until)
+        draft = reviews.snooze(
+            session, draft_id=draft_id, viewer=caller.user, until=body.until, actor=caller.actor
+        )
         return _item_out(session, draft, caller, settings)
 
     return idem.respond(session, caller, status_code=200, produce=produce)

@@ -291,5 +291,8 @@ def test_drafts_queue_approve_reject_snooze(client: TestClient, keys: Keys, engi
     assert snoozed.json()["snoozed_until"] == until
     assert client.get("/api/v1/drafts", headers=keys.auth("read")).json() == []
     with Session(engine) as session:
-        kinds = [e.kind for e in history.list_for_invoice(session, invoice_id=first["id"])]
-    assert "reminder_approved" in kinds
+        events = history.list_for_invoice(session, invoice_id=first["id"])
+    approvals = [e for e in events if e.kind == "reminder_approved"]
+    assert len(approvals) == 1
+    assert approvals[0].actor.startswith("api-key:")
+    assert approvals[0].actor_user_id == keys.owner.id

@@ -292,3 +292,31 @@ def test_owner_notifications_can_go_by_e_mail_once(engine: Engine, settings: Set
         assert [e.kind for e in history.list_for_invoice(session, invoice_id=1)].count(
             "reminder_sent"
         ) == 0
+
+
+def test_a_sent_reminder_is_announced_to_webhook_subscribers_once(
+    engine: Engine, settings: Settings
+) -> None:
+    from agent.models.api import WebhookDelivery
+    from agent.services import webhooks
+
+    ann = seed_owner(engine, email="ann@example.com")
+    seed_invoices(engine, owner_id=ann)
+    with session_scope(engine) as session:
+        webhooks.create_subscription(
+            session,
+            url="http://127.0.0.1:9/hook",
+            events=[webhooks.REMINDER_SENT],
+            created_by_user_id=ann,
+        )
+    sweep(engine, settings)
+    [draft_id] = approve_all(engine, settings, ann)
+    outbox.deliver_due(engine, settings=settings)
+    outbox.deliver_due(engine, settings=settings)
+    with Session(engine) as session:
+        deliveries = session.exec(select(WebhookDelivery)).all()
+        row = session.exec(select(OutboxMessage)).one()
+    assert [(d.event, d.payload["data"]["draft_id"]) for d in deliveries] == [
+        ("reminder.sent", draft_id)
+    ]
+    assert deliveries[0].payload["data"]["message_id"] == row.message_id
