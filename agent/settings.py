@@ -19,36 +19,56 @@ class Settings(BaseSettings):
         env_prefix="PAYTRACK_", env_file=".env", extra="ignore", populate_by_name=True
     )
 
-    data_dir: Path = Field(default_factory=default_data_dir)
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Where the SQLite file, model artifacts and the e-mail outbox live.",
+    )
     database_url: str = Field(
         default="",
         description="SQLAlchemy URL; empty means a SQLite file in data_dir (paytrack.db).",
     )
 
-    default_currency: str = "EUR"
-    default_terms_days: int = 30
-    default_language: str = "en"
-    default_owner: str = "Accounts <accounts@example.com>"
-    due_soon_days: int = 7
+    default_currency: str = Field(
+        default="EUR", description="Currency of imported rows that name none (ISO 4217)."
+    )
+    default_terms_days: int = Field(
+        default=30, description="Payment terms when neither the row nor the client gives any."
+    )
+    default_language: str = Field(default="en", description="Language of new clients.")
+    default_owner: str = Field(
+        default="Accounts <accounts@example.com>",
+        description="Owner of imported rows that name none (name, e-mail or Name <e-mail>).",
+    )
+    due_soon_days: int = Field(
+        default=7, description="An open invoice due within this many days is 'due soon'."
+    )
 
-    dso_window_days: int = 90
-    late_grace_days: int = 0
-    consistent_late_min_invoices: int = 3
+    dso_window_days: int = Field(default=90, description="The N in the DSO formula.")
+    late_grace_days: int = Field(
+        default=0, description="Days after the original due date before a payment is late."
+    )
+    consistent_late_min_invoices: int = Field(
+        default=3, description="Settled invoices a client needs to be ranked as a late payer."
+    )
 
     openai_api_key: str = Field(
-        default="", validation_alias=AliasChoices("OPENAI_API_KEY", "PAYTRACK_OPENAI_API_KEY")
+        default="",
+        validation_alias=AliasChoices("OPENAI_API_KEY", "PAYTRACK_OPENAI_API_KEY"),
+        description="Key for an OpenAI-compatible endpoint; unset: the offline templates write.",
     )
     openai_base_url: str = Field(
-        default="", validation_alias=AliasChoices("OPENAI_BASE_URL", "PAYTRACK_OPENAI_BASE_URL")
+        default="",
+        validation_alias=AliasChoices("OPENAI_BASE_URL", "PAYTRACK_OPENAI_BASE_URL"),
+        description="Base URL of that endpoint; unset means OpenAI's own.",
     )
-    llm_model: str = "gpt-4o-mini"
+    llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to the endpoint.")
     llm_timeout_seconds: float = Field(
         default=30.0, description="Per-request timeout for the drafting LLM, in seconds."
     )
     llm_max_retries: int = Field(
         default=2, description="SDK retries (with backoff, honouring Retry-After) per LLM call."
     )
-    llm_temperature: float = 0.2
+    llm_temperature: float = Field(default=0.2, description="Sampling temperature of drafts.")
     llm_response_format: str = Field(
         default="json_schema",
         description="'json_schema' (strict structured output) or 'json_object' for servers "
@@ -91,7 +111,7 @@ class Settings(BaseSettings):
     monitor_daily_at: str = Field(
         default="08:00", description="Local time (HH:MM) of the daily sweep under `serve`."
     )
-    monitor_timezone: str = "UTC"
+    monitor_timezone: str = Field(default="UTC", description="IANA time zone of monitor_daily_at.")
 
     smtp_url: str = Field(
         default="",
@@ -104,7 +124,9 @@ class Settings(BaseSettings):
     mail_domain: str = Field(
         default="", description="Domain of Message-IDs; empty takes the From address's domain."
     )
-    smtp_timeout_seconds: float = 30.0
+    smtp_timeout_seconds: float = Field(
+        default=30.0, description="Timeout of one SMTP conversation, in seconds."
+    )
     outbox_lease_seconds: int = Field(
         default=300,
         description="How long a claimed message is left to its sender before "

@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-WIDTH = 640
+WIDTH = 900
 HEIGHT = 220
-PAD_LEFT = 70
+PAD_LEFT = 112
 PAD_BOTTOM = 36
 PAD_TOP = 22
 BAR = "#3b6ea5"
@@ -130,7 +130,8 @@ def cash_chart(
                 f"{escape(week.label)} expected {escape(fmt(week.expected))}"
                 "</title></rect>"
             )
-        body.append(_label(x + slot / 2, week.label))
+        if len(weeks) <= 12 or i % 2 == 0:  # every other label when they would collide
+            body.append(_label(x + slot / 2, week.label))
     return _svg(title, body, css_class="cash")
 
 

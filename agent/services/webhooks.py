@@ -117,6 +117,7 @@ def create_subscription(
     )
     session.add(subscription)
     session.flush()
+    _forget_active(session)
     return NewSubscription(subscription=subscription, secret=secret)
 
 
@@ -137,7 +138,25 @@ def deactivate(session: Session, *, subscription_id: int) -> WebhookSubscription
     subscription.is_active = False
     session.add(subscription)
     session.flush()
+    _forget_active(session)
     return subscription
+
+
+_ACTIVE_KEY = "paytrack.webhooks.active"
+
+
+def _active_subscriptions(session: Session) -> list[WebhookSubscription]:
+    """Active subscriptions, read once per session: a bulk import emits thousands of events."""
+    cached = session.info.get(_ACTIVE_KEY)
+    if cached is None:
+        query = select(WebhookSubscription).where(col(WebhookSubscription.is_active).is_(True))
+        cached = list(session.exec(query))
+        session.info[_ACTIVE_KEY] = cached
+    return cached
+
+
+def _forget_active(session: Session) -> None:
+    session.info.pop(_ACTIVE_KEY, None)
 
 
 def emit(
@@ -153,13 +172,7 @@ def emit(
     With an ``event_id``, a subscription that already has that event is skipped, so callers
     that may see the same fact twice (a daily sweep) pass a deterministic id.
     """
-    subscriptions = [
-        s
-        for s in session.exec(
-            select(WebhookSubscription).where(col(WebhookSubscription.is_active).is_(True))
-        )
-        if event in s.events
-    ]
+    subscriptions = [s for s in _active_subscriptions(session) if event in s.events]
     if not subscriptions:
         return 0
     moment = now or utcnow()
