@@ -82,8 +82,18 @@ def main() -> None:
 
 
 def _sample_frames(ledger: Ledger, size: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The newest ``size`` invoices' clients' history, as input frames, for a quick fit."""
-    inv = ledger.invoices.iloc[-size:] if size < len(ledger) else ledger.invoices
+    """Whole histories of randomly chosen clients, about ``size`` invoices, for a quick fit.
+
+    Whole clients keep each client's history intact (the features are built from it) and span
+    the full two years, so the time split has settled invoices of both outcomes.
+    """
+    inv = ledger.invoices
+    if size < len(ledger):
+        clients = inv["client_id"].to_numpy()
+        order = np.random.default_rng(0).permutation(np.unique(clients))
+        counts = pd.Series(clients).value_counts().reindex(order).to_numpy()
+        chosen = order[: int(np.searchsorted(np.cumsum(counts), size)) + 1]
+        inv = inv[np.isin(clients, chosen)]
     keep = np.zeros(len(ledger), dtype=bool)
     keep[inv.index.to_numpy()] = True
     frame = inv.assign(
