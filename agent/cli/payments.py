@@ -30,7 +30,7 @@ def record_command(
     ),
 ) -> None:
     """Apply a payment to an invoice (partial payments allowed, overpayment refused)."""
-    with command_session() as (session, _settings):
+    with command_session() as (session, settings):
         invoice = invoices.get_by_number(session, number=number)
         outcome = payments.record(
             session,
@@ -42,6 +42,7 @@ def record_command(
             reference=reference,
             external_id=external_id,
             actor=Actor.cli(),
+            settings=settings,
         )
     balance = format_plain(outcome.balance_minor, invoice.currency)
     if not outcome.created:

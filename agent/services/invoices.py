@@ -21,8 +21,9 @@ from agent.errors import (
 )
 from agent.models import Client, EventKind, Invoice, InvoiceCreate, Lifecycle, Payment, User
 from agent.money import format_plain, normalise_currency
-from agent.services import clients, history, users
+from agent.services import clients, history, rescoring, users
 from agent.services.standing import Standing, State, derive
+from agent.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,13 @@ def mark_sent(session: Session, *, invoice_id: int, sent_date: date, actor: Acto
 
 
 def extend_due_date(
-    session: Session, *, invoice_id: int, new_due_date: date, reason: str, actor: Actor
+    session: Session,
+    *,
+    invoice_id: int,
+    new_due_date: date,
+    reason: str,
+    actor: Actor,
+    settings: Settings | None = None,
 ) -> Invoice:
     """Move the due date later; the original due date stays for statistics."""
     invoice = lock(session, invoice_id=invoice_id)
@@ -240,11 +247,24 @@ def extend_due_date(
             "reason": reason.strip(),
         },
     )
+    rescoring.after_event(
+        session,
+        settings=settings,
+        invoice_id=invoice.id,
+        kind=EventKind.DUE_DATE_EXTENDED,
+        as_of=date.today(),
+    )
     return invoice
 
 
 def open_dispute(
-    session: Session, *, invoice_id: int, reason: str, opened_date: date, actor: Actor
+    session: Session,
+    *,
+    invoice_id: int,
+    reason: str,
+    opened_date: date,
+    actor: Actor,
+    settings: Settings | None = None,
 ) -> Invoice:
     invoice = lock(session, invoice_id=invoice_id)
     _require_open(session, invoice, "open a dispute")
@@ -261,11 +281,24 @@ def open_dispute(
         actor=actor,
         data={"opened_date": opened_date.isoformat(), "reason": reason.strip()},
     )
+    rescoring.after_event(
+        session,
+        settings=settings,
+        invoice_id=invoice.id,
+        kind=EventKind.DISPUTE_OPENED,
+        as_of=opened_date,
+    )
     return invoice
 
 
 def resolve_dispute(
-    session: Session, *, invoice_id: int, resolution: str, resolved_date: date, actor: Actor
+    session: Session,
+    *,
+    invoice_id: int,
+    resolution: str,
+    resolved_date: date,
+    actor: Actor,
+    settings: Settings | None = None,
 ) -> Invoice:
     invoice = lock(session, invoice_id=invoice_id)
     if invoice.dispute_opened_date is None:
@@ -286,11 +319,24 @@ def resolve_dispute(
             "resolution": resolution.strip(),
         },
     )
+    rescoring.after_event(
+        session,
+        settings=settings,
+        invoice_id=invoice.id,
+        kind=EventKind.DISPUTE_RESOLVED,
+        as_of=resolved_date,
+    )
     return invoice
 
 
 def record_promise(
-    session: Session, *, invoice_id: int, promised_date: date, note: str, actor: Actor
+    session: Session,
+    *,
+    invoice_id: int,
+    promised_date: date,
+    note: str,
+    actor: Actor,
+    settings: Settings | None = None,
 ) -> Invoice:
     """The client promised to pay by ``promised_date``."""
     invoice = lock(session, invoice_id=invoice_id)
@@ -304,6 +350,13 @@ def record_promise(
         kind=EventKind.PROMISE_RECORDED,
         actor=actor,
         data={"promised_date": promised_date.isoformat(), "note": note.strip()},
+    )
+    rescoring.after_event(
+        session,
+        settings=settings,
+        invoice_id=invoice.id,
+        kind=EventKind.PROMISE_RECORDED,
+        as_of=date.today(),
     )
     return invoice
 

@@ -19,7 +19,8 @@ from agent.errors import (
 )
 from agent.models import EventKind, Invoice, Lifecycle, Payment
 from agent.money import format_plain, normalise_currency
-from agent.services import history, invoices, webhooks
+from agent.services import history, invoices, rescoring, webhooks
+from agent.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ def record(
     method: str | None = None,
     reference: str | None = None,
     external_id: str | None = None,
+    settings: Settings | None = None,
 ) -> PaymentOutcome:
     """Apply a payment to an invoice. The same ``external_id`` twice records it once."""
     invoice = invoices.lock(session, invoice_id=invoice_id)
@@ -126,6 +128,14 @@ def record(
             data={"paid_date": payment_date.isoformat()},
         )
     _emit_payment_events(session, invoice=invoice, payment=payment, balance_minor=balance)
+    if balance > 0:
+        rescoring.after_event(
+            session,
+            settings=settings,
+            invoice_id=invoice.id,
+            kind=EventKind.PAYMENT_RECORDED,
+            as_of=payment_date,
+        )
     return PaymentOutcome(payment=payment, created=True, balance_minor=balance)
 
 

@@ -105,22 +105,27 @@ def model_dir(settings: Settings) -> Path:
     return settings.risk_model_dir or settings.data_dir / "models"
 
 
-def load_history(session: Session) -> HistoryFrames:
-    """Every non-draft invoice with its payments and dated events, in three queries."""
-    invoice_rows = session.exec(
-        select(
-            Invoice.id,
-            Invoice.client_id,
-            Invoice.issue_date,
-            Invoice.due_date,
-            Invoice.original_due_date,
-            Invoice.currency,
-            Invoice.amount_minor,
-            Invoice.lifecycle,
-            Invoice.closed_date,
-            Invoice.number,
-        ).where(Invoice.lifecycle != Lifecycle.DRAFT)
-    ).all()
+def load_history(session: Session, *, client_id: int | None = None) -> HistoryFrames:
+    """Every non-draft invoice with its payments and dated events, in three queries.
+
+    With ``client_id`` only that client's: every feature of an invoice depends on its own
+    client's history alone, so re-scoring one invoice need not load the whole ledger.
+    """
+    query = select(
+        Invoice.id,
+        Invoice.client_id,
+        Invoice.issue_date,
+        Invoice.due_date,
+        Invoice.original_due_date,
+        Invoice.currency,
+        Invoice.amount_minor,
+        Invoice.lifecycle,
+        Invoice.closed_date,
+        Invoice.number,
+    ).where(Invoice.lifecycle != Lifecycle.DRAFT)
+    if client_id is not None:
+        query = query.where(Invoice.client_id == client_id)
+    invoice_rows = session.exec(query).all()
     invoices = pd.DataFrame.from_records(
         invoice_rows,
         columns=[
@@ -136,19 +141,27 @@ def load_history(session: Session) -> HistoryFrames:
             "number",
         ],
     )
+    payment_query = select(Payment.invoice_id, Payment.payment_date, Payment.amount_minor)
+    names_query = select(Client.id, Client.name)
+    if client_id is not None:
+        payment_query = payment_query.join(Invoice, col(Invoice.id) == Payment.invoice_id).where(
+            Invoice.client_id == client_id
+        )
+        names_query = names_query.where(Client.id == client_id)
     payments = pd.DataFrame.from_records(
-        session.exec(select(Payment.invoice_id, Payment.payment_date, Payment.amount_minor)).all(),
-        columns=["invoice_id", "payment_date", "amount_minor"],
+        session.exec(payment_query).all(), columns=["invoice_id", "payment_date", "amount_minor"]
     )
-    events = _events(session, invoices)
-    names = dict(session.exec(select(Client.id, Client.name)).all())
+    events = _events(session, invoices, client_id=client_id)
+    names = dict(session.exec(names_query).all())
     ledger = Ledger.from_frames(invoices, payments, events)
     return HistoryFrames(
         ledger=ledger, numbers=invoices["number"].to_numpy(dtype=object), client_names=names
     )
 
 
-def _events(session: Session, invoices: pd.DataFrame) -> pd.DataFrame:
+def _events(
+    session: Session, invoices: pd.DataFrame, *, client_id: int | None = None
+) -> pd.DataFrame:
     """Disputes, extensions and promises with the day they became known.
 
     An import that marks a settled invoice disputed dates the dispute to the issue date, the
@@ -158,11 +171,14 @@ def _events(session: Session, invoices: pd.DataFrame) -> pd.DataFrame:
         "disputed"
     ].as_boolean().is_(True)
     listed = [k for k in _EVENT_KINDS if k != EventKind.IMPORTED.value]
-    rows = session.exec(
-        select(
-            InvoiceEvent.invoice_id, InvoiceEvent.kind, InvoiceEvent.occurred_at, InvoiceEvent.data
-        ).where(or_(col(InvoiceEvent.kind).in_(listed), imported_dispute))
-    ).all()
+    query = select(
+        InvoiceEvent.invoice_id, InvoiceEvent.kind, InvoiceEvent.occurred_at, InvoiceEvent.data
+    ).where(or_(col(InvoiceEvent.kind).in_(listed), imported_dispute))
+    if client_id is not None:
+        query = query.join(Invoice, col(Invoice.id) == InvoiceEvent.invoice_id).where(
+            Invoice.client_id == client_id
+        )
+    rows = session.exec(query).all()
     issue = dict(zip(invoices["invoice_id"], invoices["issue_date"], strict=True))
     records = []
     for invoice_id, kind, occurred_at, data in rows:
@@ -454,7 +470,10 @@ def score_invoice(
     session: Session, *, settings: Settings, invoice_id: int, as_of: date | None, trigger: str
 ) -> InvoiceRisk:
     """Score one invoice on ``as_of`` (its issue date when None: only what was known then)."""
-    history = load_history(session)
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound(f"no invoice with id {invoice_id}", field="invoice")
+    history = load_history(session, client_id=invoice.client_id)
     row = _row_of(history, invoice_id)
     day = int(history.ledger.invoices["issue_day"].iat[row]) if as_of is None else _day(as_of)
     return score_rows(
@@ -480,7 +499,10 @@ def rescore_after_event(
     """After a dispute, promise, extension or payment is logged: a new score that may use it."""
     if kind not in RESCORE_EVENTS:
         return None
-    history = load_history(session)
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound(f"no invoice with id {invoice_id}", field="invoice")
+    history = load_history(session, client_id=invoice.client_id)
     row = _row_of(history, invoice_id)
     if history.ledger.invoices["settled_day"].iat[row] <= _day(as_of):
         return None

@@ -77,6 +77,7 @@ async def invoice_action(request: Request, invoice_id: int, action: str) -> Resp
                     currency=invoice.currency,
                     payment_date=_day(form.get("date"), "date"),
                     actor=actor,
+                    settings=settings_of(request),
                     method=str(form.get("method") or "") or None,
                     reference=str(form.get("reference") or "") or None,
                 )
@@ -89,6 +90,7 @@ async def invoice_action(request: Request, invoice_id: int, action: str) -> Resp
                     promised_date=_day(form.get("date"), "date"),
                     note=text,
                     actor=actor,
+                    settings=settings_of(request),
                 )
             elif action == "dispute":
                 invoices.open_dispute(
@@ -97,6 +99,7 @@ async def invoice_action(request: Request, invoice_id: int, action: str) -> Resp
                     reason=text,
                     opened_date=date.today(),
                     actor=actor,
+                    settings=settings_of(request),
                 )
             elif action == "resolve":
                 invoices.resolve_dispute(
@@ -105,6 +108,7 @@ async def invoice_action(request: Request, invoice_id: int, action: str) -> Resp
                     resolution=text,
                     resolved_date=date.today(),
                     actor=actor,
+                    settings=settings_of(request),
                 )
             elif action in ("pause", "resume"):
                 invoices.set_reminders_paused(

@@ -248,6 +248,7 @@ def extend_invoice(
             new_due_date=body.new_due_date,
             reason=body.reason,
             actor=caller.actor,
+            settings=settings,
         )
         return current(session, invoice, due_soon_days=settings.due_soon_days)
 
@@ -270,6 +271,7 @@ def open_dispute(
             reason=body.reason,
             opened_date=_today(body.opened_date),
             actor=caller.actor,
+            settings=settings,
         )
         return current(session, invoice, due_soon_days=settings.due_soon_days)
 
@@ -294,6 +296,7 @@ def resolve_dispute(
             resolution=body.resolution,
             resolved_date=_today(body.resolved_date),
             actor=caller.actor,
+            settings=settings,
         )
         return current(session, invoice, due_soon_days=settings.due_soon_days)
 
@@ -316,6 +319,7 @@ def promise_to_pay(
             promised_date=body.promised_date,
             note=body.note,
             actor=caller.actor,
+            settings=settings,
         )
         return current(session, invoice, due_soon_days=settings.due_soon_days)
 

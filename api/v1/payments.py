@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from agent.money import normalise_currency, to_minor
 from agent.services import payments
-from api.deps import Reader, SessionDep, Writer
+from api.deps import Reader, SessionDep, SettingsDep, Writer
 from api.v1.idempotent import IdempotencyDep
 from api.v1.paging import IdCursor, id_page
 from api.v1.schemas import MAX_ID, Page, PaymentIn, PaymentOut, PaymentRecorded
@@ -19,7 +19,11 @@ router = APIRouter(prefix="/payments", tags=["payments"])
 
 @router.post("", status_code=201, summary="Record a payment", response_model=PaymentRecorded)
 def record_payment(
-    body: PaymentIn, session: SessionDep, caller: Writer, idem: IdempotencyDep
+    body: PaymentIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: Writer,
+    idem: IdempotencyDep,
 ) -> Response:
     """Partial payments are fine; more than the balance, or another currency, is refused."""
 
@@ -36,6 +40,7 @@ def record_payment(
             method=body.method,
             reference=body.reference,
             external_id=body.external_id,
+            settings=settings,
         )
         return PaymentRecorded(
             payment=PaymentOut.model_validate(outcome.payment, from_attributes=True),
