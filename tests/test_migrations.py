@@ -9,12 +9,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import agent.models  # noqa: F401  (every table on the metadata)
+from agent.migrations.filters import include_name
 from agent.schema import alembic_config, current_revisions, head_revisions, upgrade
 
 
 def test_models_match_the_migrated_schema(engine: Engine) -> None:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": False, "include_name": include_name}
+        )
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
 

@@ -6,6 +6,7 @@ hold, so a hostile request gets a 422 naming the field instead of reaching SQL.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -13,6 +14,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -39,6 +41,15 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _iso_date_only(value: object) -> object:
+    """Dates travel as ``YYYY-MM-DD``; pydantic would also read numbers as Unix timestamps."""
+    if isinstance(value, bool | int | float):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
 def _sane_date(value: date) -> date:
     if not EARLIEST <= value <= LATEST:
         raise ValueError(f"must be between {EARLIEST} and {LATEST}")
@@ -47,7 +58,7 @@ def _sane_date(value: date) -> date:
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 MinorAmount = Annotated[int, Field(gt=0, le=MAX_MINOR, examples=[125000])]
-Day = Annotated[date, AfterValidator(_sane_date)]
+Day = Annotated[date, BeforeValidator(_iso_date_only), AfterValidator(_sane_date)]
 Text = Annotated[str, AfterValidator(_no_nul)]
 Currency = Annotated[
     str, Field(min_length=3, max_length=3, examples=["EUR"]), AfterValidator(_no_nul)

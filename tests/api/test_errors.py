@@ -115,3 +115,10 @@ def test_openapi_document_and_docs_are_served(client: TestClient) -> None:
     examples = spec["components"]["schemas"]["PaymentIn"]["examples"]
     assert examples[0]["amount_minor"] == 50000
     assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["1.5", "1.8e-59", "20260101", "2026-1-1", "yesterday"])
+def test_dates_are_iso_days_never_timestamps(client: TestClient, keys: Keys, value: str) -> None:
+    response = client.get(f"/api/v1/risk/accounts?as_of={value}", headers=keys.auth("read"))
+    body = _assert_problem(response, 422)
+    assert body["errors"][0]["field"] == "query.as_of"
