@@ -338,3 +338,29 @@ def test_ibm_payment_history_layout_imports_as_settled_invoices(
         assert max(0, (payment.payment_date - invoice.due_date).days) == int(row["DaysLate"])
         assert payment.amount_minor == invoice.amount_minor
     assert count(session, Payment) == 40
+
+
+def test_a_yes_no_paid_column_means_paid_in_full_or_not_at_all(
+    session: Session, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "Invoice #,Client,Date,Due date,Amount,Paid,Paid on\n"
+        'A-1,Acme,2026-01-05,2026-02-04,"1,200.00",Yes,2026-02-10\n'
+        "A-2,Acme,2026-02-05,2026-02-20,500.00,No,\n"
+        "A-3,Beta,2026-02-06,2026-02-21,300.00,150.00,2026-02-10\n",
+    )
+    summary = run(session, path)
+    assert (summary.created, summary.payments_recorded) == (3, 2)
+    paid = {
+        number: invoices.paid_minor(
+            session, invoice_id=invoices.get_by_number(session, number=number).id
+        )
+        for number in ("A-1", "A-2", "A-3")
+    }
+    assert paid == {"A-1": 120_000, "A-2": 0, "A-3": 15_000}
+    first = invoices.get_by_number(session, number="A-1")
+    standing = invoices.standing(session, invoice=first, as_of=TODAY, due_soon_days=7)
+    assert standing.state == State.PAID
+    (payment,) = payments.list_for_invoice(session, invoice_id=first.id)
+    assert payment.payment_date == date(2026, 2, 10)

@@ -288,6 +288,10 @@ def _amount(
 def _paid(
     reader: _RowReader, currency: str | None, amount_minor: int | None, options: InvoiceRowOptions
 ) -> int | None:
+    paid_flag = _paid_flag(reader.raw("amount_paid"))
+    if paid_flag is not None:
+        # A "Paid" column of yes/no: yes means paid in full, no means nothing paid yet.
+        return amount_minor if paid_flag else 0
     paid = _amount(reader, "amount_paid", currency, options)
     if paid is not None and amount_minor is not None and paid > amount_minor:
         reader.problem(
@@ -297,6 +301,19 @@ def _paid(
         )
         return None
     return paid
+
+
+def _paid_flag(value: Cell | None) -> bool | None:
+    """True/False for a yes/no word in the paid column; None for amounts (and 1/0)."""
+    if value is None or isinstance(value, int | float):
+        return None
+    text = str(value).strip()
+    if not text or text[0].isdigit():
+        return None
+    try:
+        return parse_bool(text)
+    except CellError:
+        return None
 
 
 def _dates(
