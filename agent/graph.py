@@ -152,12 +152,14 @@ class GraphPipeline:
         snapshot = self._graph.get_state(config)
         if snapshot.values.get("draft_id") is not None:
             return None
+        # durability="exit": one checkpoint when the thread pauses for review instead of one per
+        # node. A crash before that re-runs the thread from the start, which is safe: the claim
+        # is already committed and storing the draft is idempotent per thread.
         if snapshot.next:
-            result = self._graph.invoke(None, config)
+            result = self._graph.invoke(None, config, durability="exit")
         else:
-            result = self._graph.invoke(
-                {"thread_id": thread_id, "as_of": as_of.isoformat(), "tone_override": tone}, config
-            )
+            start = {"thread_id": thread_id, "as_of": as_of.isoformat(), "tone_override": tone}
+            result = self._graph.invoke(start, config, durability="exit")
         return result.get("draft_id")
 
     def resume(self, *, thread_id: str, decision: dict[str, Any]) -> dict[str, Any]:
