@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
@@ -10,10 +11,12 @@ from sqlmodel import Session
 
 from agent.models import Invoice, InvoiceCreate
 from agent.services import history, invoices, payments, risk_scoring
+from agent.services.api_keys import Caller
 from agent.services.invoice_search import InvoiceFilter, InvoiceHit, InvoiceSort, search
 from agent.services.standing import State
+from agent.settings import Settings
 from api.deps import Reader, SessionDep, SettingsDep, Writer
-from api.v1.idempotent import IdempotencyDep
+from api.v1.idempotent import Idempotency, IdempotencyDep
 from api.v1.schemas import (
     MAX_ID,
     CloseIn,
@@ -208,6 +211,21 @@ def invoice_payments(
     ]
 
 
+def _act(
+    session: Session,
+    settings: Settings,
+    caller: Caller,
+    idem: Idempotency,
+    change: Callable[[], Invoice],
+) -> Response:
+    """Run one invoice action under the idempotency key and answer with the invoice now."""
+
+    def produce() -> InvoiceOut:
+        return current(session, change(), due_soon_days=settings.due_soon_days)
+
+    return idem.respond(session, caller, status_code=200, produce=produce)
+
+
 def _today(value: date | None) -> date:
     return value or date.today()
 
@@ -223,13 +241,15 @@ def send_invoice(
     caller: Writer,
     idem: IdempotencyDep,
 ) -> Response:
-    def produce() -> InvoiceOut:
-        invoice = invoices.mark_sent(
+    return _act(
+        session,
+        settings,
+        caller,
+        idem,
+        lambda: invoices.mark_sent(
             session, invoice_id=invoice_id, sent_date=_today(body.sent_date), actor=caller.actor
-        )
-        return current(session, invoice, due_soon_days=settings.due_soon_days)
-
-    return idem.respond(session, caller, status_code=200, produce=produce)
+        ),
+    )
 
 
 @router.post("/{invoice_id}/extend", summary="Move the due date later", response_model=InvoiceOut)
@@ -241,18 +261,20 @@ def extend_invoice(
     caller: Writer,
     idem: IdempotencyDep,
 ) -> Response:
-    def produce() -> InvoiceOut:
-        invoice = invoices.extend_due_date(
+    return _act(
+        session,
+        settings,
+        caller,
+        idem,
+        lambda: invoices.extend_due_date(
             session,
             invoice_id=invoice_id,
             new_due_date=body.new_due_date,
             reason=body.reason,
             actor=caller.actor,
             settings=settings,
-        )
-        return current(session, invoice, due_soon_days=settings.due_soon_days)
-
-    return idem.respond(session, caller, status_code=200, produce=produce)
+        ),
+    )
 
 
 @router.post("/{invoice_id}/dispute", summary="Open a dispute", response_model=InvoiceOut)
@@ -264,18 +286,20 @@ def open_dispute(
     caller: Writer,
     idem: IdempotencyDep,
 ) -> Response:
-    def produce() -> InvoiceOut:
-        invoice = invoices.open_dispute(
+    return _act(
+        session,
+        settings,
+        caller,
+        idem,
+        lambda: invoices.open_dispute(
             session,
             invoice_id=invoice_id,
             reason=body.reason,
             opened_date=_today(body.opened_date),
             actor=caller.actor,
             settings=settings,
-        )
-        return current(session, invoice, due_soon_days=settings.due_soon_days)
-
-    return idem.respond(session, caller, status_code=200, produce=produce)
+        ),
+    )
 
 
 @router.post(
@@ -289,18 +313,20 @@ def resolve_dispute(
     caller: Writer,
     idem: IdempotencyDep,
 ) -> Response:
-    def produce() -> InvoiceOut:
-        invoice = invoices.resolve_dispute(
+    return _act(
+        session,
+        settings,
+        caller,
+        idem,
+        lambda: invoices.resolve_dispute(
             session,
             invoice_id=invoice_id,
             resolution=body.resolution,
             resolved_date=_today(body.resolved_date),
             actor=caller.actor,
             settings=settings,
-        )
-        return current(session, invoice, due_soon_days=settings.due_soon_days)
-
-    return idem.respond(session, caller, status_code=200, produce=produce)
+        ),
+    )
 
 
 @router.post("/{invoice_id}/promise", summary="Record a promise to pay", response_model=InvoiceOut)
@@ -312,18 +338,20 @@ def promise_to_pay(
     caller: Writer,
     idem: IdempotencyDep,
 ) -> Response:
-    def produce() -> InvoiceOut:
-        invoice = invoices.record_promise(
+    return _act(
+        session,
+        settings,
+        caller,
+        idem,
+        lambda: invoices.record_promise(
             session,
             invoice_id=invoice_id,
             promised_date=body.promised_date,
             note=body.note,
             actor=caller.actor,
             settings=settings,
-        )
-        return current(session, invoice, due_soon_days=settings.due_soon_days)
-
-    return idem.respond(session, caller, status_code=200, produce=produce)
+        ),
+    )
 
 
 @router.post("/{invoice_id}/pause", summary="Pause or resume reminders", response_model=InvoiceOut)
@@ -335,17 +363,19 @@ def pause_reminders(
     caller: Writer,
     idem: IdempotencyDep,
 ) -> Response:
-    def produce() -> InvoiceOut:
-        invoice = invoices.set_reminders_paused(
+    return _act(
+        session,
+        settings,
+        caller,
+        idem,
+        lambda: invoices.set_reminders_paused(
             session,
             invoice_id=invoice_id,
             paused=body.paused,
             reason=body.reason,
             actor=caller.actor,
-        )
-        return current(session, invoice, due_soon_days=settings.due_soon_days)
-
-    return idem.respond(session, caller, status_code=200, produce=produce)
+        ),
+    )
 
 
 @router.post("/{invoice_id}/notes", summary="Add a note to the history", response_model=InvoiceOut)
@@ -357,13 +387,15 @@ def add_note(
     caller: Writer,
     idem: IdempotencyDep,
 ) -> Response:
-    def produce() -> InvoiceOut:
-        invoice = invoices.add_note(
+    return _act(
+        session,
+        settings,
+        caller,
+        idem,
+        lambda: invoices.add_note(
             session, invoice_id=invoice_id, text=body.text, actor=caller.actor
-        )
-        return current(session, invoice, due_soon_days=settings.due_soon_days)
-
-    return idem.respond(session, caller, status_code=200, produce=produce)
+        ),
+    )
 
 
 @router.post("/{invoice_id}/write-off", summary="Write off the balance", response_model=InvoiceOut)
@@ -375,17 +407,19 @@ def write_off(
     caller: Writer,
     idem: IdempotencyDep,
 ) -> Response:
-    def produce() -> InvoiceOut:
-        invoice = invoices.write_off(
+    return _act(
+        session,
+        settings,
+        caller,
+        idem,
+        lambda: invoices.write_off(
             session,
             invoice_id=invoice_id,
             closed_date=_today(body.closed_date),
             reason=body.reason,
             actor=caller.actor,
-        )
-        return current(session, invoice, due_soon_days=settings.due_soon_days)
-
-    return idem.respond(session, caller, status_code=200, produce=produce)
+        ),
+    )
 
 
 @router.post(
@@ -399,17 +433,19 @@ def void_invoice(
     caller: Writer,
     idem: IdempotencyDep,
 ) -> Response:
-    def produce() -> InvoiceOut:
-        invoice = invoices.void(
+    return _act(
+        session,
+        settings,
+        caller,
+        idem,
+        lambda: invoices.void(
             session,
             invoice_id=invoice_id,
             closed_date=_today(body.closed_date),
             reason=body.reason,
             actor=caller.actor,
-        )
-        return current(session, invoice, due_soon_days=settings.due_soon_days)
-
-    return idem.respond(session, caller, status_code=200, produce=produce)
+        ),
+    )
 
 
 @router.post(
@@ -423,10 +459,12 @@ def reassign(
     caller: Writer,
     idem: IdempotencyDep,
 ) -> Response:
-    def produce() -> InvoiceOut:
-        invoice = invoices.reassign_owner(
+    return _act(
+        session,
+        settings,
+        caller,
+        idem,
+        lambda: invoices.reassign_owner(
             session, invoice_id=invoice_id, owner_id=body.owner_id, actor=caller.actor
-        )
-        return current(session, invoice, due_soon_days=settings.due_soon_days)
-
-    return idem.respond(session, caller, status_code=200, produce=produce)
+        ),
+    )
