@@ -20,7 +20,7 @@ from agent.models.draft import Draft, DraftStatus
 from agent.models.notification import FollowUpTask, TaskStatus
 from agent.models.risk import RiskScore
 from agent.services import expected_cash, reports
-from agent.services.reports import _positions, _sum_if
+from agent.services.reports import positions, sum_if
 from agent.settings import Settings
 
 DASHBOARD_WEEKS = 8
@@ -130,7 +130,7 @@ def received_by_week(session: Session, *, as_of: date, weeks: int) -> dict[str, 
     current = expected_cash.week_start(as_of)
     starts = [current - timedelta(weeks=n) for n in range(weeks, 0, -1)]
     columns = [
-        _sum_if(
+        sum_if(
             and_(Payment.payment_date >= start, Payment.payment_date < start + timedelta(days=7)),
             col(Payment.amount_minor),
         )
@@ -207,7 +207,7 @@ def high_risk_accounts(
 
     Reads stored scores only (the daily sweep writes them); no model is loaded here.
     """
-    pos = _positions(as_of)
+    pos = positions(as_of)
     newest = (
         select(RiskScore.invoice_id, func.max(RiskScore.id).label("score_id"))
         .group_by(col(RiskScore.invoice_id))
@@ -251,7 +251,7 @@ def high_risk_accounts(
 
 def workload(session: Session, *, as_of: date) -> list[OwnerWorkload]:
     """Per owner: drafts awaiting review, overdue invoices, open follow-ups due by ``as_of``."""
-    pos = _positions(as_of)
+    pos = positions(as_of)
     overdue = dict(
         session.exec(
             select(Invoice.owner_id, func.count())
@@ -291,7 +291,7 @@ def settled_by_month(
     session: Session, *, as_of: date, starts: list[date]
 ) -> dict[str, dict[date, tuple[int, int]]]:
     """Invoices settled (fully paid, last payment) in each month: (count, days issue→paid)."""
-    pos = _positions(as_of)
+    pos = positions(as_of)
     columns = []
     for start in starts:
         in_month = and_(
@@ -299,7 +299,7 @@ def settled_by_month(
             pos.c.last_payment_date >= start,
             pos.c.last_payment_date <= _month_end(start, as_of),
         )
-        columns += [_sum_if(in_month), _sum_if(in_month, pos.c.days_to_pay)]
+        columns += [sum_if(in_month), sum_if(in_month, pos.c.days_to_pay)]
     query = select(pos.c.currency, *columns).group_by(pos.c.currency)
     result: dict[str, dict[date, tuple[int, int]]] = {}
     for row in session.exec(query):
@@ -323,7 +323,7 @@ def balances_at(
         select(
             col(Payment.invoice_id).label("invoice_id"),
             *(
-                _sum_if(Payment.payment_date <= end, col(Payment.amount_minor)).label(f"p{i}")
+                sum_if(Payment.payment_date <= end, col(Payment.amount_minor)).label(f"p{i}")
                 for i, end in enumerate(ends)
             ),
         )
@@ -340,8 +340,8 @@ def balances_at(
         is_open = and_(issued, ~voided, ~written_off, paid_then < Invoice.amount_minor)
         sold = and_(issued, ~voided, Invoice.issue_date > end - timedelta(days=window_days))
         columns += [
-            _sum_if(is_open, Invoice.amount_minor - paid_then),
-            _sum_if(sold, col(Invoice.amount_minor)),
+            sum_if(is_open, Invoice.amount_minor - paid_then),
+            sum_if(sold, col(Invoice.amount_minor)),
         ]
     query = (
         select(Invoice.currency, *columns)

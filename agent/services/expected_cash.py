@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from agent.models import Invoice
 from agent.models.risk import RiskScore
-from agent.services.reports import _positions
+from agent.services.reports import positions
 
 
 class CashWeek(BaseModel):
@@ -56,7 +56,7 @@ def week_start(day: date) -> date:
 
 def expected_cash(session: Session, *, as_of: date, weeks: int = 12) -> ExpectedCashReport:
     """Outstanding balances of open invoices by the week they are expected to be paid."""
-    pos = _positions(as_of)
+    pos = positions(as_of)
     newest = (
         select(RiskScore.invoice_id, func.max(RiskScore.id).label("score_id"))
         .group_by(col(RiskScore.invoice_id))

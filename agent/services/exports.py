@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from agent.models import Client, Invoice, Payment, User
+from agent.models import Client, Invoice, User
 from agent.money import to_decimal
+from agent.services import invoices
 from agent.services.spreadsheet import Value, safe_cell
 from agent.services.standing import derive
 
@@ -45,18 +45,9 @@ INVOICE_COLUMNS = (
 
 def invoice_rows(session: Session, *, as_of: date, due_soon_days: int) -> Iterator[list[Value]]:
     """One row per invoice (in number order) with payments dated on or before ``as_of``."""
-    paid = (
-        select(
-            Payment.invoice_id,
-            func.sum(Payment.amount_minor).label("paid"),
-            func.max(Payment.payment_date).label("last_paid"),
-        )
-        .where(Payment.payment_date <= as_of)
-        .group_by(Payment.invoice_id)
-        .subquery()
-    )
+    paid = invoices.paid_by_invoice(as_of)
     query = (
-        select(Invoice, Client, User, paid.c.paid, paid.c.last_paid)
+        select(Invoice, Client, User, paid.c.paid_minor, paid.c.last_payment_date)
         .join(Client, Client.id == Invoice.client_id)
         .join(User, User.id == Invoice.owner_id)
         .outerjoin(paid, paid.c.invoice_id == Invoice.id)

@@ -1,6 +1,6 @@
 """Invoice lists for the API: filters on derived status pushed into SQL, keyset pagination.
 
-The as-of position (paid by then, state, days overdue) comes from ``reports._positions``, the
+The as-of position (paid by then, state, days overdue) comes from ``reports.positions``, the
 same SQL the aging report uses, so a list and a report never disagree about an invoice. Pages
 are keyed on (sort key, id): a cursor names the last row seen, so rows inserted meanwhile
 never shift or repeat what follows.
@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from agent.errors import InvalidInput
 from agent.models import Invoice
 from agent.models.risk import RiskScore
-from agent.services.reports import _positions
+from agent.services.reports import positions
 from agent.services.standing import State
 
 
@@ -101,7 +101,7 @@ def decode_cursor(cursor: str, *, sort: InvoiceSort) -> tuple[Any, int]:
 
 
 def _state_condition(pos: Any, state: State, due_soon_days: int) -> ColumnElement[bool]:
-    """SQL for one derived state; mirrors ``standing.derive`` on top of ``_positions``."""
+    """SQL for one derived state; mirrors ``standing.derive`` on top of ``positions``."""
     if state in (State.VOID, State.WRITTEN_OFF, State.PAID, State.DRAFT):
         return pos.c.state == state.value
     is_open = and_(pos.c.state == "open", pos.c.disputed == 0)
@@ -135,7 +135,7 @@ def search(
     cursor: str | None = None,
 ) -> InvoicePage:
     """One page of invoices issued by ``where.as_of`` matching every filter given."""
-    pos = _positions(where.as_of)
+    pos = positions(where.as_of)
     latest_band = (
         select(RiskScore.band)
         .where(RiskScore.invoice_id == Invoice.id)

@@ -1,6 +1,6 @@
 """The dashboard's invoice table: filter, sort and group invoices as of a day, export as CSV.
 
-Positions (paid by then, state, days overdue, bucket) come from ``reports._positions`` so the
+Positions (paid by then, state, days overdue, bucket) come from ``reports.positions`` so the
 table agrees with the aging report; risk is the newest stored score. The CSV holds exactly the
 rows shown, every text cell made formula-safe.
 """
@@ -23,7 +23,7 @@ from agent.errors import InvalidInput
 from agent.models import Client, Invoice, User
 from agent.models.risk import RiskScore
 from agent.money import format_plain
-from agent.services.reports import AgingBucket, _positions
+from agent.services.reports import AgingBucket, positions
 from agent.services.spreadsheet import safe_cell
 
 DEFAULT_LIMIT = 500
@@ -126,7 +126,7 @@ def _status_column(pos: Subquery) -> ColumnElement[str]:
 
 def build(session: Session, *, query: TableQuery) -> InvoiceTable:
     """The rows matching ``query`` (at most ``limit``), sorted, grouped, with group totals."""
-    pos = _positions(query.as_of)
+    pos = positions(query.as_of)
     newest = (
         select(RiskScore.invoice_id, func.max(RiskScore.id).label("score_id"))
         .group_by(col(RiskScore.invoice_id))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import func
+from sqlalchemy import ScalarSelect, Subquery, func
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
@@ -122,6 +122,30 @@ def lock(session: Session, *, invoice_id: int) -> Invoice:
     return invoice
 
 
+def paid_by_invoice(as_of: date | None = None) -> Subquery:
+    """Per invoice: ``paid_minor`` and ``last_payment_date`` of payments dated by ``as_of``.
+
+    Outer-join it on ``invoice_id``; an invoice without payments has no row (coalesce to 0).
+    """
+    query = select(
+        col(Payment.invoice_id).label("invoice_id"),
+        func.sum(Payment.amount_minor).label("paid_minor"),
+        func.max(Payment.payment_date).label("last_payment_date"),
+    ).group_by(col(Payment.invoice_id))
+    if as_of is not None:
+        query = query.where(Payment.payment_date <= as_of)
+    return query.subquery("paid")
+
+
+def paid_total() -> ScalarSelect[int]:
+    """Everything paid on the outer query's invoice, as a correlated scalar (0 when nothing)."""
+    return (
+        select(func.coalesce(func.sum(Payment.amount_minor), 0))
+        .where(Payment.invoice_id == Invoice.id)
+        .scalar_subquery()
+    )
+
+
 def paid_minor(session: Session, *, invoice_id: int, as_of: date | None = None) -> int:
     """Sum of payments on the invoice, only those dated on or before ``as_of`` when given."""
     query = select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(
@@ -149,14 +173,9 @@ def list_rows(
     limit: int | None = None,
 ) -> list[InvoiceRow]:
     """Invoices issued by ``as_of`` with their standing, filtered on derived state."""
-    paid = (
-        select(Payment.invoice_id, func.sum(Payment.amount_minor).label("paid"))
-        .where(Payment.payment_date <= as_of)
-        .group_by(Payment.invoice_id)
-        .subquery()
-    )
+    paid = paid_by_invoice(as_of)
     query = (
-        select(Invoice, Client, User, func.coalesce(paid.c.paid, 0))
+        select(Invoice, Client, User, func.coalesce(paid.c.paid_minor, 0))
         .join(Client, Client.id == Invoice.client_id)
         .join(User, User.id == Invoice.owner_id)
         .outerjoin(paid, paid.c.invoice_id == Invoice.id)

@@ -24,7 +24,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
-from agent.models import Client, Invoice, Lifecycle, Payment
+from agent.models import Client, Invoice, Lifecycle
+from agent.services import invoices
 from agent.settings import Settings
 
 TRAILING_YEAR_DAYS = 365
@@ -227,22 +228,13 @@ class InvoiceAging(_Result):
     disputed: bool
 
 
-def _positions(as_of: date) -> Subquery:
+def positions(as_of: date) -> Subquery:
     """Every invoice issued by ``as_of`` with what was paid by then and its as-of state.
 
     The state CASE mirrors ``standing.derive``'s precedence; ``open`` covers not yet due,
     due soon, overdue and disputed.
     """
-    paid = (
-        select(
-            col(Payment.invoice_id).label("invoice_id"),
-            func.sum(Payment.amount_minor).label("paid_minor"),
-            func.max(Payment.payment_date).label("last_payment_date"),
-        )
-        .where(Payment.payment_date <= as_of)
-        .group_by(col(Payment.invoice_id))
-        .subquery("paid")
-    )
+    paid = invoices.paid_by_invoice(as_of)
     paid_minor = func.coalesce(paid.c.paid_minor, 0)
     closed_by = and_(col(Invoice.closed_date).is_not(None), col(Invoice.closed_date) <= as_of)
     state = case(
@@ -295,7 +287,7 @@ def _positions(as_of: date) -> Subquery:
     )
 
 
-def _sum_if(condition: ColumnElement[bool], value: ColumnElement[Any] | int = 1) -> Any:
+def sum_if(condition: ColumnElement[bool], value: ColumnElement[Any] | int = 1) -> Any:
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
@@ -335,7 +327,7 @@ class _Tally:
 
 def aging(session: Session, *, as_of: date) -> AgingReport:
     """Open receivables on ``as_of`` per currency and client, in days-overdue buckets."""
-    pos = _positions(as_of)
+    pos = positions(as_of)
     outstanding = pos.c.amount_minor - pos.c.paid_minor
     query = (
         select(
@@ -345,7 +337,7 @@ def aging(session: Session, *, as_of: date) -> AgingReport:
             pos.c.bucket,
             func.sum(outstanding),
             func.count(),
-            _sum_if(pos.c.disputed == 1, outstanding),
+            sum_if(pos.c.disputed == 1, outstanding),
             func.sum(pos.c.disputed),
         )
         .join(Client, col(Client.id) == pos.c.client_id)
@@ -378,7 +370,7 @@ def aging(session: Session, *, as_of: date) -> AgingReport:
 
 def currency_kpis(session: Session, *, as_of: date, settings: Settings) -> list[CurrencyKpis]:
     """The collection KPIs on ``as_of``, one entry per currency with any invoice issued by then."""
-    pos = _positions(as_of)
+    pos = positions(as_of)
     window_start = as_of - timedelta(days=settings.dso_window_days)
     year_start = as_of - timedelta(days=TRAILING_YEAR_DAYS)
     outstanding = pos.c.amount_minor - pos.c.paid_minor
@@ -389,21 +381,21 @@ def currency_kpis(session: Session, *, as_of: date, settings: Settings) -> list[
     query = (
         select(
             pos.c.currency,
-            _sum_if(is_open, outstanding),
-            _sum_if(is_open),
-            _sum_if(and_(is_open, pos.c.days_overdue > 0), outstanding),
-            _sum_if(and_(is_open, pos.c.days_overdue > 0)),
-            _sum_if(and_(is_open, pos.c.disputed == 1), outstanding),
-            _sum_if(and_(is_open, pos.c.disputed == 1)),
-            _sum_if(and_(invoiced, pos.c.issue_date > window_start), pos.c.amount_minor),
-            _sum_if(and_(invoiced, pos.c.issue_date > window_start)),
-            _sum_if(settled),
-            _sum_if(settled, pos.c.days_to_pay),
-            _sum_if(and_(settled, pos.c.days_late > settings.late_grace_days)),
-            _sum_if(and_(invoiced, pos.c.issue_date > year_start), pos.c.amount_minor),
-            _sum_if(and_(invoiced, pos.c.issue_date > year_start)),
-            _sum_if(written_off, outstanding),
-            _sum_if(written_off),
+            sum_if(is_open, outstanding),
+            sum_if(is_open),
+            sum_if(and_(is_open, pos.c.days_overdue > 0), outstanding),
+            sum_if(and_(is_open, pos.c.days_overdue > 0)),
+            sum_if(and_(is_open, pos.c.disputed == 1), outstanding),
+            sum_if(and_(is_open, pos.c.disputed == 1)),
+            sum_if(and_(invoiced, pos.c.issue_date > window_start), pos.c.amount_minor),
+            sum_if(and_(invoiced, pos.c.issue_date > window_start)),
+            sum_if(settled),
+            sum_if(settled, pos.c.days_to_pay),
+            sum_if(and_(settled, pos.c.days_late > settings.late_grace_days)),
+            sum_if(and_(invoiced, pos.c.issue_date > year_start), pos.c.amount_minor),
+            sum_if(and_(invoiced, pos.c.issue_date > year_start)),
+            sum_if(written_off, outstanding),
+            sum_if(written_off),
         )
         .group_by(pos.c.currency)
         .order_by(pos.c.currency)
@@ -436,16 +428,16 @@ def late_payers(
     session: Session, *, as_of: date, settings: Settings, limit: int | None = None
 ) -> list[LatePayer]:
     """Clients that settle late most consistently: highest late share, then mean days late."""
-    pos = _positions(as_of)
+    pos = positions(as_of)
     late = pos.c.days_late > settings.late_grace_days
-    late_count = _sum_if(late)
+    late_count = sum_if(late)
     query = (
         select(
             pos.c.client_id,
             Client.name,
             func.count(),
             late_count,
-            _sum_if(late, pos.c.days_late),
+            sum_if(late, pos.c.days_late),
             func.max(case((late, pos.c.days_late), else_=0)),
         )
         .join(Client, col(Client.id) == pos.c.client_id)
@@ -502,7 +494,7 @@ def invoice_aging(
     limit: int | None = None,
 ) -> list[InvoiceAging]:
     """Open invoices on ``as_of`` with their days overdue and bucket, most overdue first."""
-    pos = _positions(as_of)
+    pos = positions(as_of)
     query = (
         select(
             pos.c.invoice_id,

@@ -22,7 +22,7 @@ from agent.models.draft import Draft, DraftInvoice
 from agent.models.invoice_event import EventKind, InvoiceEvent
 from agent.models.outbox import OutboxMessage, OutboxStatus
 from agent.services import cashflow, reports
-from agent.services.reports import _positions, _sum_if
+from agent.services.reports import positions, sum_if
 from agent.settings import Settings
 
 FOLLOW_UP_DAYS = 7
@@ -120,12 +120,12 @@ def _utc(day: date) -> datetime:
 
 
 def _currencies(session: Session, *, start: date, end: date) -> list[CurrencyMonth]:
-    pos = _positions(end)
+    pos = positions(end)
     issued = and_(pos.c.issue_date >= start, pos.c.state != "void", pos.c.lifecycle != "draft")
     invoiced = {
         row[0]: (int(row[1]), int(row[2]))
         for row in session.exec(
-            select(pos.c.currency, _sum_if(issued, pos.c.amount_minor), _sum_if(issued)).group_by(
+            select(pos.c.currency, sum_if(issued, pos.c.amount_minor), sum_if(issued)).group_by(
                 pos.c.currency
             )
         )
@@ -153,15 +153,15 @@ def month_late_payers(
     session: Session, *, start: date, end: date, settings: Settings
 ) -> list[MonthLatePayer]:
     """Clients with invoices settled late in the month, most late invoices first."""
-    pos = _positions(end)
+    pos = positions(end)
     late = pos.c.days_late > settings.late_grace_days
     query = (
         select(
             pos.c.client_id,
             Client.name,
             func.count(),
-            _sum_if(late),
-            _sum_if(late, pos.c.days_late),
+            sum_if(late),
+            sum_if(late, pos.c.days_late),
         )
         .join(Client, col(Client.id) == pos.c.client_id)
         .where(pos.c.state == "paid", pos.c.last_payment_date >= start)

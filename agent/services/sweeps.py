@@ -24,10 +24,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from agent.db import session_scope
-from agent.models import Client, Invoice, Lifecycle, Payment
+from agent.models import Client, Invoice, Lifecycle
 from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim
 from agent.models.notification import FollowUpTask, NotificationKind
-from agent.services import milestones, notifications, risk_scores, webhooks
+from agent.services import invoices, milestones, notifications, risk_scores, webhooks
 from agent.services.milestones import ESCALATION, Schedule
 from agent.services.standing import Standing, State, derive
 from agent.settings import Settings
@@ -66,20 +66,11 @@ class GroupOutcome:
     invoices_claimed: int
 
 
-def _paid_as_of(as_of: date):
-    return (
-        select(Payment.invoice_id, func.sum(Payment.amount_minor).label("paid"))
-        .where(Payment.payment_date <= as_of)
-        .group_by(Payment.invoice_id)
-        .subquery()
-    )
-
-
 def candidate_groups(
     session: Session, *, as_of: date, settings: Settings, batch_size: int = 2_000
 ) -> Iterator[tuple[int, list[int]]]:
     """(client id, invoice ids) for open invoices near or past due, streamed client by client."""
-    paid = _paid_as_of(as_of)
+    paid = invoices.paid_by_invoice(as_of)
     horizon = as_of + timedelta(
         days=max(settings.reminder_max_pre_due_days, settings.due_soon_days)
     )
@@ -89,7 +80,7 @@ def candidate_groups(
         .where(Invoice.lifecycle == Lifecycle.SENT)
         .where(Invoice.issue_date <= as_of)
         .where(Invoice.due_date <= horizon)
-        .where(func.coalesce(paid.c.paid, 0) < Invoice.amount_minor)
+        .where(func.coalesce(paid.c.paid_minor, 0) < Invoice.amount_minor)
         .order_by(col(Invoice.client_id), col(Invoice.due_date), col(Invoice.id))
     )
     current_client: int | None = None
@@ -205,9 +196,9 @@ def process_group(
 ) -> GroupOutcome:
     """Claim this client's due milestones; escalate where reminders have run out."""
     client = session.get(Client, client_id)
-    paid = _paid_as_of(as_of)
+    paid = invoices.paid_by_invoice(as_of)
     rows = session.exec(
-        select(Invoice, func.coalesce(paid.c.paid, 0))
+        select(Invoice, func.coalesce(paid.c.paid_minor, 0))
         .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .where(col(Invoice.id).in_(invoice_ids))
         .order_by(col(Invoice.due_date), col(Invoice.id))

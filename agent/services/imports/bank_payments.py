@@ -19,14 +19,13 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
 from agent.errors import ImportRejected, InvalidInput, PaytrackError, RowProblem
 from agent.models import Invoice, Lifecycle, Payment
 from agent.money import format_plain, normalise_currency, to_minor
-from agent.services import payments
+from agent.services import invoices, payments
 from agent.services.imports.reading import ColumnMap, SourceRow, Table, resolve_columns
 from agent.services.imports.values import CellError, parse_amount, parse_date, parse_text
 
@@ -270,11 +269,7 @@ def _parse_line(
 
 def _load_invoices(session: Session) -> tuple[dict[int, _Open], dict[int, str | None]]:
     """Every invoice with its outstanding balance, and each one's payment reference."""
-    paid = (
-        select(func.coalesce(func.sum(Payment.amount_minor), 0))
-        .where(Payment.invoice_id == Invoice.id)
-        .scalar_subquery()
-    )
+    paid = invoices.paid_total()
     query = select(
         Invoice.id,
         Invoice.number,

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
@@ -27,7 +26,6 @@ from agent.models import (
     Invoice,
     InvoiceCreate,
     Lifecycle,
-    Payment,
     User,
 )
 from agent.money import format_plain
@@ -204,11 +202,7 @@ def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
 
 def _existing_by_number(session: Session, numbers: list[str]) -> dict[str, _Existing]:
     """Invoices already in the ledger among ``numbers``, looked up in chunks of IN queries."""
-    paid = (
-        select(func.coalesce(func.sum(Payment.amount_minor), 0))
-        .where(Payment.invoice_id == Invoice.id)
-        .scalar_subquery()
-    )
+    paid = invoices.paid_total()
     found: dict[str, _Existing] = {}
     for chunk in _chunks(sorted(set(numbers))):
         query = (
