@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from agent.checkpoint import open_checkpointer
 from agent.db import session_scope
 from agent.graph import AgentDeps, GraphPipeline
-from agent.services import sweeps
+from agent.services.reminders import sweeps
 from agent.settings import Settings
 from agent.tools.drafting import DraftingKit
 
@@ -31,7 +31,7 @@ def score_then_sweep(
 ) -> sweeps.SweepReport:
     """The monitoring job: refresh the open invoices' risk scores, then sweep with them."""
     if score:
-        from agent.services import risk_scoring  # pandas and scikit-learn load only here
+        from agent.services.scoring import risk_scoring  # pandas and scikit-learn load only here
 
         with session_scope(engine) as session:
             risk_scoring.score_open(session, settings=settings, as_of=as_of, trigger="sweep")

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from agent.cli.context import ready_engine
 from agent.runtime import score_then_sweep
 from agent.scheduler import DailySweep, parse_daily_at
-from agent.services import outbox, sweeps
+from agent.services.reminders import sweeps
+from agent.services.review import outbox
 from agent.settings import Settings
 from api import dashboard, pages, problems, v1
 from api.routes import health

@@ -12,8 +12,8 @@ from sqlmodel import Session
 from agent.db import session_scope
 from agent.errors import Unauthorized
 from agent.models.api import Scope
-from agent.services import api_keys
-from agent.services.api_keys import Caller
+from agent.services.access import api_keys
+from agent.services.access.api_keys import Caller
 from agent.settings import Settings
 
 

@@ -30,12 +30,12 @@ import httpx
 from sqlmodel import Session, select
 
 from agent.db import make_engine
+from agent.demo.ledger import generate_ledger
 from agent.models import Invoice, Lifecycle, UserRole
 from agent.schema import upgrade
-from agent.services import api_keys, users
-from agent.services.demo_ledger import generate_ledger
-from agent.services.invoice_search import InvoiceFilter, search
-from agent.services.standing import State
+from agent.services.access import api_keys, users
+from agent.services.ledger.invoice_search import InvoiceFilter, search
+from agent.services.ledger.standing import State
 from agent.settings import Settings
 
 ENDPOINTS = ("healthz", "list_overdue", "record_payment", "aging")

@@ -3,7 +3,7 @@
     python -m bench.ledger --invoices 1000000 [--seed 7] [--db sqlite|URL] [--repeat 3]
 
 Prints figures, asserts nothing but agreement: rows/s of the generator's import, then for
-aging and KPIs (``agent.services.reports``) the best-of-``repeat`` wall time, Python peak
+aging and KPIs (``agent.services.reporting.reports``) the best-of-``repeat`` wall time, Python peak
 allocation (tracemalloc) and peak RSS growth, next to one hand-written SQL query per aggregate
 run in the same process on the same data; the service/SQL time ratio is the figure that
 matters. The report phase runs in a fresh child process (``--measure-only``) so that its peak
@@ -32,10 +32,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from agent.db import make_engine
+from agent.demo.ledger import count_rows, generate_ledger
 from agent.errors import PaytrackError
 from agent.schema import upgrade
-from agent.services import reports
-from agent.services.demo_ledger import count_rows, generate_ledger
+from agent.services.reporting import reports
 from agent.settings import Settings
 
 DEFAULT_AS_OF = date(2026, 4, 30)

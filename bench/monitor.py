@@ -18,10 +18,10 @@ from datetime import date
 from pathlib import Path
 
 from agent.db import make_engine
+from agent.demo.ledger import generate_ledger
 from agent.runtime import open_pipeline
 from agent.schema import upgrade
-from agent.services import sweeps
-from agent.services.demo_ledger import generate_ledger
+from agent.services.reminders import sweeps
 from agent.settings import Settings
 
 

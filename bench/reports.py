@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from agent.db import make_engine, session_scope
 from agent.errors import PaytrackError
-from agent.services import cashflow, expected_cash, reports
+from agent.services.reporting import cashflow, expected_cash, reports
 from agent.settings import Settings
 from bench.ledger import (
     DEFAULT_AS_OF,
@@ -252,7 +252,7 @@ def measure(engine: Engine, *, as_of: date, repeat: int) -> dict[str, Any]:
 
 
 def _score(url: str, as_of: date) -> None:
-    from agent.services import risk_scoring
+    from agent.services.scoring import risk_scoring
 
     engine = make_engine(url)
     settings = Settings(database_url=url)

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from agent.db import make_engine, session_scope
+from agent.demo.ledger import generate_ledger
 from agent.schema import upgrade
-from agent.services import risk_scoring
-from agent.services.demo_ledger import generate_ledger
+from agent.services.scoring import risk_scoring
 from risk.features import FEATURES, build_features
 from risk.ledger import NEVER, Ledger
 from risk.scoring import score

@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from agent.actor import Actor
 from agent.models import Client, ClientCreate, Invoice, InvoiceCreate, Lifecycle, User, UserRole
-from agent.services import clients, invoices, payments, users
+from agent.services.access import users
+from agent.services.ledger import clients, invoices, payments
 
 TEST_ACTOR = Actor(label="test")
 _sequence = itertools.count(1)

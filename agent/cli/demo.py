@@ -13,10 +13,13 @@ from sqlmodel import Session
 
 from agent.cli.context import command_session, console
 from agent.db import session_scope
+from agent.demo import ledger as demo_ledger
 from agent.errors import InsufficientHistory
 from agent.models import UserRole
 from agent.money import format_plain
-from agent.services import demo_ledger, outbox, reports, users
+from agent.services.access import users
+from agent.services.reporting import reports
+from agent.services.review import outbox
 
 PROGRESS_BAR_FROM = 20_000
 DEMO_PASSWORD = "paytrack-demo"
@@ -98,7 +101,7 @@ def _prepare_review_queue(day: date, *, port: int, serving: bool) -> None:
             users.set_password(session, user_id=person.id, password=DEMO_PASSWORD)
     assert isinstance(engine, Engine)
     from agent.runtime import score_then_sweep  # the model and LangGraph load only here
-    from agent.services import risk_scoring
+    from agent.services.scoring import risk_scoring
 
     try:
         with session_scope(engine) as session:

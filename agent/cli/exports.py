@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from agent.cli.context import as_of_or_today, command_session, console
-from agent.services import exports
+from agent.services.ledger.io import exports
 
 app = typer.Typer(help="Export data to CSV or .xlsx.", no_args_is_help=True)
 

@@ -13,10 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agent.actor import Actor
 from agent.cli.context import command_session, console, err_console
 from agent.errors import RowProblem
-from agent.services.imports import bank_payments
-from agent.services.imports import invoices as invoice_imports
-from agent.services.imports.invoice_rows import INVOICE_FIELDS, InvoiceRowOptions
-from agent.services.imports.reading import parse_map_options
+from agent.services.ledger.io.imports import bank_payments
+from agent.services.ledger.io.imports import invoices as invoice_imports
+from agent.services.ledger.io.imports.invoice_rows import INVOICE_FIELDS, InvoiceRowOptions
+from agent.services.ledger.io.imports.reading import parse_map_options
 
 app = typer.Typer(help="Import invoices or bank-statement payments.", no_args_is_help=True)
 

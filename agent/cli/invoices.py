@@ -10,8 +10,9 @@ from rich.table import Table
 
 from agent.cli.context import as_of_or_today, command_session, console
 from agent.money import format_plain
-from agent.services import clients, history, invoices, payments, users
-from agent.services.standing import State
+from agent.services.access import users
+from agent.services.ledger import clients, history, invoices, payments
+from agent.services.ledger.standing import State
 
 app = typer.Typer(help="List and inspect invoices.", no_args_is_help=True)
 

@@ -12,7 +12,9 @@ from agent.cli.context import as_of_or_today, command_session, console, ready_en
 from agent.errors import PaytrackError
 from agent.models.draft import DraftStatus
 from agent.money import format_plain
-from agent.services import drafts, notifications, users
+from agent.services.access import users
+from agent.services.notices import notifications
+from agent.services.review import drafts
 from agent.settings import load_settings
 
 monitor_app = typer.Typer(help="The scheduled sweep over the ledger.", no_args_is_help=True)

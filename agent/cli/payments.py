@@ -9,7 +9,7 @@ import typer
 from agent.actor import Actor
 from agent.cli.context import command_session, console
 from agent.money import format_plain, to_minor
-from agent.services import invoices, payments
+from agent.services.ledger import invoices, payments
 
 app = typer.Typer(help="Record payments.", no_args_is_help=True)
 

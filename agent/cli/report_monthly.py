@@ -29,7 +29,7 @@ def monthly_command(
     ),
 ) -> None:
     """Write the monthly review as one self-contained HTML file (inline CSS and charts)."""
-    from agent.services import reports_monthly
+    from agent.services.reporting import reports_monthly
     from api.dashboard.views import monthly_document
 
     with command_session() as (session, settings):
@@ -64,7 +64,7 @@ def backtest_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead."),
 ) -> None:
     """Replay past weeks with the model as it was then, against receipts and a naive forecast."""
-    from agent.services import backtest
+    from agent.services.reporting import backtest
 
     with command_session() as (session, settings):
         report = backtest.backtest(

@@ -10,8 +10,8 @@ from rich.text import Text
 
 from agent.cli.context import as_of_or_today, command_session, console
 from agent.money import format_plain
-from agent.services import reports
-from agent.services.reports import AgingBucket, AgingLine, AgingReport, KpiReport
+from agent.services.reporting import reports
+from agent.services.reporting.reports import AgingBucket, AgingLine, AgingReport, KpiReport
 
 LATE_PAYERS_SHOWN = 10
 BUCKET_HEADINGS = {

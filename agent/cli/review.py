@@ -7,7 +7,7 @@ from rich.table import Table
 
 from agent.cli.context import command_session, console, ready_engine
 from agent.models.outbox import OutboxStatus
-from agent.services import outbox
+from agent.services.review import outbox
 from agent.settings import load_settings
 
 outbox_app = typer.Typer(help="The e-mail outbox: approved reminders waiting to be sent.")

@@ -29,7 +29,7 @@ def train_command(
     as_json: bool = typer.Option(False, "--json", help="Print the model's metadata as JSON."),
 ) -> None:
     """Fit on the settled history (safe to run on a schedule); the new model scores from now on."""
-    from agent.services import risk_scoring  # pandas and scikit-learn load here only
+    from agent.services.scoring import risk_scoring  # pandas and scikit-learn load here only
 
     with command_session() as (session, settings):
         record = risk_scoring.train(session, settings=settings)
@@ -58,7 +58,7 @@ def evaluate_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """The deployed model on its time split, next to the baselines, and since it was trained."""
-    from agent.services import risk_scoring  # pandas and scikit-learn load here only
+    from agent.services.scoring import risk_scoring  # pandas and scikit-learn load here only
 
     with command_session() as (session, settings):
         result = risk_scoring.evaluate(session, settings=settings)
@@ -111,7 +111,7 @@ def score_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Score every open invoice: P(late), expected payment date, band, reasons (stored)."""
-    from agent.services import risk_scoring  # pandas and scikit-learn load here only
+    from agent.services.scoring import risk_scoring  # pandas and scikit-learn load here only
 
     day = as_of_or_today(as_of)
     with command_session() as (session, settings):
@@ -175,7 +175,7 @@ def accounts_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Clients by risk, with reasons and exposure (outstanding × P(late))."""
-    from agent.services import risk_scoring  # pandas and scikit-learn load here only
+    from agent.services.scoring import risk_scoring  # pandas and scikit-learn load here only
 
     day = as_of_or_today(as_of)
     with command_session() as (session, settings):

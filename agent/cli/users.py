@@ -11,7 +11,8 @@ from sqlmodel import Session
 from agent.cli.context import command_session, console, ready_engine
 from agent.errors import InvalidInput
 from agent.models import User, UserRole
-from agent.services import api_keys, users, webhooks
+from agent.services.access import api_keys, users
+from agent.services.webhooks import webhooks
 from agent.settings import load_settings
 
 users_app = typer.Typer(help="People who own invoices and use the API.", no_args_is_help=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from agent.models.draft import Tone
-from agent.services.milestones import ESCALATION, PRE_DUE
+from agent.services.reminders.milestones import ESCALATION, PRE_DUE
 
 _OVERDUE = re.compile(r"^overdue_(\d+)$")
 _ORDER = [Tone.FRIENDLY, Tone.FORMAL, Tone.FIRM]

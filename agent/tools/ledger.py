@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from agent.db import session_scope
-from agent.services import reminder_context
+from agent.services.reminders import reminder_context
 from agent.settings import Settings
 
 

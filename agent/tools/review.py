@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from agent.actor import Actor
 from agent.db import session_scope
 from agent.models.draft import DraftStatus, Tone
-from agent.services import drafts, outbox
+from agent.services.review import drafts, outbox
 from agent.settings import Settings
 
 AGENT_ACTOR = Actor.system("agent")

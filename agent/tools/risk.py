@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from agent.db import session_scope
-from agent.services import client_record, risk_scores
+from agent.services.scoring import client_record, risk_scores
 from agent.settings import Settings
 
 

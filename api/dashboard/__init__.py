@@ -13,8 +13,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 
 from agent.errors import InvalidDate, InvalidInput
-from agent.services import cashflow, invoice_table, reports_monthly, users
-from agent.services.reports import AgingBucket
+from agent.services.access import users
+from agent.services.reporting import cashflow, invoice_table, reports_monthly
+from agent.services.reporting.reports import AgingBucket
 from api.dashboard import views
 from api.pages.common import PageRoute, render, settings_of, transaction, viewer
 

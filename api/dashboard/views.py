@@ -13,8 +13,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from agent.money import format_plain
-from agent.services import cashflow, charts, reports_monthly
-from agent.services.reports import AgingBucket, CurrencyAging
+from agent.services.reporting import cashflow, reports_monthly
+from agent.services.reporting.reports import AgingBucket, CurrencyAging
+from api.dashboard import charts
 
 TEMPLATE_DIR = Path(__file__).parent.parent / "templates"
 STATIC_CSS = Path(__file__).parent.parent / "static" / "paytrack.css"

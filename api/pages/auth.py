@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 
 from agent.errors import Unauthorized
-from agent.services import web_sessions
+from agent.services.access import web_sessions
 from api.pages.common import (
     COOKIE,
     PageRoute,

@@ -21,7 +21,8 @@ from agent.db import session_scope
 from agent.errors import Forbidden, PaytrackError
 from agent.models import User, UserSession
 from agent.money import format_plain
-from agent.services import outbox, web_sessions
+from agent.services.access import web_sessions
+from agent.services.review import outbox
 from agent.settings import Settings
 
 COOKIE = "paytrack_session"

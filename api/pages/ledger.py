@@ -10,7 +10,10 @@ from agent.errors import Forbidden, InvalidDate, PaytrackError
 from agent.models import UserRole
 from agent.models.outbox import OutboxStatus
 from agent.money import to_minor
-from agent.services import invoices, notifications, outbox, payments, reviews, users
+from agent.services.access import users
+from agent.services.ledger import invoices, payments
+from agent.services.notices import notifications
+from agent.services.review import outbox, reviews
 from api.pages.common import (
     PageRoute,
     Viewer,

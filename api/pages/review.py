@@ -10,7 +10,8 @@ from starlette.concurrency import run_in_threadpool
 from agent.errors import DraftAlreadyDecided, InvalidDate, InvalidInput, PaytrackError
 from agent.models import User, UserRole
 from agent.models.draft import DraftStatus, Tone
-from agent.services import outbox, reviews, users
+from agent.services.access import users
+from agent.services.review import outbox, reviews
 from api.pages.common import PageRoute, form_of, redirect, render, settings_of, transaction, viewer
 
 router = APIRouter(route_class=PageRoute)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from agent.models import ClientCreate
-from agent.services import clients
+from agent.services.ledger import clients
 from api.deps import Reader, SessionDep, Writer
 from api.v1.idempotent import IdempotencyDep
 from api.v1.paging import IdCursor, id_page

@@ -10,8 +10,8 @@ from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
 from sqlalchemy.engine import Engine
 
 from agent.models.draft import Draft, DraftStatus
-from agent.services import reviews
-from agent.services.reviews import QueueItem
+from agent.services.review import reviews
+from agent.services.review.reviews import QueueItem
 from agent.settings import Settings
 from api.deps import Approver, Reader, SessionDep, SettingsDep
 from api.v1.idempotent import IdempotencyDep

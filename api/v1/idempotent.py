@@ -10,8 +10,8 @@ from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from agent.services import idempotency
-from agent.services.api_keys import Caller
+from agent.services.access import idempotency
+from agent.services.access.api_keys import Caller
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 

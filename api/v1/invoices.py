@@ -10,10 +10,11 @@ from fastapi import APIRouter, Path, Query, Response
 from sqlmodel import Session
 
 from agent.models import Invoice, InvoiceCreate
-from agent.services import history, invoices, payments, risk_scoring
-from agent.services.api_keys import Caller
-from agent.services.invoice_search import InvoiceFilter, InvoiceHit, InvoiceSort, search
-from agent.services.standing import State
+from agent.services.access.api_keys import Caller
+from agent.services.ledger import history, invoices, payments
+from agent.services.ledger.invoice_search import InvoiceFilter, InvoiceHit, InvoiceSort, search
+from agent.services.ledger.standing import State
+from agent.services.scoring import risk_scoring
 from agent.settings import Settings
 from api.deps import Reader, SessionDep, SettingsDep, Writer
 from api.v1.idempotent import Idempotency, IdempotencyDep

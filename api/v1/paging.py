@@ -10,7 +10,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from agent.errors import InvalidInput
-from agent.services.invoice_search import InvoiceSort, decode_cursor, encode_cursor
+from agent.services.ledger.invoice_search import InvoiceSort, decode_cursor, encode_cursor
 from api.v1.schemas import Page
 
 M = TypeVar("M", bound=BaseModel)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from agent.money import normalise_currency, to_minor
-from agent.services import payments
+from agent.services.ledger import payments
 from api.deps import Reader, SessionDep, SettingsDep, Writer
 from api.v1.idempotent import IdempotencyDep
 from api.v1.paging import IdCursor, id_page

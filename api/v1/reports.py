@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from agent.services import expected_cash, reports
+from agent.services.reporting import expected_cash, reports
 from api.deps import Reader, SessionDep, SettingsDep
 from api.v1.schemas import Day
 

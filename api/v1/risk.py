@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from agent.services import risk_scoring
+from agent.services.scoring import risk_scoring
 from api.deps import Reader, SessionDep, SettingsDep
 from api.v1.schemas import MAX_ID, AccountRiskOut, Day, InvoiceRiskOut, RiskModelOut
 from risk.prior import PRIOR_VERSION

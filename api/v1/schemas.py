@@ -24,8 +24,8 @@ from pydantic import (
 from agent.models import Lifecycle, UserRole
 from agent.models.api import DeliveryStatus
 from agent.models.draft import DraftStatus, Tone
-from agent.services.standing import State
-from agent.services.webhooks import EVENTS
+from agent.services.ledger.standing import State
+from agent.services.webhooks.webhooks import EVENTS
 
 MAX_ID = 2_147_483_647
 MAX_MINOR = 10**15

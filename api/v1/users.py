@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from agent.services import users
+from agent.services.access import users
 from api.deps import Admin, Reader, SessionDep
 from api.v1.idempotent import IdempotencyDep
 from api.v1.schemas import MAX_ID, UserIn, UserOut

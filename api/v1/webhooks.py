@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from agent.models.api import DeliveryStatus
-from agent.services import webhooks
+from agent.services.webhooks import webhooks
 from api.deps import Admin, SessionDep
 from api.v1.idempotent import IdempotencyDep
 from api.v1.schemas import MAX_ID, DeliveryOut, WebhookCreated, WebhookIn, WebhookOut

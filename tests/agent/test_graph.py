@@ -11,7 +11,9 @@ from agent.actor import Actor
 from agent.db import session_scope
 from agent.models.draft import Draft, DraftStatus
 from agent.runtime import open_pipeline
-from agent.services import drafts, history, sweeps
+from agent.services.ledger import history
+from agent.services.reminders import sweeps
+from agent.services.review import drafts
 from agent.settings import Settings
 from tests.factories import make_client, make_invoice, make_user
 

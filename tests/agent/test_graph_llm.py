@@ -15,7 +15,7 @@ from agent.drafting.templates import TemplateDrafter
 from agent.llm import build_draft_writer
 from agent.models.draft import Draft
 from agent.runtime import open_pipeline
-from agent.services import sweeps
+from agent.services.reminders import sweeps
 from agent.settings import Settings
 from agent.tools.drafting import DraftingKit
 from tests.agent.test_graph import DUE, seed

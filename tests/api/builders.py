@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from agent.models.draft import Tone
-from agent.services import drafts, invoices
+from agent.services.ledger import invoices
+from agent.services.review import drafts
 from tests.api.conftest import Keys
 from tests.factories import TEST_ACTOR
 

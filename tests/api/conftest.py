@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from agent.models import User, UserRole
-from agent.services import api_keys, users
+from agent.services.access import api_keys, users
 from agent.settings import Settings
 from api.app import create_app
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from agent.models.api import ApiKey, Scope
-from agent.services import api_keys
+from agent.services.access import api_keys
 from tests.api.conftest import Keys
 
 ALLOWED = {

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from agent.cli import users as users_cli
-from agent.services import api_keys
+from agent.services.access import api_keys
 
 runner = CliRunner()
 

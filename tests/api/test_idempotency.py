@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 from agent.models import Payment
 from agent.models.api import IdempotencyRecord
 from agent.models.base import utcnow
-from agent.services import idempotency
+from agent.services.access import idempotency
 from tests.api.conftest import Keys
 from tests.factories import make_invoice
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from agent.services import history
+from agent.services.ledger import history
 from tests.api.builders import client_and_invoice, store_draft
 from tests.api.conftest import Keys
 from tests.factories import make_client, make_invoice

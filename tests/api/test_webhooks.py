@@ -16,8 +16,9 @@ from sqlmodel import Session, select
 
 from agent.models.api import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from agent.models.base import utcnow
-from agent.services import sweeps, webhooks
-from agent.services.milestones import Schedule
+from agent.services.reminders import sweeps
+from agent.services.reminders.milestones import Schedule
+from agent.services.webhooks import webhooks
 from agent.settings import Settings
 from tests.api.builders import client_and_invoice, store_draft
 from tests.api.conftest import Keys

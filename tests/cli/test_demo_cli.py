@@ -10,10 +10,12 @@ from typer.testing import CliRunner
 
 from agent.cli.app import app
 from agent.cli.demo import DEMO_PASSWORD
+from agent.demo import ledger as demo_ledger
+from agent.demo.ledger import LedgerContents
 from agent.models.draft import Draft, DraftStatus
 from agent.money import format_plain
-from agent.services import demo_ledger, reports, users
-from agent.services.demo_ledger import LedgerContents
+from agent.services.access import users
+from agent.services.reporting import reports
 from agent.settings import Settings
 from tests.factories import make_client
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from agent.cli.app import app
-from agent.services import invoices
+from agent.services.ledger import invoices
 from tests.factories import make_client, make_invoice, make_user
 
 runner = CliRunner()

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from agent.cli.app import app
-from agent.services.demo_ledger import generate_ledger
+from agent.demo.ledger import generate_ledger
 
 runner = CliRunner()
 END = date(2026, 10, 31)

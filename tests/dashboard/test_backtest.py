@@ -12,7 +12,8 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from agent.cli.app import app
-from agent.services import backtest, risk_scoring
+from agent.services.reporting import backtest
+from agent.services.scoring import risk_scoring
 from agent.settings import Settings
 from tests.factories import make_client, make_invoice, make_user, pay
 

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from agent.services import cashflow, expected_cash, invoices, reports
+from agent.services.ledger import invoices
+from agent.services.reporting import cashflow, expected_cash, reports
 from agent.settings import Settings
 from tests.dashboard.ledger import AS_OF, small_ledger
 from tests.factories import TEST_ACTOR, make_invoice, pay

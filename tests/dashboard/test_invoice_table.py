@@ -7,10 +7,10 @@ import io
 
 from sqlmodel import Session
 
-from agent.services import invoice_table
-from agent.services.invoice_table import TableGroup, TableQuery, TableSort, TableStatus
-from agent.services.reports import AgingBucket
-from agent.services.spreadsheet import safe_text
+from agent.services.ledger.io.spreadsheet import safe_text
+from agent.services.reporting import invoice_table
+from agent.services.reporting.invoice_table import TableGroup, TableQuery, TableSort, TableStatus
+from agent.services.reporting.reports import AgingBucket
 from tests.dashboard.ledger import AS_OF, small_ledger
 from tests.factories import make_client, make_invoice
 

@@ -12,7 +12,8 @@ from agent.models import Client, Invoice, User
 from agent.models.draft import DraftInvoice, DraftStatus, Tone
 from agent.models.invoice_event import EventKind, InvoiceEvent
 from agent.models.outbox import OutboxMessage, OutboxStatus
-from agent.services import invoices, reports_monthly
+from agent.services.ledger import invoices
+from agent.services.reporting import reports_monthly
 from agent.settings import Settings
 from tests.dashboard.ledger import draft
 from tests.factories import TEST_ACTOR, make_client, make_invoice, make_user, pay

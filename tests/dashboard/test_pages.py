@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from agent.db import session_scope
-from agent.services import api_keys, users
+from agent.services.access import api_keys, users
 from agent.settings import Settings
 from api.app import create_app
 from tests.dashboard.ledger import AS_OF, small_ledger

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from agent.db import make_engine
 from agent.models.outbox import OutboxMessage
-from agent.services import outbox
+from agent.services.review import outbox
 from agent.settings import Settings
 
 

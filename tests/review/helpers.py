@@ -11,7 +11,8 @@ from agent.db import session_scope
 from agent.models import User, UserRole
 from agent.models.draft import Draft
 from agent.runtime import open_pipeline
-from agent.services import sweeps, users
+from agent.services.access import users
+from agent.services.reminders import sweeps
 from agent.settings import Settings
 from tests.factories import make_client, make_invoice, make_user
 

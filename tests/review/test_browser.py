@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from agent.models.draft import Draft, DraftStatus
 from agent.models.outbox import OutboxMessage
-from agent.services import outbox
+from agent.services.review import outbox
 from agent.settings import Settings
 from api.app import create_app
 from tests.review.helpers import PASSWORD, seed_invoices, seed_owner, sweep

@@ -17,7 +17,8 @@ from agent.models import Invoice
 from agent.models.draft import Draft, DraftStatus
 from agent.models.notification import Notification
 from agent.models.outbox import OutboxMessage, OutboxStatus
-from agent.services import history, outbox, reviews
+from agent.services.ledger import history
+from agent.services.review import outbox, reviews
 from agent.settings import Settings
 from tests.review.helpers import DAY, DUE, seed_invoices, seed_owner, sweep, user
 from tests.review.smtp_server import free_port, smtp_server
@@ -298,7 +299,7 @@ def test_a_sent_reminder_is_announced_to_webhook_subscribers_once(
     engine: Engine, settings: Settings
 ) -> None:
     from agent.models.api import WebhookDelivery
-    from agent.services import webhooks
+    from agent.services.webhooks import webhooks
 
     ann = seed_owner(engine, email="ann@example.com")
     seed_invoices(engine, owner_id=ann)

@@ -15,7 +15,8 @@ from agent.models import UserRole
 from agent.models.draft import Draft, DraftStatus, Tone
 from agent.models.outbox import OutboxMessage
 from agent.runtime import open_pipeline
-from agent.services import drafts, history, invoices, reviews
+from agent.services.ledger import history, invoices
+from agent.services.review import drafts, reviews
 from agent.settings import Settings
 from tests.factories import TEST_ACTOR, pay
 from tests.review.helpers import DAY, seed_invoices, seed_owner, sweep, user

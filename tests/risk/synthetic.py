@@ -1,6 +1,6 @@
 """Small ledgers as frames with known client behaviour, for testing the pure ``risk`` package.
 
-Not a general generator (``agent.services.demo_ledger`` is that): just enough structure that a
+Not a general generator (``agent.demo.ledger`` is that): just enough structure that a
 model using client history should beat both the history-share and the invoice-only baselines.
 """
 

@@ -7,7 +7,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from agent.models.risk import RiskScore
-from agent.services import invoices, payments
+from agent.services.ledger import invoices, payments
 from agent.settings import Settings
 from tests.factories import TEST_ACTOR, make_client, make_invoice, make_user, pay
 

@@ -9,11 +9,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from agent.db import session_scope
+from agent.demo.ledger import generate_ledger
 from agent.errors import InsufficientHistory
 from agent.models import EventKind
 from agent.models.risk import RiskScore
-from agent.services import invoices, risk_scoring
-from agent.services.demo_ledger import generate_ledger
+from agent.services.ledger import invoices
+from agent.services.scoring import risk_scoring
 from agent.settings import Settings
 from tests.factories import TEST_ACTOR, make_client, make_invoice, make_user, pay
 

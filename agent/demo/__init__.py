@@ -1,0 +1,1 @@
+"""The demo ledger generator: realistic, seeded, streaming."""

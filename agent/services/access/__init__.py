@@ -1,0 +1,1 @@
+"""Users, API keys, web sessions, idempotency, and who may see or change what."""

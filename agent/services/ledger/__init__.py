@@ -1,0 +1,1 @@
+"""Invoices, payments, clients, their history and standing, and ledger I/O."""

@@ -1,0 +1,196 @@
+"""Invoice lists for the API: filters on derived status pushed into SQL, keyset pagination.
+
+The as-of position (paid by then, state, days overdue) comes from ``positions.positions``, the
+same SQL the aging report uses, so a list and a report never disagree about an invoice. Pages
+are keyed on (sort key, id): a cursor names the last row seen, so rows inserted meanwhile
+never shift or repeat what follows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from agent.errors import InvalidInput
+from agent.models import Invoice
+from agent.models.risk import RiskScore
+from agent.services.ledger.positions import positions
+from agent.services.ledger.standing import State
+
+
+class InvoiceSort(StrEnum):
+    DUE_DATE = "due_date"
+    DUE_DATE_DESC = "-due_date"
+    ISSUE_DATE = "issue_date"
+    ISSUE_DATE_DESC = "-issue_date"
+    AMOUNT = "amount_minor"
+    AMOUNT_DESC = "-amount_minor"
+    NUMBER = "number"
+    NUMBER_DESC = "-number"
+    ID = "id"
+    ID_DESC = "-id"
+
+
+@dataclass(frozen=True)
+class InvoiceFilter:
+    as_of: date
+    due_soon_days: int
+    states: Sequence[State] = ()
+    owner_id: int | None = None
+    client_id: int | None = None
+    overdue: bool | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    risk_bands: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class InvoiceHit:
+    invoice: Invoice
+    state: State
+    paid_minor: int
+    days_overdue: int
+    risk_band: str | None
+
+    @property
+    def balance_minor(self) -> int:
+        return self.invoice.amount_minor - self.paid_minor
+
+
+@dataclass(frozen=True)
+class InvoicePage:
+    items: list[InvoiceHit]
+    next_cursor: str | None
+
+
+def encode_cursor(value: Any, row_id: int) -> str:
+    raw = json.dumps([value.isoformat() if isinstance(value, date) else value, row_id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, sort: InvoiceSort) -> tuple[Any, int]:
+    """(sort value, id) from a cursor made by ``encode_cursor`` for the same sort."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, row_id = json.loads(raw)
+        if not isinstance(row_id, int):
+            raise ValueError("id")
+        field = sort.value.lstrip("-")
+        if field in ("due_date", "issue_date"):
+            value = date.fromisoformat(value)
+        elif field in ("amount_minor", "id"):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(field)
+        elif not isinstance(value, str):
+            raise ValueError(field)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput(
+            "the cursor is not one this list handed out (or the sort changed)", field="cursor"
+        ) from None
+    return value, row_id
+
+
+def _state_condition(pos: Any, state: State, due_soon_days: int) -> ColumnElement[bool]:
+    """SQL for one derived state; mirrors ``standing.derive`` on top of ``positions``."""
+    if state in (State.VOID, State.WRITTEN_OFF, State.PAID, State.DRAFT):
+        return pos.c.state == state.value
+    is_open = and_(pos.c.state == "open", pos.c.disputed == 0)
+    if state == State.DISPUTED:
+        return and_(pos.c.state == "open", pos.c.disputed == 1)
+    if state == State.OVERDUE:
+        return and_(is_open, pos.c.days_overdue > 0)
+    if state == State.DUE_SOON:
+        return and_(is_open, pos.c.days_overdue <= 0, pos.c.days_overdue >= -due_soon_days)
+    return and_(is_open, pos.c.days_overdue < -due_soon_days)
+
+
+def _state_of(state: str, disputed: int, days_overdue: int, due_soon_days: int) -> State:
+    if state != "open":
+        return State(state)
+    if disputed:
+        return State.DISPUTED
+    if days_overdue > 0:
+        return State.OVERDUE
+    if days_overdue >= -due_soon_days:
+        return State.DUE_SOON
+    return State.NOT_YET_DUE
+
+
+def search(
+    session: Session,
+    *,
+    where: InvoiceFilter,
+    sort: InvoiceSort = InvoiceSort.DUE_DATE,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> InvoicePage:
+    """One page of invoices issued by ``where.as_of`` matching every filter given."""
+    pos = positions(where.as_of)
+    latest_band = (
+        select(RiskScore.band)
+        .where(RiskScore.invoice_id == Invoice.id)
+        .order_by(col(RiskScore.scored_at).desc(), col(RiskScore.id).desc())
+        .limit(1)
+        .correlate(Invoice)
+        .scalar_subquery()
+    )
+    query = select(
+        Invoice, pos.c.paid_minor, pos.c.state, pos.c.disputed, pos.c.days_overdue, latest_band
+    ).join(pos, pos.c.invoice_id == Invoice.id)
+    if where.states:
+        query = query.where(
+            or_(*(_state_condition(pos, s, where.due_soon_days) for s in set(where.states)))
+        )
+    if where.overdue is not None:
+        overdue = _state_condition(pos, State.OVERDUE, where.due_soon_days)
+        query = query.where(overdue if where.overdue else ~overdue)
+    if where.owner_id is not None:
+        query = query.where(Invoice.owner_id == where.owner_id)
+    if where.client_id is not None:
+        query = query.where(Invoice.client_id == where.client_id)
+    if where.due_from is not None:
+        query = query.where(Invoice.due_date >= where.due_from)
+    if where.due_to is not None:
+        query = query.where(Invoice.due_date <= where.due_to)
+    if where.risk_bands:
+        query = query.where(latest_band.in_(list(where.risk_bands)))
+    field = sort.value.lstrip("-")
+    descending = sort.value.startswith("-")
+    key = getattr(Invoice, field)
+    if cursor:
+        value, last_id = decode_cursor(cursor, sort=sort)
+        if field == "id":
+            query = query.where(Invoice.id < last_id if descending else Invoice.id > last_id)
+        elif descending:
+            query = query.where(or_(key < value, and_(key == value, Invoice.id < last_id)))
+        else:
+            query = query.where(or_(key > value, and_(key == value, Invoice.id > last_id)))
+    order = [col(key).desc(), col(Invoice.id).desc()] if descending else [col(key), col(Invoice.id)]
+    if field == "id":
+        order = order[:1]
+    rows = session.exec(query.order_by(*order).limit(limit + 1)).all()
+    hits = [
+        InvoiceHit(
+            invoice=invoice,
+            state=_state_of(state, int(disputed), int(days), where.due_soon_days),
+            paid_minor=int(paid),
+            days_overdue=max(0, int(days)) if state == "open" else 0,
+            risk_band=band,
+        )
+        for invoice, paid, state, disputed, days, band in rows[:limit]
+    ]
+    next_cursor = None
+    if len(rows) > limit and hits:
+        last = hits[-1].invoice
+        next_cursor = encode_cursor(getattr(last, field), last.id)
+    return InvoicePage(items=hits, next_cursor=next_cursor)

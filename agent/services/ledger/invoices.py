@@ -1,0 +1,502 @@
+"""Invoice lifecycle rules: open, send, extend, dispute, promise, reassign, note, close."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from pydantic import ValidationError
+from sqlalchemy import ScalarSelect, Subquery, func
+from sqlmodel import Session, col, select
+
+from agent.actor import Actor
+from agent.errors import (
+    DuplicateInvoiceNumber,
+    InvalidDate,
+    InvalidInput,
+    InvalidTransition,
+    InvoiceClosed,
+    InvoiceNotFound,
+)
+from agent.models import Client, EventKind, Invoice, InvoiceCreate, Lifecycle, Payment, User
+from agent.money import format_plain, normalise_currency
+from agent.services.access import users
+from agent.services.ledger import clients, history
+from agent.services.ledger.standing import Standing, State, derive
+from agent.services.scoring import rescoring
+from agent.settings import Settings
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    """An invoice with its client, owner and standing as of one day: what lists show."""
+
+    invoice: Invoice
+    client: Client
+    owner: User
+    standing: Standing
+
+
+def create(
+    session: Session,
+    data: InvoiceCreate,
+    *,
+    actor: Actor,
+    event_kind: EventKind = EventKind.CREATED,
+    event_data: dict[str, object] | None = None,
+) -> Invoice:
+    """Open an invoice; the due date comes from the terms when not given."""
+    try:
+        data = InvoiceCreate.model_validate(data.model_dump())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(first["msg"], field=str(first["loc"][0])) from None
+    client = clients.get(session, client_id=data.client_id)
+    users.get(session, user_id=data.owner_id)
+    currency = normalise_currency(data.currency)
+    number = data.number.strip()
+    if find_by_number(session, number=number) is not None:
+        raise DuplicateInvoiceNumber(f"invoice {number} already exists", field="number")
+    terms = data.terms_days
+    due_date = data.due_date
+    if due_date is None:
+        terms = client.default_terms_days if terms is None else terms
+        due_date = data.issue_date + timedelta(days=terms)
+    if due_date < data.issue_date:
+        raise InvalidDate(
+            f"due date {due_date} is before issue date {data.issue_date}", field="due_date"
+        )
+    invoice = Invoice(
+        number=number,
+        client_id=client.id,
+        owner_id=data.owner_id,
+        issue_date=data.issue_date,
+        due_date=due_date,
+        original_due_date=due_date,
+        currency=currency,
+        amount_minor=data.amount_minor,
+        terms_days=terms if terms is not None else (due_date - data.issue_date).days,
+        payment_method=data.payment_method,
+        reference=data.reference,
+        document_url=data.document_url,
+        notes=data.notes,
+        lifecycle=data.lifecycle,
+        sent_date=data.issue_date if data.lifecycle == Lifecycle.SENT else None,
+    )
+    session.add(invoice)
+    session.flush()
+    summary = {
+        "number": number,
+        "amount": format_plain(invoice.amount_minor, currency),
+        "due_date": due_date.isoformat(),
+    }
+    history.record(
+        session, invoice=invoice, kind=event_kind, actor=actor, data=summary | (event_data or {})
+    )
+    return invoice
+
+
+def get(session: Session, *, invoice_id: int) -> Invoice:
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound(f"no invoice with id {invoice_id}", field="invoice")
+    return invoice
+
+
+def find_by_number(session: Session, *, number: str) -> Invoice | None:
+    return session.exec(select(Invoice).where(Invoice.number == number.strip())).first()
+
+
+def get_by_number(session: Session, *, number: str) -> Invoice:
+    invoice = find_by_number(session, number=number)
+    if invoice is None:
+        raise InvoiceNotFound(f"no invoice numbered {number!r}", field="number")
+    return invoice
+
+
+def lock(session: Session, *, invoice_id: int) -> Invoice:
+    """Re-read the invoice holding a row lock (PostgreSQL) so concurrent changes serialise."""
+    query = select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+    invoice = session.exec(query.execution_options(populate_existing=True)).first()
+    if invoice is None:
+        raise InvoiceNotFound(f"no invoice with id {invoice_id}", field="invoice")
+    return invoice
+
+
+def paid_by_invoice(as_of: date | None = None) -> Subquery:
+    """Per invoice: ``paid_minor`` and ``last_payment_date`` of payments dated by ``as_of``.
+
+    Outer-join it on ``invoice_id``; an invoice without payments has no row (coalesce to 0).
+    """
+    query = select(
+        col(Payment.invoice_id).label("invoice_id"),
+        func.sum(Payment.amount_minor).label("paid_minor"),
+        func.max(Payment.payment_date).label("last_payment_date"),
+    ).group_by(col(Payment.invoice_id))
+    if as_of is not None:
+        query = query.where(Payment.payment_date <= as_of)
+    return query.subquery("paid")
+
+
+def paid_total() -> ScalarSelect[int]:
+    """Everything paid on the outer query's invoice, as a correlated scalar (0 when nothing)."""
+    return (
+        select(func.coalesce(func.sum(Payment.amount_minor), 0))
+        .where(Payment.invoice_id == Invoice.id)
+        .scalar_subquery()
+    )
+
+
+def paid_minor(session: Session, *, invoice_id: int, as_of: date | None = None) -> int:
+    """Sum of payments on the invoice, only those dated on or before ``as_of`` when given."""
+    query = select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(
+        Payment.invoice_id == invoice_id
+    )
+    if as_of is not None:
+        query = query.where(Payment.payment_date <= as_of)
+    return int(session.exec(query).one())
+
+
+def standing(session: Session, *, invoice: Invoice, as_of: date, due_soon_days: int) -> Standing:
+    paid = paid_minor(session, invoice_id=invoice.id, as_of=as_of)
+    return derive(invoice, paid_minor=paid, as_of=as_of, due_soon_days=due_soon_days)
+
+
+def list_rows(
+    session: Session,
+    *,
+    as_of: date,
+    due_soon_days: int,
+    states: Sequence[State] | None = None,
+    owner_id: int | None = None,
+    client_id: int | None = None,
+    overdue_only: bool = False,
+    limit: int | None = None,
+) -> list[InvoiceRow]:
+    """Invoices issued by ``as_of`` with their standing, filtered on derived state."""
+    paid = paid_by_invoice(as_of)
+    query = (
+        select(Invoice, Client, User, func.coalesce(paid.c.paid_minor, 0))
+        .join(Client, Client.id == Invoice.client_id)
+        .join(User, User.id == Invoice.owner_id)
+        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
+        .where(Invoice.issue_date <= as_of)
+        .order_by(col(Invoice.due_date), col(Invoice.number))
+    )
+    if owner_id is not None:
+        query = query.where(Invoice.owner_id == owner_id)
+    if client_id is not None:
+        query = query.where(Invoice.client_id == client_id)
+    wanted = set(states or [])
+    if overdue_only:
+        wanted = (wanted or {State.OVERDUE}) & {State.OVERDUE}
+    rows: list[InvoiceRow] = []
+    for invoice, client, owner, paid_sum in session.exec(query):
+        current = derive(
+            invoice, paid_minor=int(paid_sum), as_of=as_of, due_soon_days=due_soon_days
+        )
+        if wanted and current.state not in wanted:
+            continue
+        rows.append(InvoiceRow(invoice=invoice, client=client, owner=owner, standing=current))
+        if limit is not None and len(rows) >= limit:
+            break
+    return rows
+
+
+def _require_open(session: Session, invoice: Invoice, action: str) -> None:
+    if invoice.lifecycle in (Lifecycle.VOID, Lifecycle.WRITTEN_OFF):
+        raise InvoiceClosed(
+            f"invoice {invoice.number} is {str(invoice.lifecycle).replace('_', ' ')}; "
+            f"cannot {action}"
+        )
+    if paid_minor(session, invoice_id=invoice.id) >= invoice.amount_minor:
+        raise InvalidTransition(f"invoice {invoice.number} is already paid; cannot {action}")
+
+
+def mark_sent(session: Session, *, invoice_id: int, sent_date: date, actor: Actor) -> Invoice:
+    """draft → sent."""
+    invoice = lock(session, invoice_id=invoice_id)
+    if invoice.lifecycle != Lifecycle.DRAFT:
+        raise InvalidTransition(
+            f"invoice {invoice.number} is {invoice.lifecycle!s}, only a draft can be sent"
+        )
+    if sent_date < invoice.issue_date:
+        raise InvalidDate(f"sent date {sent_date} is before the issue date", field="sent_date")
+    invoice.lifecycle = Lifecycle.SENT
+    invoice.sent_date = sent_date
+    history.record(
+        session,
+        invoice=invoice,
+        kind=EventKind.SENT,
+        actor=actor,
+        data={"sent_date": sent_date.isoformat()},
+    )
+    return invoice
+
+
+def extend_due_date(
+    session: Session,
+    *,
+    invoice_id: int,
+    new_due_date: date,
+    reason: str,
+    actor: Actor,
+    settings: Settings | None = None,
+) -> Invoice:
+    """Move the due date later; the original due date stays for statistics."""
+    invoice = lock(session, invoice_id=invoice_id)
+    _require_open(session, invoice, "extend the due date")
+    if not reason.strip():
+        raise InvalidInput("an extension needs a reason", field="reason")
+    if new_due_date <= invoice.due_date:
+        raise InvalidDate(
+            f"new due date {new_due_date} is not after the current due date {invoice.due_date}",
+            field="new_due_date",
+        )
+    previous = invoice.due_date
+    invoice.due_date = new_due_date
+    history.record(
+        session,
+        invoice=invoice,
+        kind=EventKind.DUE_DATE_EXTENDED,
+        actor=actor,
+        data={
+            "from": previous.isoformat(),
+            "to": new_due_date.isoformat(),
+            "original_due_date": invoice.original_due_date.isoformat(),
+            "reason": reason.strip(),
+        },
+    )
+    rescoring.after_event(
+        session,
+        settings=settings,
+        invoice_id=invoice.id,
+        kind=EventKind.DUE_DATE_EXTENDED,
+        as_of=date.today(),
+    )
+    return invoice
+
+
+def open_dispute(
+    session: Session,
+    *,
+    invoice_id: int,
+    reason: str,
+    opened_date: date,
+    actor: Actor,
+    settings: Settings | None = None,
+) -> Invoice:
+    invoice = lock(session, invoice_id=invoice_id)
+    _require_open(session, invoice, "open a dispute")
+    if invoice.dispute_opened_date is not None:
+        raise InvalidTransition(f"invoice {invoice.number} already has an open dispute")
+    if not reason.strip():
+        raise InvalidInput("a dispute needs a reason", field="reason")
+    invoice.dispute_opened_date = opened_date
+    invoice.dispute_reason = reason.strip()
+    history.record(
+        session,
+        invoice=invoice,
+        kind=EventKind.DISPUTE_OPENED,
+        actor=actor,
+        data={"opened_date": opened_date.isoformat(), "reason": reason.strip()},
+    )
+    rescoring.after_event(
+        session,
+        settings=settings,
+        invoice_id=invoice.id,
+        kind=EventKind.DISPUTE_OPENED,
+        as_of=opened_date,
+    )
+    return invoice
+
+
+def resolve_dispute(
+    session: Session,
+    *,
+    invoice_id: int,
+    resolution: str,
+    resolved_date: date,
+    actor: Actor,
+    settings: Settings | None = None,
+) -> Invoice:
+    invoice = lock(session, invoice_id=invoice_id)
+    if invoice.dispute_opened_date is None:
+        raise InvalidTransition(f"invoice {invoice.number} has no open dispute")
+    if resolved_date < invoice.dispute_opened_date:
+        raise InvalidDate("a dispute cannot be resolved before it opened", field="resolved_date")
+    opened = invoice.dispute_opened_date
+    invoice.dispute_opened_date = None
+    invoice.dispute_reason = None
+    history.record(
+        session,
+        invoice=invoice,
+        kind=EventKind.DISPUTE_RESOLVED,
+        actor=actor,
+        data={
+            "opened_date": opened.isoformat(),
+            "resolved_date": resolved_date.isoformat(),
+            "resolution": resolution.strip(),
+        },
+    )
+    rescoring.after_event(
+        session,
+        settings=settings,
+        invoice_id=invoice.id,
+        kind=EventKind.DISPUTE_RESOLVED,
+        as_of=resolved_date,
+    )
+    return invoice
+
+
+def record_promise(
+    session: Session,
+    *,
+    invoice_id: int,
+    promised_date: date,
+    note: str,
+    actor: Actor,
+    settings: Settings | None = None,
+) -> Invoice:
+    """The client promised to pay by ``promised_date``."""
+    invoice = lock(session, invoice_id=invoice_id)
+    _require_open(session, invoice, "record a promise to pay")
+    if promised_date < invoice.issue_date:
+        raise InvalidDate("a promise cannot be dated before the issue date", field="promised_date")
+    invoice.promised_date = promised_date
+    history.record(
+        session,
+        invoice=invoice,
+        kind=EventKind.PROMISE_RECORDED,
+        actor=actor,
+        data={"promised_date": promised_date.isoformat(), "note": note.strip()},
+    )
+    rescoring.after_event(
+        session,
+        settings=settings,
+        invoice_id=invoice.id,
+        kind=EventKind.PROMISE_RECORDED,
+        as_of=date.today(),
+    )
+    return invoice
+
+
+def reassign_owner(session: Session, *, invoice_id: int, owner_id: int, actor: Actor) -> Invoice:
+    invoice = lock(session, invoice_id=invoice_id)
+    new_owner = users.get(session, user_id=owner_id)
+    if invoice.owner_id == owner_id:
+        return invoice
+    previous = users.get(session, user_id=invoice.owner_id)
+    invoice.owner_id = owner_id
+    history.record(
+        session,
+        invoice=invoice,
+        kind=EventKind.OWNER_REASSIGNED,
+        actor=actor,
+        data={"from": previous.email, "to": new_owner.email},
+    )
+    return invoice
+
+
+def add_note(session: Session, *, invoice_id: int, text: str, actor: Actor) -> Invoice:
+    invoice = lock(session, invoice_id=invoice_id)
+    if not text.strip():
+        raise InvalidInput("a note cannot be empty", field="text")
+    history.record(
+        session,
+        invoice=invoice,
+        kind=EventKind.NOTE_ADDED,
+        actor=actor,
+        data={"text": text.strip()},
+    )
+    return invoice
+
+
+def set_reminders_paused(
+    session: Session, *, invoice_id: int, paused: bool, reason: str, actor: Actor
+) -> Invoice:
+    invoice = lock(session, invoice_id=invoice_id)
+    if invoice.reminders_paused == paused:
+        return invoice
+    invoice.reminders_paused = paused
+    kind = EventKind.REMINDERS_PAUSED if paused else EventKind.REMINDERS_RESUMED
+    history.record(session, invoice=invoice, kind=kind, actor=actor, data={"reason": reason})
+    return invoice
+
+
+def write_off(
+    session: Session, *, invoice_id: int, closed_date: date, reason: str, actor: Actor
+) -> Invoice:
+    """Give up on the balance; payments already received stay."""
+    invoice = lock(session, invoice_id=invoice_id)
+    _require_open(session, invoice, "write it off")
+    if not reason.strip():
+        raise InvalidInput("a write-off needs a reason", field="reason")
+    balance = invoice.amount_minor - paid_minor(session, invoice_id=invoice.id)
+    invoice.lifecycle = Lifecycle.WRITTEN_OFF
+    invoice.closed_date = closed_date
+    history.record(
+        session,
+        invoice=invoice,
+        kind=EventKind.WRITTEN_OFF,
+        actor=actor,
+        data={
+            "closed_date": closed_date.isoformat(),
+            "reason": reason.strip(),
+            "written_off": format_plain(balance, invoice.currency),
+        },
+    )
+    return invoice
+
+
+def void(
+    session: Session, *, invoice_id: int, closed_date: date, reason: str, actor: Actor
+) -> Invoice:
+    """Cancel an invoice that should never have existed; refused once money was received."""
+    invoice = lock(session, invoice_id=invoice_id)
+    _require_open(session, invoice, "void it")
+    if paid_minor(session, invoice_id=invoice.id) > 0:
+        raise InvalidTransition(
+            f"invoice {invoice.number} has payments; write it off or refund instead of voiding"
+        )
+    if not reason.strip():
+        raise InvalidInput("voiding needs a reason", field="reason")
+    invoice.lifecycle = Lifecycle.VOID
+    invoice.closed_date = closed_date
+    history.record(
+        session,
+        invoice=invoice,
+        kind=EventKind.VOIDED,
+        actor=actor,
+        data={"closed_date": closed_date.isoformat(), "reason": reason.strip()},
+    )
+    return invoice
+
+
+# The descriptive fields a caller may change after issue; amounts, dates, client and number are
+# ledger facts that change only through their own actions (extend, write off, void …).
+EDITABLE_DETAILS = ("payment_method", "reference", "document_url", "notes")
+_DETAIL_LIMITS = {"payment_method": 64, "reference": 200, "document_url": 2000}
+
+
+def update_details(
+    session: Session, *, invoice_id: int, changes: dict[str, str | None], actor: Actor
+) -> Invoice:
+    """Change descriptive fields (``EDITABLE_DETAILS``); records what changed from what."""
+    invoice = lock(session, invoice_id=invoice_id)
+    changed: dict[str, dict[str, str | None]] = {}
+    for name, value in changes.items():
+        if name not in EDITABLE_DETAILS:
+            raise InvalidInput(f"{name} cannot be changed on an issued invoice", field=name)
+        value = value.strip() if isinstance(value, str) else None
+        value = value or None
+        limit = _DETAIL_LIMITS.get(name)
+        if value is not None and limit is not None and len(value) > limit:
+            raise InvalidInput(f"{name} is longer than {limit} characters", field=name)
+        if getattr(invoice, name) != value:
+            changed[name] = {"from": getattr(invoice, name), "to": value}
+            setattr(invoice, name, value)
+    if changed:
+        history.record(session, invoice=invoice, kind=EventKind.UPDATED, actor=actor, data=changed)
+    return invoice

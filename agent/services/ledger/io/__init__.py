@@ -1,0 +1,1 @@
+"""Spreadsheet and CSV import and export of the ledger."""

@@ -1,0 +1,197 @@
+"""Recording money received: partial payments, overpayment and currency checks, idempotency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from agent.actor import Actor
+from agent.errors import (
+    Conflict,
+    CurrencyMismatch,
+    InvalidAmount,
+    InvalidDate,
+    InvoiceClosed,
+    NotFound,
+    PaymentExceedsBalance,
+)
+from agent.models import EventKind, Invoice, Lifecycle, Payment
+from agent.money import format_plain, normalise_currency
+from agent.services.ledger import history, invoices
+from agent.services.scoring import rescoring
+from agent.services.webhooks import webhooks
+from agent.settings import Settings
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    payment: Payment
+    created: bool
+    balance_minor: int
+
+    @property
+    def settled(self) -> bool:
+        return self.balance_minor == 0
+
+
+def find_by_external_id(session: Session, *, external_id: str) -> Payment | None:
+    return session.exec(select(Payment).where(Payment.external_id == external_id)).first()
+
+
+def record(
+    session: Session,
+    *,
+    invoice_id: int,
+    amount_minor: int,
+    currency: str,
+    payment_date: date,
+    actor: Actor,
+    method: str | None = None,
+    reference: str | None = None,
+    external_id: str | None = None,
+    settings: Settings | None = None,
+) -> PaymentOutcome:
+    """Apply a payment to an invoice. The same ``external_id`` twice records it once."""
+    invoice = invoices.lock(session, invoice_id=invoice_id)
+    currency = normalise_currency(currency)
+    if external_id:
+        existing = find_by_external_id(session, external_id=external_id)
+        if existing is not None:
+            if (existing.invoice_id, existing.amount_minor, existing.payment_date) != (
+                invoice.id,
+                amount_minor,
+                payment_date,
+            ):
+                raise Conflict(
+                    f"payment {external_id!r} was already recorded with different details",
+                    field="external_id",
+                )
+            balance = invoice.amount_minor - invoices.paid_minor(session, invoice_id=invoice.id)
+            return PaymentOutcome(payment=existing, created=False, balance_minor=balance)
+    if invoice.lifecycle in (Lifecycle.VOID, Lifecycle.WRITTEN_OFF):
+        raise InvoiceClosed(
+            f"invoice {invoice.number} is {str(invoice.lifecycle).replace('_', ' ')}; "
+            "payments on it are refused"
+        )
+    if amount_minor <= 0:
+        raise InvalidAmount("a payment must be a positive amount", field="amount")
+    if currency != invoice.currency:
+        raise CurrencyMismatch(
+            f"payment is in {currency} but invoice {invoice.number} is in {invoice.currency}",
+            field="currency",
+        )
+    if payment_date < invoice.issue_date:
+        raise InvalidDate(
+            f"payment date {payment_date} is before invoice {invoice.number} was issued "
+            f"({invoice.issue_date})",
+            field="date",
+        )
+    balance = invoice.amount_minor - invoices.paid_minor(session, invoice_id=invoice.id)
+    if amount_minor > balance:
+        raise PaymentExceedsBalance(
+            f"payment of {format_plain(amount_minor, currency)} exceeds the outstanding "
+            f"{format_plain(balance, currency)} on invoice {invoice.number}",
+            field="amount",
+        )
+    payment = Payment(
+        invoice_id=invoice.id,
+        amount_minor=amount_minor,
+        currency=currency,
+        payment_date=payment_date,
+        method=method,
+        reference=reference,
+        external_id=external_id or None,
+        recorded_by=actor.label,
+    )
+    session.add(payment)
+    session.flush()
+    balance -= amount_minor
+    history.record(
+        session,
+        invoice=invoice,
+        kind=EventKind.PAYMENT_RECORDED,
+        actor=actor,
+        data={
+            "payment_id": payment.id,
+            "amount": format_plain(amount_minor, currency),
+            "payment_date": payment_date.isoformat(),
+            "balance": format_plain(balance, currency),
+            "reference": reference,
+        },
+    )
+    if balance == 0:
+        history.record(
+            session,
+            invoice=invoice,
+            kind=EventKind.PAID,
+            actor=actor,
+            data={"paid_date": payment_date.isoformat()},
+        )
+    _emit_payment_events(session, invoice=invoice, payment=payment, balance_minor=balance)
+    if balance > 0:
+        rescoring.after_event(
+            session,
+            settings=settings,
+            invoice_id=invoice.id,
+            kind=EventKind.PAYMENT_RECORDED,
+            as_of=payment_date,
+        )
+    return PaymentOutcome(payment=payment, created=True, balance_minor=balance)
+
+
+def _emit_payment_events(
+    session: Session, *, invoice: Invoice, payment: Payment, balance_minor: int
+) -> None:
+    """Queue payment.recorded (and invoice.paid when settled) for webhook subscribers."""
+    data = {
+        "payment_id": payment.id,
+        "invoice_id": invoice.id,
+        "invoice_number": invoice.number,
+        "amount_minor": payment.amount_minor,
+        "currency": payment.currency,
+        "payment_date": payment.payment_date.isoformat(),
+        "balance_minor": balance_minor,
+    }
+    webhooks.emit(session, event=webhooks.PAYMENT_RECORDED, data=data)
+    if balance_minor == 0:
+        webhooks.emit(
+            session,
+            event=webhooks.INVOICE_PAID,
+            data={k: data[k] for k in ("invoice_id", "invoice_number", "currency")}
+            | {"amount_minor": invoice.amount_minor, "paid_date": payment.payment_date.isoformat()},
+            event_id=f"invoice.paid:{invoice.id}",
+        )
+
+
+def list_for_invoice(session: Session, *, invoice_id: int) -> list[Payment]:
+    query = (
+        select(Payment)
+        .where(Payment.invoice_id == invoice_id)
+        .order_by(col(Payment.payment_date), col(Payment.id))
+    )
+    return list(session.exec(query))
+
+
+def list_payments(
+    session: Session,
+    *,
+    invoice_id: int | None = None,
+    after_id: int | None = None,
+    limit: int = 100,
+) -> list[Payment]:
+    """Payments in id (recording) order, those after ``after_id`` (keyset pagination)."""
+    query = select(Payment).order_by(col(Payment.id)).limit(limit)
+    if invoice_id is not None:
+        query = query.where(Payment.invoice_id == invoice_id)
+    if after_id is not None:
+        query = query.where(Payment.id > after_id)
+    return list(session.exec(query))
+
+
+def get(session: Session, *, payment_id: int) -> Payment:
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFound(f"no payment with id {payment_id}", field="payment")
+    return payment

@@ -1,0 +1,133 @@
+"""Positions: every invoice as of a day with what was paid by then and its derived state.
+
+The one SQL building block for "paid as of a day" and "status as of a day" that reports, the
+invoice queries and exports share; it mirrors ``standing.derive`` (a test checks they agree).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Date, Integer, Subquery, and_, case, func, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+from sqlmodel import col, select
+
+from agent.models import Invoice, Lifecycle
+from agent.services.ledger import invoices
+
+
+class days_between(FunctionElement[int]):
+    """Whole days from ``start`` to ``end`` (``end - start``), on SQLite and PostgreSQL alike."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+def _days_between_args(element: days_between, compiler: SQLCompiler, **kw: Any) -> tuple[str, str]:
+    start, end = list(element.clauses)
+    return compiler.process(start, **kw), compiler.process(end, **kw)
+
+
+@compiles(days_between)
+def _days_between_default(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = _days_between_args(element, compiler, **kw)
+    return f"(CAST({end} AS DATE) - CAST({start} AS DATE))"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite stores dates as ISO text and has no date subtraction; julianday() of two dates
+    # differs by an exact whole number.
+    start, end = _days_between_args(element, compiler, **kw)
+    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+
+
+class AgingBucket(StrEnum):
+    """Where an open invoice falls by days overdue (as-of day minus current due date)."""
+
+    NOT_YET_DUE = "not_yet_due"
+    DAYS_1_30 = "1-30"
+    DAYS_31_60 = "31-60"
+    DAYS_61_90 = "61-90"
+    DAYS_OVER_90 = "90+"
+
+    @classmethod
+    def for_days_overdue(cls, days: int) -> AgingBucket:
+        if days <= 0:
+            return cls.NOT_YET_DUE
+        if days <= 30:
+            return cls.DAYS_1_30
+        if days <= 60:
+            return cls.DAYS_31_60
+        if days <= 90:
+            return cls.DAYS_61_90
+        return cls.DAYS_OVER_90
+
+
+def positions(as_of: date) -> Subquery:
+    """Every invoice issued by ``as_of`` with what was paid by then and its as-of state.
+
+    The state CASE mirrors ``standing.derive``'s precedence; ``open`` covers not yet due,
+    due soon, overdue and disputed.
+    """
+    paid = invoices.paid_by_invoice(as_of)
+    paid_minor = func.coalesce(paid.c.paid_minor, 0)
+    closed_by = and_(col(Invoice.closed_date).is_not(None), col(Invoice.closed_date) <= as_of)
+    state = case(
+        (and_(Invoice.lifecycle == Lifecycle.VOID.value, closed_by), "void"),
+        (and_(Invoice.lifecycle == Lifecycle.WRITTEN_OFF.value, closed_by), "written_off"),
+        (paid_minor >= Invoice.amount_minor, "paid"),
+        (Invoice.lifecycle == Lifecycle.DRAFT.value, "draft"),
+        else_="open",
+    )
+    days_overdue = days_between(Invoice.due_date, literal(as_of, Date))
+    bucket = case(
+        (days_overdue <= 0, AgingBucket.NOT_YET_DUE.value),
+        (days_overdue <= 30, AgingBucket.DAYS_1_30.value),
+        (days_overdue <= 60, AgingBucket.DAYS_31_60.value),
+        (days_overdue <= 90, AgingBucket.DAYS_61_90.value),
+        else_=AgingBucket.DAYS_OVER_90.value,
+    )
+    disputed = case(
+        (
+            and_(
+                col(Invoice.dispute_opened_date).is_not(None), Invoice.dispute_opened_date <= as_of
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    return (
+        select(
+            col(Invoice.id).label("invoice_id"),
+            Invoice.number,
+            Invoice.client_id,
+            Invoice.currency,
+            Invoice.amount_minor,
+            Invoice.issue_date,
+            Invoice.due_date,
+            Invoice.lifecycle,
+            paid_minor.label("paid_minor"),
+            state.label("state"),
+            disputed.label("disputed"),
+            days_overdue.label("days_overdue"),
+            bucket.label("bucket"),
+            days_between(Invoice.issue_date, paid.c.last_payment_date).label("days_to_pay"),
+            days_between(Invoice.original_due_date, paid.c.last_payment_date).label("days_late"),
+            paid.c.last_payment_date,
+        )
+        .select_from(Invoice)
+        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
+        .where(Invoice.issue_date <= as_of)
+        .subquery("position")
+    )
+
+
+def sum_if(condition: ColumnElement[bool], value: ColumnElement[Any] | int = 1) -> Any:
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)

@@ -1,0 +1,1 @@
+"""The reminder ladder: milestones, sweeps, the facts a reminder states, send windows."""

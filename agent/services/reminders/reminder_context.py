@@ -1,0 +1,82 @@
+"""What the agent needs to know to write one client's reminder, read fresh from the ledger."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from agent.errors import NotFound
+from agent.models import Invoice
+from agent.models.draft import MilestoneClaim
+from agent.services.access import users
+from agent.services.ledger import clients, invoices
+
+
+def for_thread(
+    session: Session, *, thread_id: str, as_of: date, due_soon_days: int
+) -> dict[str, Any]:
+    """The claimed invoices of a thread with client, owner and standing, as plain JSON data.
+
+    Invoices paid, closed or disputed since the claim are dropped; an empty ``invoices`` list
+    tells the agent there is nothing left to remind about.
+    """
+    claims = list(
+        session.exec(
+            select(MilestoneClaim)
+            .where(MilestoneClaim.thread_id == thread_id)
+            .order_by(col(MilestoneClaim.id))
+        )
+    )
+    if not claims:
+        raise NotFound(f"no milestone claims for thread {thread_id!r}", field="thread_id")
+    rows: list[dict[str, Any]] = []
+    broken_promise: date | None = None
+    notes: list[str] = []
+    client_id = owner_id = None
+    for claim in claims:
+        invoice = session.get(Invoice, claim.invoice_id)
+        client_id, owner_id = invoice.client_id, invoice.owner_id
+        standing = invoices.standing(
+            session, invoice=invoice, as_of=as_of, due_soon_days=due_soon_days
+        )
+        if not standing.is_open or standing.state.value == "disputed":
+            continue
+        if invoice.promised_date is not None and invoice.promised_date < as_of:
+            broken_promise = max(broken_promise or invoice.promised_date, invoice.promised_date)
+        if invoice.notes:
+            notes.append(invoice.notes)
+        rows.append(
+            {
+                "invoice_id": invoice.id,
+                "number": invoice.number,
+                "outstanding_minor": standing.outstanding_minor,
+                "currency": invoice.currency,
+                "due_date": invoice.due_date.isoformat(),
+                "days_overdue": (as_of - invoice.due_date).days,
+                "milestone": claim.milestone,
+                "invoice_version": invoice.version,
+            }
+        )
+    client = clients.get(session, client_id=client_id)
+    owner = users.get(session, user_id=owner_id)
+    if client.notes:
+        notes.append(client.notes)
+    return {
+        "thread_id": thread_id,
+        "as_of": as_of.isoformat(),
+        "client": {
+            "id": client.id,
+            "name": client.name,
+            "language": client.language,
+            "country": client.country,
+            "timezone": client.timezone,
+            "currency": client.currency,
+            "reminder_consequence": client.reminder_consequence,
+        },
+        "owner": {"id": owner.id, "name": owner.name, "email": owner.email},
+        "invoices": rows,
+        "broken_promise_date": broken_promise.isoformat() if broken_promise else None,
+        "untrusted_notes": notes,
+    }

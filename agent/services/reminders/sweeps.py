@@ -1,0 +1,361 @@
+"""The scheduled sweep: find invoices at a reminder milestone, claim them once, hand them on.
+
+Each client's invoices are handled in their own short transaction, re-read before acting, so
+one bad invoice never stops the rest. A milestone is claimed with an insert into
+``milestone_claim`` whose unique key (invoice, milestone, due date) makes a second sweep — on
+this machine or another against the same PostgreSQL — fail to claim instead of drafting twice.
+Claims are committed before drafting starts; a claim left without a draft (a crash mid-way) is
+picked up again by the next sweep under the same thread id.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, col, select
+
+from agent.db import session_scope
+from agent.models import Client, Invoice, Lifecycle
+from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim
+from agent.models.notification import FollowUpTask, NotificationKind
+from agent.services.ledger import invoices
+from agent.services.ledger.standing import Standing, State, derive
+from agent.services.notices import notifications
+from agent.services.reminders import milestones
+from agent.services.reminders.milestones import ESCALATION, Schedule
+from agent.services.scoring import risk_scores
+from agent.services.webhooks import webhooks
+from agent.settings import Settings
+from risk.timing import PRE_DUE_DAYS
+
+log = logging.getLogger(__name__)
+
+
+class DraftPipeline(Protocol):
+    """Turns the claims of one thread into a draft awaiting review (the LangGraph agent)."""
+
+    def start(self, *, thread_id: str, as_of: date) -> int | None: ...
+
+
+@dataclass
+class SweepReport:
+    as_of: date
+    clients_seen: int = 0
+    invoices_seen: int = 0
+    drafts_created: int = 0
+    invoices_drafted: int = 0
+    escalations: int = 0
+    notifications: int = 0
+    resumed_threads: int = 0
+    claimed_elsewhere: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GroupOutcome:
+    thread_id: str | None
+    escalations: int
+    notifications: int
+    skipped: Counter[str]
+    invoices_claimed: int
+
+
+def candidate_groups(
+    session: Session, *, as_of: date, settings: Settings, batch_size: int = 2_000
+) -> Iterator[tuple[int, list[int]]]:
+    """(client id, invoice ids) for open invoices near or past due, streamed client by client."""
+    paid = invoices.paid_by_invoice(as_of)
+    horizon = as_of + timedelta(
+        days=max(settings.reminder_max_pre_due_days, settings.due_soon_days)
+    )
+    query = (
+        select(Invoice.client_id, Invoice.id)
+        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
+        .where(Invoice.lifecycle == Lifecycle.SENT)
+        .where(Invoice.issue_date <= as_of)
+        .where(Invoice.due_date <= horizon)
+        .where(func.coalesce(paid.c.paid_minor, 0) < Invoice.amount_minor)
+        .order_by(col(Invoice.client_id), col(Invoice.due_date), col(Invoice.id))
+    )
+    current_client: int | None = None
+    ids: list[int] = []
+    for client_id, invoice_id in session.exec(query.execution_options(yield_per=batch_size)):
+        if client_id != current_client and ids:
+            yield current_client, ids  # type: ignore[misc]
+            ids = []
+        current_client = client_id
+        ids.append(invoice_id)
+    if ids and current_client is not None:
+        yield current_client, ids
+
+
+def _pending_invoice_ids(session: Session, invoice_ids: list[int]) -> set[int]:
+    query = (
+        select(DraftInvoice.invoice_id)
+        .join(Draft, col(Draft.id) == DraftInvoice.draft_id)
+        .where(col(DraftInvoice.invoice_id).in_(invoice_ids))
+        .where(Draft.status == DraftStatus.PENDING_REVIEW)
+    )
+    return set(session.exec(query))
+
+
+def _recently_contacted(session: Session, *, client_id: int, as_of: date, days: int) -> bool:
+    if days <= 0:
+        return False
+    since = datetime.combine(as_of - timedelta(days=days), datetime.min.time(), tzinfo=UTC)
+    query = (
+        select(Draft.id)
+        .where(Draft.client_id == client_id)
+        .where(col(Draft.status).in_([DraftStatus.APPROVED, DraftStatus.SENT]))
+        .where(col(Draft.decided_at) > since)
+        .limit(1)
+    )
+    return session.exec(query).first() is not None
+
+
+def _claims_by_invoice(
+    session: Session, invoices: list[Invoice]
+) -> dict[int, list[MilestoneClaim]]:
+    query = select(MilestoneClaim).where(
+        col(MilestoneClaim.invoice_id).in_([inv.id for inv in invoices])
+    )
+    claims: dict[int, list[MilestoneClaim]] = {}
+    for claim in session.exec(query):
+        claims.setdefault(claim.invoice_id, []).append(claim)
+    return claims
+
+
+def _risk_pre_due_days(
+    session: Session, *, invoice_ids: list[int], settings: Settings
+) -> dict[int, int]:
+    """Days before due for the pre-due reminder, from each invoice's latest risk band.
+
+    The risk model's rule (risk/timing.py) asks high-risk accounts earlier; the setting
+    ``reminder_max_pre_due_days`` caps it and ``reminder_pre_due_days`` is the floor.
+    """
+    scores = risk_scores.latest_scores(session, invoice_ids=invoice_ids)
+    return {
+        invoice_id: min(
+            max(PRE_DUE_DAYS.get(score.band, 0), settings.reminder_pre_due_days),
+            settings.reminder_max_pre_due_days,
+        )
+        for invoice_id, score in scores.items()
+    }
+
+
+def skip_reason(
+    invoice: Invoice, client: Client, *, state: State, as_of: date, pending: set[int]
+) -> str | None:
+    """Why no reminder may go out for this invoice today, or None when one may."""
+    if state not in (State.OVERDUE, State.DUE_SOON, State.NOT_YET_DUE):
+        return str(state)
+    if invoice.reminders_paused:
+        return "paused"
+    if client.reminders_paused:
+        return "client_paused"
+    if invoice.promised_date is not None and invoice.promised_date >= as_of:
+        return "promise_pending"
+    if invoice.id in pending:
+        return "pending_draft"
+    return None
+
+
+def _emit_overdue(session: Session, *, invoice: Invoice, standing: Standing) -> None:
+    """invoice.overdue for webhook subscribers, once per invoice and due date."""
+    webhooks.emit(
+        session,
+        event=webhooks.INVOICE_OVERDUE,
+        data={
+            "invoice_id": invoice.id,
+            "invoice_number": invoice.number,
+            "client_id": invoice.client_id,
+            "owner_id": invoice.owner_id,
+            "due_date": invoice.due_date.isoformat(),
+            "days_overdue": standing.days_overdue,
+            "outstanding_minor": standing.balance_minor,
+            "currency": invoice.currency,
+        },
+        event_id=f"invoice.overdue:{invoice.id}:{invoice.due_date.isoformat()}",
+    )
+
+
+def process_group(
+    session: Session,
+    *,
+    client_id: int,
+    invoice_ids: list[int],
+    as_of: date,
+    settings: Settings,
+    schedule: Schedule,
+) -> GroupOutcome:
+    """Claim this client's due milestones; escalate where reminders have run out."""
+    client = session.get(Client, client_id)
+    paid = invoices.paid_by_invoice(as_of)
+    rows = session.exec(
+        select(Invoice, func.coalesce(paid.c.paid_minor, 0))
+        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
+        .where(col(Invoice.id).in_(invoice_ids))
+        .order_by(col(Invoice.due_date), col(Invoice.id))
+        .with_for_update(of=Invoice)
+    ).all()
+    pending = _pending_invoice_ids(session, invoice_ids)
+    claims = _claims_by_invoice(session, [inv for inv, _ in rows])
+    pre_due_days = _risk_pre_due_days(session, invoice_ids=invoice_ids, settings=settings)
+    skipped: Counter[str] = Counter()
+    to_claim: list[tuple[Invoice, str]] = []
+    escalations = 0
+    sent_notes = 0
+    for invoice, paid_sum in rows:
+        standing = derive(
+            invoice, paid_minor=int(paid_sum), as_of=as_of, due_soon_days=settings.due_soon_days
+        )
+        sent_notes += notifications.notify_for_standing(
+            session, invoice=invoice, standing=standing, settings=settings
+        )
+        if standing.state == State.OVERDUE:
+            _emit_overdue(session, invoice=invoice, standing=standing)
+        reason = skip_reason(invoice, client, state=standing.state, as_of=as_of, pending=pending)
+        if reason is not None:
+            skipped[reason] += 1
+            continue
+        milestone = milestones.reached(
+            schedule,
+            due_date=invoice.due_date,
+            as_of=as_of,
+            pre_due_days=pre_due_days.get(invoice.id),
+        )
+        if milestone is None:
+            skipped["between_milestones"] += 1
+            continue
+        done = [c for c in claims.get(invoice.id, []) if c.due_date == invoice.due_date]
+        if any(
+            milestones.rank(schedule, c.milestone) >= milestones.rank(schedule, milestone)
+            for c in done
+        ):
+            skipped["already_handled"] += 1
+            continue
+        to_claim.append((invoice, milestone))
+    drafting = [(inv, m) for inv, m in to_claim if m != ESCALATION]
+    if drafting and _recently_contacted(
+        session, client_id=client_id, as_of=as_of, days=settings.min_days_between_contacts
+    ):
+        skipped["recently_contacted"] += len(drafting)
+        to_claim = [(inv, m) for inv, m in to_claim if m == ESCALATION]
+        drafting = []
+    thread_id = f"reminder:{client_id}:{as_of.isoformat()}:{uuid.uuid4().hex[:12]}"
+    for invoice, milestone in to_claim:
+        session.add(
+            MilestoneClaim(
+                invoice_id=invoice.id,
+                milestone=milestone,
+                due_date=invoice.due_date,
+                sweep_date=as_of,
+                thread_id=thread_id if milestone != ESCALATION else f"escalation:{invoice.id}",
+            )
+        )
+        if milestone == ESCALATION:
+            escalations += 1
+            session.add(
+                FollowUpTask(
+                    invoice_id=invoice.id,
+                    owner_id=invoice.owner_id,
+                    reason=(
+                        f"{(as_of - invoice.due_date).days} days overdue; automatic reminders "
+                        "have stopped — contact the client personally"
+                    ),
+                    due_date=as_of,
+                )
+            )
+            sent_notes += notifications.notify(
+                session,
+                owner_id=invoice.owner_id,
+                kind=NotificationKind.ESCALATION,
+                invoice=invoice,
+                message=(
+                    f"Invoice {invoice.number} is {(as_of - invoice.due_date).days} days overdue; "
+                    "reminders have stopped and a follow-up task is open for you."
+                ),
+            )
+    session.flush()
+    return GroupOutcome(
+        thread_id=thread_id if drafting else None,
+        escalations=escalations,
+        notifications=sent_notes,
+        skipped=skipped,
+        invoices_claimed=len(drafting),
+    )
+
+
+def orphan_threads(session: Session) -> list[tuple[str, date]]:
+    """Threads whose claims were committed but whose draft never got stored (a crash)."""
+    query = (
+        select(MilestoneClaim.thread_id, func.min(MilestoneClaim.sweep_date))
+        .where(col(MilestoneClaim.draft_id).is_(None))
+        .where(MilestoneClaim.milestone != ESCALATION)
+        .group_by(MilestoneClaim.thread_id)
+    )
+    return [(thread, day) for thread, day in session.exec(query)]
+
+
+def run(
+    engine: Engine,
+    *,
+    as_of: date,
+    settings: Settings,
+    pipeline: DraftPipeline,
+) -> SweepReport:
+    """One sweep over the whole ledger as of ``as_of``."""
+    schedule = Schedule.from_settings(settings)
+    report = SweepReport(as_of=as_of)
+    with session_scope(engine) as session:
+        orphans = orphan_threads(session)
+    for thread_id, day in orphans:
+        if pipeline.start(thread_id=thread_id, as_of=day) is not None:
+            report.resumed_threads += 1
+            report.drafts_created += 1
+    with Session(engine) as reader:
+        groups = candidate_groups(reader, as_of=as_of, settings=settings)
+        for client_id, invoice_ids in groups:
+            report.clients_seen += 1
+            report.invoices_seen += len(invoice_ids)
+            try:
+                with session_scope(engine) as session:
+                    outcome = process_group(
+                        session,
+                        client_id=client_id,
+                        invoice_ids=invoice_ids,
+                        as_of=as_of,
+                        settings=settings,
+                        schedule=schedule,
+                    )
+            except (IntegrityError, OperationalError) as exc:
+                log.info(
+                    "client %s claimed by another sweep: %s", client_id, exc.__class__.__name__
+                )
+                report.claimed_elsewhere += 1
+                continue
+            report.skipped.update(outcome.skipped)
+            report.escalations += outcome.escalations
+            report.notifications += outcome.notifications
+            if outcome.thread_id is None:
+                continue
+            try:
+                draft_id = pipeline.start(thread_id=outcome.thread_id, as_of=as_of)
+            except Exception as exc:  # one client's failure must not stop the sweep
+                log.exception("drafting failed for thread %s", outcome.thread_id)
+                report.failures.append(f"{outcome.thread_id}: {exc}")
+                continue
+            if draft_id is not None:
+                report.drafts_created += 1
+                report.invoices_drafted += outcome.invoices_claimed
+    return report

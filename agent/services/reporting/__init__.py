@@ -1,0 +1,1 @@
+"""Aging, KPIs, the dashboard, expected cash, the invoice table and monthly review."""

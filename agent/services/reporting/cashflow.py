@@ -1,0 +1,402 @@
+"""The dashboard's figures: what is owed and overdue now, cash expected and received by week,
+risky accounts, consistent late payers, each owner's workload and the collection trend.
+
+Everything here composes ``reports`` (aging, KPIs, late payers) and ``expected_cash`` so that
+the dashboard, the API and the CLI print the same numbers. Weeks start on Monday; months are
+calendar months, the current one cut at ``as_of``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict, computed_field
+from sqlalchemy import and_, func
+from sqlmodel import Session, col, select
+
+from agent.models import Client, Invoice, Lifecycle, Payment, User
+from agent.models.draft import Draft, DraftStatus
+from agent.models.notification import FollowUpTask, TaskStatus
+from agent.models.risk import RiskScore
+from agent.services.ledger.positions import positions, sum_if
+from agent.services.reporting import expected_cash, reports
+from agent.settings import Settings
+
+DASHBOARD_WEEKS = 8
+TREND_MONTHS = 12
+HIGH_RISK_SHOWN = 10
+LATE_PAYERS_SHOWN = 10
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class WeekCash(_Result):
+    """One week of one currency: received (past weeks) or expected with its interval (ahead)."""
+
+    week_start: date
+    received_minor: int | None = None
+    expected_minor: int | None = None
+    low_minor: int | None = None
+    high_minor: int | None = None
+    invoice_count: int = 0
+
+
+class CurrencyCashFlow(_Result):
+    currency: str
+    past: list[WeekCash]
+    ahead: list[WeekCash]
+    later_minor: int
+
+
+class RiskyAccount(_Result):
+    """A client with open invoices whose latest stored score is in the high band."""
+
+    client_id: int
+    client_name: str
+    invoice_count: int
+    outstanding_minor: dict[str, int]
+    max_p_late: float
+    reasons: list[str]
+
+
+class OwnerWorkload(_Result):
+    owner_id: int
+    owner_name: str
+    pending_drafts: int
+    overdue_invoices: int
+    follow_ups_due: int
+
+
+class MonthTrend(_Result):
+    """One currency in one month: invoices settled in it and the DSO at its end."""
+
+    month: str
+    month_end: date
+    settled_count: int
+    days_to_pay_total: int
+    outstanding_minor: int
+    credit_sales_minor: int
+    dso_window_days: int
+
+    @computed_field
+    @property
+    def average_days_to_pay(self) -> float | None:
+        return self.days_to_pay_total / self.settled_count if self.settled_count else None
+
+    @computed_field
+    @property
+    def dso_days(self) -> float | None:
+        if not self.credit_sales_minor:
+            return None
+        return self.outstanding_minor / self.credit_sales_minor * self.dso_window_days
+
+
+class CurrencyTrend(_Result):
+    currency: str
+    months: list[MonthTrend]
+
+
+class Dashboard(_Result):
+    as_of: date
+    currencies: list[reports.CurrencyKpis]
+    aging: reports.AgingReport
+    cash: list[CurrencyCashFlow]
+    high_risk: list[RiskyAccount]
+    late_payers: list[reports.LatePayer]
+    workload: list[OwnerWorkload]
+    trend: list[CurrencyTrend]
+
+
+def month_starts(as_of: date, months: int) -> list[date]:
+    """The first days of the ``months`` calendar months ending with the one holding ``as_of``."""
+    starts = []
+    year, month = as_of.year, as_of.month
+    for _ in range(months):
+        starts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts[::-1]
+
+
+def _month_end(start: date, as_of: date) -> date:
+    following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return min(following - timedelta(days=1), as_of)
+
+
+def received_by_week(session: Session, *, as_of: date, weeks: int) -> dict[str, dict[date, int]]:
+    """Payments dated in each of the ``weeks`` whole weeks before ``as_of``'s week, per currency."""
+    current = expected_cash.week_start(as_of)
+    starts = [current - timedelta(weeks=n) for n in range(weeks, 0, -1)]
+    columns = [
+        sum_if(
+            and_(Payment.payment_date >= start, Payment.payment_date < start + timedelta(days=7)),
+            col(Payment.amount_minor),
+        )
+        for start in starts
+    ]
+    query = (
+        select(Payment.currency, *columns)
+        .where(Payment.payment_date >= starts[0], Payment.payment_date < current)
+        .group_by(col(Payment.currency))
+    )
+    return {
+        row[0]: {start: int(value) for start, value in zip(starts, row[1:], strict=True)}
+        for row in session.exec(query)
+    }
+
+
+def cash_flow(
+    session: Session, *, as_of: date, weeks: int = DASHBOARD_WEEKS
+) -> list[CurrencyCashFlow]:
+    """Past ``weeks`` of receipts next to the next ``weeks`` of expected cash, per currency."""
+    received = received_by_week(session, as_of=as_of, weeks=weeks)
+    ahead = {
+        c.currency: c
+        for c in expected_cash.expected_cash(session, as_of=as_of, weeks=weeks).currencies
+    }
+    current = expected_cash.week_start(as_of)
+    empty_past = {current - timedelta(weeks=n): 0 for n in range(weeks, 0, -1)}
+    result = []
+    for currency in sorted(set(received) | set(ahead)):
+        past = received.get(currency, empty_past)
+        expected = ahead.get(currency)
+        result.append(
+            CurrencyCashFlow(
+                currency=currency,
+                past=[WeekCash(week_start=s, received_minor=v) for s, v in past.items()],
+                ahead=[
+                    WeekCash(
+                        week_start=w.week_start,
+                        expected_minor=w.expected_minor,
+                        low_minor=w.low_minor,
+                        high_minor=w.high_minor,
+                        invoice_count=w.invoice_count,
+                    )
+                    for w in (expected.weeks if expected else [])
+                ]
+                or [
+                    WeekCash(
+                        week_start=current + timedelta(weeks=n),
+                        expected_minor=0,
+                        low_minor=0,
+                        high_minor=0,
+                    )
+                    for n in range(weeks)
+                ],
+                later_minor=expected.later_minor if expected else 0,
+            )
+        )
+    return result
+
+
+@dataclass
+class _Exposure:
+    name: str
+    count: int = 0
+    owed: dict[str, int] = field(default_factory=dict)
+    p_late: float = -1.0
+    reasons: list[str] = field(default_factory=list)
+
+
+def high_risk_accounts(
+    session: Session, *, as_of: date, limit: int | None = HIGH_RISK_SHOWN
+) -> list[RiskyAccount]:
+    """Clients with open invoices whose newest stored score is high, most exposed first.
+
+    Reads stored scores only (the daily sweep writes them); no model is loaded here.
+    """
+    pos = positions(as_of)
+    newest = (
+        select(RiskScore.invoice_id, func.max(RiskScore.id).label("score_id"))
+        .group_by(col(RiskScore.invoice_id))
+        .subquery("newest")
+    )
+    query = (
+        select(
+            pos.c.client_id,
+            Client.name,
+            pos.c.currency,
+            pos.c.amount_minor - pos.c.paid_minor,
+            RiskScore.p_late,
+            RiskScore.reasons,
+        )
+        .join(Client, col(Client.id) == pos.c.client_id)
+        .join(newest, newest.c.invoice_id == pos.c.invoice_id)
+        .join(RiskScore, col(RiskScore.id) == newest.c.score_id)
+        .where(pos.c.state == "open", RiskScore.band == "high")
+    )
+    grouped: dict[int, _Exposure] = {}
+    for client_id, name, currency, outstanding, p_late, why in session.exec(query):
+        entry = grouped.setdefault(client_id, _Exposure(name=name))
+        entry.count += 1
+        entry.owed[currency] = entry.owed.get(currency, 0) + int(outstanding)
+        if float(p_late) > entry.p_late:
+            entry.p_late, entry.reasons = float(p_late), list(why or [])
+    accounts = [
+        RiskyAccount(
+            client_id=client_id,
+            client_name=e.name,
+            invoice_count=e.count,
+            outstanding_minor=dict(sorted(e.owed.items())),
+            max_p_late=e.p_late,
+            reasons=e.reasons,
+        )
+        for client_id, e in grouped.items()
+    ]
+    accounts.sort(key=lambda a: (-sum(a.outstanding_minor.values()), a.client_name, a.client_id))
+    return accounts[:limit] if limit is not None else accounts
+
+
+def workload(session: Session, *, as_of: date) -> list[OwnerWorkload]:
+    """Per owner: drafts awaiting review, overdue invoices, open follow-ups due by ``as_of``."""
+    pos = positions(as_of)
+    overdue = dict(
+        session.exec(
+            select(Invoice.owner_id, func.count())
+            .join(pos, pos.c.invoice_id == Invoice.id)
+            .where(pos.c.state == "open", pos.c.days_overdue > 0)
+            .group_by(col(Invoice.owner_id))
+        ).all()
+    )
+    drafts = dict(
+        session.exec(
+            select(Draft.owner_id, func.count())
+            .where(Draft.status == DraftStatus.PENDING_REVIEW)
+            .group_by(col(Draft.owner_id))
+        ).all()
+    )
+    tasks = dict(
+        session.exec(
+            select(FollowUpTask.owner_id, func.count())
+            .where(FollowUpTask.status == TaskStatus.OPEN, FollowUpTask.due_date <= as_of)
+            .group_by(col(FollowUpTask.owner_id))
+        ).all()
+    )
+    owners = session.exec(select(User.id, User.name).order_by(User.name, User.id)).all()
+    return [
+        OwnerWorkload(
+            owner_id=owner_id,
+            owner_name=name,
+            pending_drafts=int(drafts.get(owner_id, 0)),
+            overdue_invoices=int(overdue.get(owner_id, 0)),
+            follow_ups_due=int(tasks.get(owner_id, 0)),
+        )
+        for owner_id, name in owners
+    ]
+
+
+def settled_by_month(
+    session: Session, *, as_of: date, starts: list[date]
+) -> dict[str, dict[date, tuple[int, int]]]:
+    """Invoices settled (fully paid, last payment) in each month: (count, days issue→paid)."""
+    pos = positions(as_of)
+    columns = []
+    for start in starts:
+        in_month = and_(
+            pos.c.state == "paid",
+            pos.c.last_payment_date >= start,
+            pos.c.last_payment_date <= _month_end(start, as_of),
+        )
+        columns += [sum_if(in_month), sum_if(in_month, pos.c.days_to_pay)]
+    query = select(pos.c.currency, *columns).group_by(pos.c.currency)
+    result: dict[str, dict[date, tuple[int, int]]] = {}
+    for row in session.exec(query):
+        values = [int(v) for v in row[1:]]
+        result[row[0]] = {
+            start: (values[2 * i], values[2 * i + 1]) for i, start in enumerate(starts)
+        }
+    return result
+
+
+def balances_at(
+    session: Session, *, ends: list[date], window_days: int
+) -> dict[str, dict[date, tuple[int, int]]]:
+    """(outstanding, credit sales of the DSO window) on each of ``ends``, per currency.
+
+    One scan instead of one ``reports.currency_kpis`` per day, with the same rules: issued by
+    then, not a draft, not voided or written off by then, balance net of payments dated by
+    then; credit sales are the non-draft, non-voided invoices issued in the window before.
+    """
+    paid = (
+        select(
+            col(Payment.invoice_id).label("invoice_id"),
+            *(
+                sum_if(Payment.payment_date <= end, col(Payment.amount_minor)).label(f"p{i}")
+                for i, end in enumerate(ends)
+            ),
+        )
+        .group_by(col(Payment.invoice_id))
+        .subquery("paid_by")
+    )
+    columns = []
+    for i, end in enumerate(ends):
+        paid_then = func.coalesce(paid.c[f"p{i}"], 0)
+        closed = and_(col(Invoice.closed_date).is_not(None), col(Invoice.closed_date) <= end)
+        voided = and_(Invoice.lifecycle == Lifecycle.VOID.value, closed)
+        written_off = and_(Invoice.lifecycle == Lifecycle.WRITTEN_OFF.value, closed)
+        issued = and_(Invoice.issue_date <= end, Invoice.lifecycle != Lifecycle.DRAFT.value)
+        is_open = and_(issued, ~voided, ~written_off, paid_then < Invoice.amount_minor)
+        sold = and_(issued, ~voided, Invoice.issue_date > end - timedelta(days=window_days))
+        columns += [
+            sum_if(is_open, Invoice.amount_minor - paid_then),
+            sum_if(sold, col(Invoice.amount_minor)),
+        ]
+    query = (
+        select(Invoice.currency, *columns)
+        .select_from(Invoice)
+        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
+        .where(Invoice.issue_date <= max(ends))
+        .group_by(col(Invoice.currency))
+    )
+    result: dict[str, dict[date, tuple[int, int]]] = {}
+    for row in session.exec(query):
+        values = [int(v) for v in row[1:]]
+        result[row[0]] = {end: (values[2 * i], values[2 * i + 1]) for i, end in enumerate(ends)}
+    return result
+
+
+def trend(
+    session: Session, *, as_of: date, settings: Settings, months: int = TREND_MONTHS
+) -> list[CurrencyTrend]:
+    """Average days to pay of invoices settled in each month and DSO at each month end."""
+    starts = month_starts(as_of, months)
+    ends = [_month_end(start, as_of) for start in starts]
+    settled = settled_by_month(session, as_of=as_of, starts=starts)
+    balances = balances_at(session, ends=ends, window_days=settings.dso_window_days)
+    result = []
+    for currency in sorted(set(settled) | set(balances)):
+        months_of = []
+        for start, end in zip(starts, ends, strict=True):
+            count, days = settled.get(currency, {}).get(start, (0, 0))
+            owed, sales = balances.get(currency, {}).get(end, (0, 0))
+            months_of.append(
+                MonthTrend(
+                    month=start.strftime("%Y-%m"),
+                    month_end=end,
+                    settled_count=count,
+                    days_to_pay_total=days,
+                    outstanding_minor=owed,
+                    credit_sales_minor=sales,
+                    dso_window_days=settings.dso_window_days,
+                )
+            )
+        result.append(CurrencyTrend(currency=currency, months=months_of))
+    return result
+
+
+def dashboard(session: Session, *, as_of: date, settings: Settings) -> Dashboard:
+    """Every figure of the dashboard page (and ``GET /v1/reports/dashboard``) on ``as_of``."""
+    return Dashboard(
+        as_of=as_of,
+        currencies=reports.currency_kpis(session, as_of=as_of, settings=settings),
+        aging=reports.aging(session, as_of=as_of),
+        cash=cash_flow(session, as_of=as_of),
+        high_risk=high_risk_accounts(session, as_of=as_of),
+        late_payers=reports.late_payers(
+            session, as_of=as_of, settings=settings, limit=LATE_PAYERS_SHOWN
+        ),
+        workload=workload(session, as_of=as_of),
+        trend=trend(session, as_of=as_of, settings=settings),
+    )

@@ -1,0 +1,121 @@
+"""Expected cash by week: when the open balance is likely to arrive, per currency.
+
+Each invoice open on ``as_of`` counts its outstanding balance in the week of its expected
+payment date: the latest risk score's estimate when there is one, else a promise to pay, else
+the due date. Dates already past count in the first week (the money is expected now).
+Invoices expected after the horizon are summed in ``later_minor``. Weeks start on Monday.
+
+Each week also carries an interval: ``low_minor`` counts invoices whose whole interval
+(``interval_low_date``..``interval_high_date`` of the score; a single day without one) falls in
+that week, ``high_minor`` those whose interval overlaps it, so low <= expected <= high.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from agent.models import Invoice
+from agent.models.risk import RiskScore
+from agent.services.ledger.positions import positions
+
+
+class CashWeek(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    week_start: date
+    expected_minor: int
+    invoice_count: int
+    low_minor: int = 0
+    high_minor: int = 0
+
+
+class CurrencyCash(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    currency: str
+    weeks: list[CashWeek]
+    later_minor: int
+    later_count: int
+
+
+class ExpectedCashReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    as_of: date
+    weeks: int
+    currencies: list[CurrencyCash]
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def expected_cash(session: Session, *, as_of: date, weeks: int = 12) -> ExpectedCashReport:
+    """Outstanding balances of open invoices by the week they are expected to be paid."""
+    pos = positions(as_of)
+    newest = (
+        select(RiskScore.invoice_id, func.max(RiskScore.id).label("score_id"))
+        .group_by(col(RiskScore.invoice_id))
+        .subquery("newest")
+    )
+    query = (
+        select(
+            Invoice.currency,
+            pos.c.amount_minor - pos.c.paid_minor,
+            RiskScore.expected_payment_date,
+            RiskScore.interval_low_date,
+            RiskScore.interval_high_date,
+            Invoice.promised_date,
+            Invoice.due_date,
+        )
+        .join(pos, pos.c.invoice_id == Invoice.id)
+        .outerjoin(newest, newest.c.invoice_id == Invoice.id)
+        .outerjoin(RiskScore, col(RiskScore.id) == newest.c.score_id)
+        .where(pos.c.state == "open")
+    )
+    first = week_start(as_of)
+    starts = [first + timedelta(weeks=n) for n in range(weeks)]
+    totals: dict[str, dict[date, list[int]]] = {}
+    later: dict[str, list[int]] = {}
+    for currency, outstanding, risk_date, low, high, promised, due in session.exec(query):
+        amount = int(outstanding)
+        day = risk_date or promised or due
+        slot = max(week_start(day), first)
+        per_week = totals.setdefault(currency, {start: [0, 0, 0, 0] for start in starts})
+        later.setdefault(currency, [0, 0])
+        bucket = per_week.get(slot, later[currency])
+        bucket[0] += amount
+        bucket[1] += 1
+        low_slot = max(week_start(low or day), first)
+        high_slot = max(week_start(high or day), first)
+        if low_slot == high_slot and low_slot in per_week:
+            per_week[low_slot][2] += amount
+        for start in starts:
+            if low_slot <= start <= high_slot:
+                per_week[start][3] += amount
+    return ExpectedCashReport(
+        as_of=as_of,
+        weeks=weeks,
+        currencies=[
+            CurrencyCash(
+                currency=currency,
+                weeks=[
+                    CashWeek(
+                        week_start=start,
+                        expected_minor=amount,
+                        invoice_count=count,
+                        low_minor=low,
+                        high_minor=high,
+                    )
+                    for start, (amount, count, low, high) in per_week.items()
+                ],
+                later_minor=later[currency][0],
+                later_count=later[currency][1],
+            )
+            for currency, per_week in sorted(totals.items())
+        ],
+    )

@@ -1,0 +1,419 @@
+"""The reporting module: aging, KPIs and late payers as of any day, computed by SQL aggregates.
+
+Every figure paytrack shows about the ledger as a whole (CLI, dashboard, exports) comes from
+here. The as-of rules are those of ``standing.derive``: an invoice counts once issued, payments
+once dated, void and write-off once their ``closed_date`` is reached; drafts are not receivables.
+Results are frozen pydantic models whose JSON carries amounts as integer minor units next to
+their currency; amounts in different currencies are never added together.
+Definitions and formulas: ``docs/reports.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from fractions import Fraction
+
+from pydantic import BaseModel, ConfigDict, computed_field
+from sqlalchemy import and_, case, func
+from sqlmodel import Session, col, select
+
+from agent.models import Client, Lifecycle
+from agent.services.ledger.positions import AgingBucket, positions, sum_if
+from agent.settings import Settings
+
+TRAILING_YEAR_DAYS = 365
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+class BucketTotal(_Result):
+    outstanding_minor: int = 0
+    count: int = 0
+
+
+class AgingLine(_Result):
+    """One client's (or, with ``client_id`` None, the currency's total) outstanding by bucket."""
+
+    currency: str
+    client_id: int | None
+    client_name: str | None
+    buckets: dict[AgingBucket, BucketTotal]
+    disputed_minor: int = 0
+    disputed_count: int = 0
+
+    @computed_field
+    @property
+    def outstanding_minor(self) -> int:
+        return sum(b.outstanding_minor for b in self.buckets.values())
+
+    @computed_field
+    @property
+    def count(self) -> int:
+        return sum(b.count for b in self.buckets.values())
+
+    @computed_field
+    @property
+    def overdue_minor(self) -> int:
+        return self.outstanding_minor - self.buckets[AgingBucket.NOT_YET_DUE].outstanding_minor
+
+
+class CurrencyAging(_Result):
+    currency: str
+    clients: list[AgingLine]
+    total: AgingLine
+
+
+class AgingReport(_Result):
+    """Outstanding receivables on ``as_of`` by currency, client and bucket."""
+
+    as_of: date
+    currencies: list[CurrencyAging]
+
+
+class CurrencyKpis(_Result):
+    """Collection figures for one currency; the shares and averages derive from the counts."""
+
+    currency: str
+    outstanding_minor: int
+    open_count: int
+    overdue_minor: int
+    overdue_count: int
+    disputed_minor: int
+    disputed_count: int
+    credit_sales_minor: int
+    credit_sales_count: int
+    dso_window_days: int
+    settled_count: int
+    days_to_pay_total: int
+    paid_late_count: int
+    invoiced_minor: int
+    invoiced_count: int
+    written_off_minor: int
+    written_off_count: int
+
+    @computed_field
+    @property
+    def overdue_share(self) -> float | None:
+        return _share(self.overdue_minor, self.outstanding_minor)
+
+    @computed_field
+    @property
+    def dso_days(self) -> float | None:
+        """Outstanding ÷ credit sales of the window × window days; None without sales."""
+        if not self.credit_sales_minor:
+            return None
+        return self.outstanding_minor / self.credit_sales_minor * self.dso_window_days
+
+    @computed_field
+    @property
+    def average_days_to_pay(self) -> float | None:
+        return _share(self.days_to_pay_total, self.settled_count)
+
+    @computed_field
+    @property
+    def paid_late_share(self) -> float | None:
+        return _share(self.paid_late_count, self.settled_count)
+
+    @computed_field
+    @property
+    def written_off_share(self) -> float | None:
+        return _share(self.written_off_minor, self.invoiced_minor)
+
+
+class LatePayer(_Result):
+    """A client's record of settling invoices after their original due date (plus grace)."""
+
+    client_id: int
+    client_name: str
+    settled_count: int
+    late_count: int
+    days_late_total: int
+    max_days_late: int
+
+    @computed_field
+    @property
+    def late_share(self) -> float:
+        return self.late_count / self.settled_count
+
+    @computed_field
+    @property
+    def mean_days_late(self) -> float:
+        return self.days_late_total / self.late_count
+
+
+class KpiReport(_Result):
+    as_of: date
+    dso_window_days: int
+    late_grace_days: int
+    consistent_late_min_invoices: int
+    currencies: list[CurrencyKpis]
+    late_payers: list[LatePayer]
+
+
+class InvoiceAging(_Result):
+    """One open invoice's position on ``as_of``."""
+
+    invoice_id: int
+    number: str
+    client_id: int
+    client_name: str
+    currency: str
+    amount_minor: int
+    outstanding_minor: int
+    due_date: date
+    days_overdue: int
+    bucket: AgingBucket
+    disputed: bool
+
+
+@dataclass
+class _Tally:
+    """Running per-bucket sums for one aging line while the grouped rows are read."""
+
+    name: str | None
+    buckets: dict[AgingBucket, list[int]] = field(
+        default_factory=lambda: {bucket: [0, 0] for bucket in AgingBucket}
+    )
+    disputed: list[int] = field(default_factory=lambda: [0, 0])
+
+    def add(self, other: _Tally) -> None:
+        for bucket, (amount, count) in other.buckets.items():
+            self.buckets[bucket][0] += amount
+            self.buckets[bucket][1] += count
+        self.disputed[0] += other.disputed[0]
+        self.disputed[1] += other.disputed[1]
+
+    def line(self, currency: str, client_id: int | None) -> AgingLine:
+        # model_construct: these integers come straight from our own query, and an aging
+        # report at a million invoices has tens of thousands of them.
+        buckets = {
+            bucket: BucketTotal.model_construct(outstanding_minor=amount, count=count)
+            for bucket, (amount, count) in self.buckets.items()
+        }
+        return AgingLine(
+            currency=currency,
+            client_id=client_id,
+            client_name=self.name,
+            buckets=buckets,
+            disputed_minor=self.disputed[0],
+            disputed_count=self.disputed[1],
+        )
+
+
+def aging(session: Session, *, as_of: date) -> AgingReport:
+    """Open receivables on ``as_of`` per currency and client, in days-overdue buckets."""
+    pos = positions(as_of)
+    outstanding = pos.c.amount_minor - pos.c.paid_minor
+    query = (
+        select(
+            pos.c.currency,
+            pos.c.client_id,
+            Client.name,
+            pos.c.bucket,
+            func.sum(outstanding),
+            func.count(),
+            sum_if(pos.c.disputed == 1, outstanding),
+            func.sum(pos.c.disputed),
+        )
+        .join(Client, col(Client.id) == pos.c.client_id)
+        .where(pos.c.state == "open")
+        .group_by(pos.c.currency, pos.c.client_id, Client.name, pos.c.bucket)
+    )
+    tallies: dict[tuple[str, int], _Tally] = {}
+    for currency, client_id, name, bucket, amount, count, disputed, disputed_count in session.exec(
+        query
+    ):
+        tally = tallies.setdefault((currency, client_id), _Tally(name=name))
+        tally.buckets[AgingBucket(bucket)] = [int(amount), int(count)]
+        tally.disputed[0] += int(disputed)
+        tally.disputed[1] += int(disputed_count)
+    blocks: dict[str, tuple[list[AgingLine], _Tally]] = {}
+    for (currency, client_id), tally in sorted(
+        tallies.items(), key=lambda item: (item[0][0], item[1].name or "", item[0][1])
+    ):
+        lines, total = blocks.setdefault(currency, ([], _Tally(name=None)))
+        lines.append(tally.line(currency, client_id))
+        total.add(tally)
+    return AgingReport(
+        as_of=as_of,
+        currencies=[
+            CurrencyAging(currency=currency, clients=lines, total=total.line(currency, None))
+            for currency, (lines, total) in blocks.items()
+        ],
+    )
+
+
+def currency_kpis(session: Session, *, as_of: date, settings: Settings) -> list[CurrencyKpis]:
+    """The collection KPIs on ``as_of``, one entry per currency with any invoice issued by then."""
+    pos = positions(as_of)
+    window_start = as_of - timedelta(days=settings.dso_window_days)
+    year_start = as_of - timedelta(days=TRAILING_YEAR_DAYS)
+    outstanding = pos.c.amount_minor - pos.c.paid_minor
+    is_open = pos.c.state == "open"
+    invoiced = and_(pos.c.lifecycle != Lifecycle.DRAFT.value, pos.c.state != "void")
+    settled = and_(pos.c.state == "paid", pos.c.last_payment_date > year_start)
+    written_off = and_(pos.c.state == "written_off", pos.c.issue_date > year_start)
+    query = (
+        select(
+            pos.c.currency,
+            sum_if(is_open, outstanding),
+            sum_if(is_open),
+            sum_if(and_(is_open, pos.c.days_overdue > 0), outstanding),
+            sum_if(and_(is_open, pos.c.days_overdue > 0)),
+            sum_if(and_(is_open, pos.c.disputed == 1), outstanding),
+            sum_if(and_(is_open, pos.c.disputed == 1)),
+            sum_if(and_(invoiced, pos.c.issue_date > window_start), pos.c.amount_minor),
+            sum_if(and_(invoiced, pos.c.issue_date > window_start)),
+            sum_if(settled),
+            sum_if(settled, pos.c.days_to_pay),
+            sum_if(and_(settled, pos.c.days_late > settings.late_grace_days)),
+            sum_if(and_(invoiced, pos.c.issue_date > year_start), pos.c.amount_minor),
+            sum_if(and_(invoiced, pos.c.issue_date > year_start)),
+            sum_if(written_off, outstanding),
+            sum_if(written_off),
+        )
+        .group_by(pos.c.currency)
+        .order_by(pos.c.currency)
+    )
+    return [
+        CurrencyKpis(
+            currency=row[0],
+            outstanding_minor=int(row[1]),
+            open_count=int(row[2]),
+            overdue_minor=int(row[3]),
+            overdue_count=int(row[4]),
+            disputed_minor=int(row[5]),
+            disputed_count=int(row[6]),
+            credit_sales_minor=int(row[7]),
+            credit_sales_count=int(row[8]),
+            dso_window_days=settings.dso_window_days,
+            settled_count=int(row[9]),
+            days_to_pay_total=int(row[10]),
+            paid_late_count=int(row[11]),
+            invoiced_minor=int(row[12]),
+            invoiced_count=int(row[13]),
+            written_off_minor=int(row[14]),
+            written_off_count=int(row[15]),
+        )
+        for row in session.exec(query)
+    ]
+
+
+def late_payers(
+    session: Session, *, as_of: date, settings: Settings, limit: int | None = None
+) -> list[LatePayer]:
+    """Clients that settle late most consistently: highest late share, then mean days late."""
+    pos = positions(as_of)
+    late = pos.c.days_late > settings.late_grace_days
+    late_count = sum_if(late)
+    query = (
+        select(
+            pos.c.client_id,
+            Client.name,
+            func.count(),
+            late_count,
+            sum_if(late, pos.c.days_late),
+            func.max(case((late, pos.c.days_late), else_=0)),
+        )
+        .join(Client, col(Client.id) == pos.c.client_id)
+        .where(pos.c.state == "paid")
+        .group_by(pos.c.client_id, Client.name)
+        .having(
+            and_(
+                func.count() >= settings.consistent_late_min_invoices,
+                late_count > 0,
+            )
+        )
+    )
+    payers = [
+        LatePayer(
+            client_id=client_id,
+            client_name=name,
+            settled_count=int(settled),
+            late_count=int(late_n),
+            days_late_total=int(days_total),
+            max_days_late=int(days_max),
+        )
+        for client_id, name, settled, late_n, days_total, days_max in session.exec(query)
+    ]
+    # Exact fractions so that ties rank the same on every database.
+    payers.sort(
+        key=lambda p: (
+            -Fraction(p.late_count, p.settled_count),
+            -Fraction(p.days_late_total, p.late_count),
+            p.client_name,
+            p.client_id,
+        )
+    )
+    return payers[:limit] if limit is not None else payers
+
+
+def kpis(session: Session, *, as_of: date, settings: Settings) -> KpiReport:
+    """Per-currency KPIs and the late-payer ranking on ``as_of``."""
+    return KpiReport(
+        as_of=as_of,
+        dso_window_days=settings.dso_window_days,
+        late_grace_days=settings.late_grace_days,
+        consistent_late_min_invoices=settings.consistent_late_min_invoices,
+        currencies=currency_kpis(session, as_of=as_of, settings=settings),
+        late_payers=late_payers(session, as_of=as_of, settings=settings),
+    )
+
+
+def invoice_aging(
+    session: Session,
+    *,
+    as_of: date,
+    client_id: int | None = None,
+    overdue_only: bool = False,
+    limit: int | None = None,
+) -> list[InvoiceAging]:
+    """Open invoices on ``as_of`` with their days overdue and bucket, most overdue first."""
+    pos = positions(as_of)
+    query = (
+        select(
+            pos.c.invoice_id,
+            pos.c.number,
+            pos.c.client_id,
+            Client.name,
+            pos.c.currency,
+            pos.c.amount_minor,
+            (pos.c.amount_minor - pos.c.paid_minor).label("outstanding_minor"),
+            pos.c.due_date,
+            pos.c.days_overdue,
+            pos.c.bucket,
+            pos.c.disputed,
+        )
+        .join(Client, col(Client.id) == pos.c.client_id)
+        .where(pos.c.state == "open")
+        .order_by(pos.c.days_overdue.desc(), pos.c.number)
+    )
+    if client_id is not None:
+        query = query.where(pos.c.client_id == client_id)
+    if overdue_only:
+        query = query.where(pos.c.days_overdue > 0)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        InvoiceAging(
+            invoice_id=row[0],
+            number=row[1],
+            client_id=row[2],
+            client_name=row[3],
+            currency=row[4],
+            amount_minor=int(row[5]),
+            outstanding_minor=int(row[6]),
+            due_date=row[7],
+            days_overdue=max(0, int(row[8])),
+            bucket=AgingBucket(row[9]),
+            disputed=bool(row[10]),
+        )
+        for row in session.exec(query)
+    ]

@@ -1,0 +1,283 @@
+"""Reminder drafts: storing what the agent wrote, listing the queue, recording decisions.
+
+The draft row is the source of truth for the review queue. A decision is stored here first;
+only then is the agent's paused thread resumed with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from agent.actor import Actor
+from agent.errors import (
+    DraftAlreadyDecided,
+    DraftNotFound,
+    DraftStale,
+    InvalidInput,
+    PaytrackError,
+)
+from agent.models import EventKind, Invoice, Lifecycle
+from agent.models.base import utcnow
+from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim, Tone
+from agent.services.ledger import history, invoices
+from agent.services.webhooks import webhooks
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class ListedInvoice:
+    """One invoice as a draft states it."""
+
+    invoice_id: int
+    number: str
+    milestone: str
+    outstanding_minor: int
+    currency: str
+    due_date: date
+    days_overdue: int
+    invoice_version: int
+
+    @classmethod
+    def from_context(cls, row: dict[str, Any]) -> ListedInvoice:
+        """From one invoice of ``reminder_context.for_thread``'s JSON."""
+        return cls(
+            invoice_id=row["invoice_id"],
+            number=row["number"],
+            milestone=row["milestone"],
+            outstanding_minor=row["outstanding_minor"],
+            currency=row["currency"],
+            due_date=date.fromisoformat(row["due_date"]),
+            days_overdue=row["days_overdue"],
+            invoice_version=row["invoice_version"],
+        )
+
+
+@dataclass(frozen=True)
+class NewDraft:
+    """Everything the agent decided and wrote for one client's reminder."""
+
+    thread_id: str
+    client_id: int
+    owner_id: int
+    milestone: str
+    tone: Tone
+    tone_reason: str
+    language: str
+    subject: str
+    body: str
+    risk_snapshot: dict[str, Any]
+    suggested_send_at: datetime
+    drafter: str
+    model: str
+    prompt_version: str
+    fallback_reason: str | None
+    broken_promise_date: date | None
+    sweep_date: date
+    invoices: list[ListedInvoice]
+
+
+def find_by_thread(session: Session, *, thread_id: str) -> Draft | None:
+    return session.exec(select(Draft).where(Draft.thread_id == thread_id)).first()
+
+
+def store(session: Session, new: NewDraft, *, actor: Actor) -> Draft:
+    """Save the draft, link its invoices and claims, and note it in each invoice's history.
+
+    Idempotent per thread: a re-run of the same thread returns the draft already stored.
+    """
+    existing = find_by_thread(session, thread_id=new.thread_id)
+    if existing is not None:
+        return existing
+    draft = Draft(
+        thread_id=new.thread_id,
+        client_id=new.client_id,
+        owner_id=new.owner_id,
+        milestone=new.milestone,
+        tone=new.tone,
+        tone_reason=new.tone_reason,
+        language=new.language,
+        subject=new.subject,
+        body=new.body,
+        risk_snapshot=new.risk_snapshot,
+        suggested_send_at=new.suggested_send_at,
+        drafter=new.drafter,
+        model=new.model,
+        prompt_version=new.prompt_version,
+        fallback_reason=new.fallback_reason,
+        broken_promise_date=new.broken_promise_date,
+        sweep_date=new.sweep_date,
+    )
+    session.add(draft)
+    session.flush()
+    for listed in new.invoices:
+        session.add(
+            DraftInvoice(
+                draft_id=draft.id,
+                invoice_id=listed.invoice_id,
+                milestone=listed.milestone,
+                outstanding_minor=listed.outstanding_minor,
+                currency=listed.currency,
+                due_date=listed.due_date,
+                days_overdue=listed.days_overdue,
+                invoice_version=listed.invoice_version,
+            )
+        )
+    claims = session.exec(select(MilestoneClaim).where(MilestoneClaim.thread_id == new.thread_id))
+    for claim in claims:
+        claim.draft_id = draft.id
+        session.add(claim)
+    for listed in new.invoices:
+        invoice = invoices.get(session, invoice_id=listed.invoice_id)
+        history.record(
+            session,
+            invoice=invoice,
+            kind=EventKind.REMINDER_DRAFTED,
+            actor=actor,
+            data={
+                "draft_id": draft.id,
+                "milestone": listed.milestone,
+                "tone": str(new.tone),
+                "drafter": new.drafter,
+            },
+            bump_version=False,
+        )
+    session.flush()
+    webhooks.emit(
+        session,
+        event=webhooks.DRAFT_CREATED,
+        data=_draft_event(draft, [listed.invoice_id for listed in new.invoices]),
+        event_id=f"draft.created:{draft.id}",
+    )
+    return draft
+
+
+def _draft_event(draft: Draft, invoice_ids: list[int]) -> dict[str, Any]:
+    """What webhook receivers learn about a draft: ids and status, never the mail text."""
+    return {
+        "draft_id": draft.id,
+        "client_id": draft.client_id,
+        "owner_id": draft.owner_id,
+        "milestone": draft.milestone,
+        "status": str(draft.status),
+        "invoice_ids": invoice_ids,
+    }
+
+
+def get(session: Session, *, draft_id: int) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise DraftNotFound(f"no draft with id {draft_id}", field="draft")
+    return draft
+
+
+def listed_invoices(session: Session, *, draft_id: int) -> list[tuple[DraftInvoice, Invoice]]:
+    query = (
+        select(DraftInvoice, Invoice)
+        .join(Invoice, col(Invoice.id) == DraftInvoice.invoice_id)
+        .where(DraftInvoice.draft_id == draft_id)
+        .order_by(col(DraftInvoice.due_date), col(Invoice.number))
+    )
+    return list(session.exec(query).all())
+
+
+def list_drafts(
+    session: Session,
+    *,
+    status: DraftStatus | None = None,
+    owner_id: int | None = None,
+    limit: int = 200,
+) -> list[Draft]:
+    """Drafts by suggested send time, the highest risk first within the same time."""
+    query = select(Draft).order_by(col(Draft.suggested_send_at), col(Draft.id))
+    if status is not None:
+        query = query.where(Draft.status == status)
+    if owner_id is not None:
+        query = query.where(Draft.owner_id == owner_id)
+    return list(session.exec(query.limit(limit)))
+
+
+def staleness(session: Session, *, draft: Draft, as_of: date, due_soon_days: int) -> list[str]:
+    """Why the draft can no longer be sent as written; empty when it still matches the ledger."""
+    reasons: list[str] = []
+    for listed, invoice in listed_invoices(session, draft_id=draft.id):
+        standing = invoices.standing(
+            session, invoice=invoice, as_of=as_of, due_soon_days=due_soon_days
+        )
+        if invoice.lifecycle in (Lifecycle.VOID, Lifecycle.WRITTEN_OFF):
+            reasons.append(f"invoice {invoice.number} is {invoice.lifecycle!s}")
+        elif standing.outstanding_minor == 0 and standing.paid_minor >= invoice.amount_minor:
+            reasons.append(f"invoice {invoice.number} has been paid")
+        elif invoice.dispute_opened_date is not None:
+            reasons.append(f"invoice {invoice.number} is disputed")
+        elif invoice.reminders_paused:
+            reasons.append(f"reminders for invoice {invoice.number} are paused")
+        elif invoice.version != listed.invoice_version:
+            reasons.append(f"invoice {invoice.number} changed after the draft was written")
+    return reasons
+
+
+def decide(
+    session: Session,
+    *,
+    draft_id: int,
+    decision: Decision,
+    actor: Actor,
+    note: str | None = None,
+    final_subject: str | None = None,
+    final_body: str | None = None,
+    as_of: date | None = None,
+    due_soon_days: int = 7,
+) -> Draft:
+    """Record a person's decision on a pending draft: who, when, and the final text."""
+    draft = get(session, draft_id=draft_id)
+    if draft.status != DraftStatus.PENDING_REVIEW:
+        raise DraftAlreadyDecided(f"draft {draft_id} is already {draft.status!s}")
+    if actor.user_id is None:
+        raise PaytrackError("only a signed-in person can decide on a draft", field="actor")
+    if decision == Decision.REJECT:
+        if not (note or "").strip():
+            raise InvalidInput("a rejection needs a reason", field="reason")
+        draft.status = DraftStatus.REJECTED
+    else:
+        stale = staleness(
+            session, draft=draft, as_of=as_of or date.today(), due_soon_days=due_soon_days
+        )
+        if stale:
+            raise DraftStale("; ".join(stale) + " — ask for a fresh draft", field="draft")
+        draft.status = DraftStatus.APPROVED
+        draft.final_subject = (final_subject or draft.subject).strip()
+        draft.final_body = (final_body or draft.body).strip()
+    draft.decided_at = utcnow()
+    draft.decided_by_user_id = actor.user_id
+    draft.decision_note = (note or "").strip() or None
+    session.add(draft)
+    kind = (
+        EventKind.REMINDER_APPROVED if decision == Decision.APPROVE else EventKind.REMINDER_REJECTED
+    )
+    for _listed, invoice in listed_invoices(session, draft_id=draft.id):
+        history.record(
+            session,
+            invoice=invoice,
+            kind=kind,
+            actor=actor,
+            data={"draft_id": draft.id, "note": draft.decision_note},
+            bump_version=False,
+        )
+    session.flush()
+    invoice_ids = [invoice.id for _listed, invoice in listed_invoices(session, draft_id=draft.id)]
+    webhooks.emit(
+        session,
+        event=webhooks.DRAFT_DECIDED,
+        data=_draft_event(draft, invoice_ids) | {"decided_by_user_id": draft.decided_by_user_id},
+        event_id=f"draft.decided:{draft.id}",
+    )
+    return draft

@@ -1,0 +1,489 @@
+"""The review rules shared by the pages, the JSON API and the CLI: who decides, what a queue shows.
+
+Order of an approval (the transactional outbox):
+
+1. ``approve`` locks the draft, checks the decider and that the draft still matches the ledger,
+   records the decision (who, when, final text) and inserts the outbox row — all in the caller's
+   one transaction. The outbox row's unique key (``draft:{id}``) is the send guard.
+2. After the commit, the caller resumes the agent's paused thread (``resume_thread``). Its
+   ``apply_decision`` node enqueues again, finds the row and does nothing; a crash between 1 and
+   2, a second resume or a double-submitted approve therefore never adds a second message.
+3. The sender (``outbox.deliver_due``) delivers the row at its send time (see ``outbox``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from agent.actor import Actor
+from agent.db import session_scope
+from agent.errors import (
+    DraftAlreadyDecided,
+    DraftStale,
+    Forbidden,
+    InvalidDate,
+    InvalidInput,
+)
+from agent.models import Client, Invoice, InvoiceEvent, Lifecycle, Payment, User, UserRole
+from agent.models.base import utcnow
+from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim, Tone
+from agent.services.ledger import history, invoices, payments
+from agent.services.ledger.standing import Standing
+from agent.services.review import drafts, outbox
+from agent.settings import Settings
+
+RISK_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One row of a review queue: the draft, its invoices as stated and as they are now."""
+
+    draft: Draft
+    client: Client
+    owner: User
+    invoices: list[tuple[DraftInvoice, Invoice]]
+    stale_reasons: list[str]
+
+    @property
+    def risk_band(self) -> str | None:
+        return (self.draft.risk_snapshot or {}).get("band")
+
+    @property
+    def risk_reasons(self) -> list[str]:
+        return [str(r) for r in (self.draft.risk_snapshot or {}).get("reasons") or []]
+
+    @property
+    def outstanding_minor(self) -> int:
+        return sum(listed.outstanding_minor for listed, _ in self.invoices)
+
+    @property
+    def currency(self) -> str:
+        currencies = {listed.currency for listed, _ in self.invoices}
+        return currencies.pop() if len(currencies) == 1 else "mixed"
+
+    @property
+    def invoice_numbers(self) -> list[str]:
+        return [invoice.number for _, invoice in self.invoices]
+
+
+def actor_for(viewer: User) -> Actor:
+    return Actor.person(user_id=viewer.id, email=viewer.email, admin=is_admin(viewer))
+
+
+def is_admin(viewer: User) -> bool:
+    return viewer.role == UserRole.ADMIN
+
+
+def queue(
+    session: Session,
+    *,
+    viewer: User,
+    owner_id: int | None = None,
+    status: DraftStatus = DraftStatus.PENDING_REVIEW,
+    as_of: date,
+    settings: Settings,
+    include_snoozed: bool = False,
+) -> list[QueueItem]:
+    """Owners see their own drafts; admins everyone's (or one owner's with ``owner_id``).
+
+    Ordered by suggested send time, then risk (high first), then amount (largest first).
+    Snoozed drafts stay out of the pending queue until their day comes.
+    """
+    if not is_admin(viewer):
+        if owner_id not in (None, viewer.id):
+            raise Forbidden("only an admin can see another owner's queue", field="owner_id")
+        owner_id = viewer.id
+    listed = drafts.list_drafts(session, status=status, owner_id=owner_id, limit=1_000)
+    if status == DraftStatus.PENDING_REVIEW and not include_snoozed:
+        listed = [d for d in listed if d.snoozed_until is None or d.snoozed_until <= as_of]
+    items = _items(session, listed, as_of=as_of, settings=settings)
+    items.sort(
+        key=lambda item: (
+            item.draft.suggested_send_at,
+            RISK_RANK.get(item.risk_band or "", 3),
+            -item.outstanding_minor,
+            item.draft.id,
+        )
+    )
+    return items
+
+
+def item(
+    session: Session, *, draft_id: int, viewer: User, as_of: date, settings: Settings
+) -> QueueItem:
+    """One draft as a queue row, for a viewer allowed to decide on it."""
+    draft = drafts.get(session, draft_id=draft_id)
+    require_decider(session, viewer=viewer, draft=draft)
+    return _items(session, [draft], as_of=as_of, settings=settings)[0]
+
+
+def _items(
+    session: Session, listed: list[Draft], *, as_of: date, settings: Settings
+) -> list[QueueItem]:
+    if not listed:
+        return []
+    ids = [d.id for d in listed]
+    rows = session.exec(
+        select(DraftInvoice, Invoice)
+        .join(Invoice, col(Invoice.id) == DraftInvoice.invoice_id)
+        .where(col(DraftInvoice.draft_id).in_(ids))
+        .order_by(col(DraftInvoice.due_date), col(Invoice.number))
+    ).all()
+    by_draft: dict[int, list[tuple[DraftInvoice, Invoice]]] = {}
+    for listed_invoice, invoice in rows:
+        by_draft.setdefault(listed_invoice.draft_id, []).append((listed_invoice, invoice))
+    clients = {
+        c.id: c
+        for c in session.exec(
+            select(Client).where(col(Client.id).in_({d.client_id for d in listed}))
+        )
+    }
+    owners = {
+        u.id: u
+        for u in session.exec(select(User).where(col(User.id).in_({d.owner_id for d in listed})))
+    }
+    items = []
+    for draft in listed:
+        stale = (
+            drafts.staleness(
+                session, draft=draft, as_of=as_of, due_soon_days=settings.due_soon_days
+            )
+            if draft.status == DraftStatus.PENDING_REVIEW
+            else []
+        )
+        items.append(
+            QueueItem(
+                draft=draft,
+                client=clients[draft.client_id],
+                owner=owners[draft.owner_id],
+                invoices=by_draft.get(draft.id, []),
+                stale_reasons=stale,
+            )
+        )
+    return items
+
+
+def require_decider(session: Session, *, viewer: User, draft: Draft) -> None:
+    """Raises ``Forbidden`` unless the viewer owns every invoice of the draft or is an admin."""
+    if not viewer.is_active:
+        raise Forbidden("this account is disabled", field="user")
+    if is_admin(viewer):
+        return
+    owner_ids = {
+        invoice.owner_id for _, invoice in drafts.listed_invoices(session, draft_id=draft.id)
+    }
+    others = owner_ids - {viewer.id} if owner_ids else {draft.owner_id} - {viewer.id}
+    if others:
+        raise Forbidden(f"draft {draft.id} belongs to another owner's invoices", field="draft")
+
+
+def _lock(session: Session, *, draft_id: int) -> Draft:
+    """The draft, write-locked so that two decisions on it run one after the other.
+
+    The no-op UPDATE comes first: on SQLite it takes the database write lock before the row
+    is read (a read first would let two requests both see "pending"); on PostgreSQL it locks
+    the row like ``FOR UPDATE``.
+    """
+    session.exec(update(Draft).where(col(Draft.id) == draft_id).values(id=Draft.id))  # type: ignore[call-overload]
+    drafts.get(session, draft_id=draft_id)
+    query = (
+        select(Draft)
+        .where(Draft.id == draft_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(query).one()
+
+
+def _require_pending(draft: Draft) -> None:
+    if draft.status != DraftStatus.PENDING_REVIEW:
+        raise DraftAlreadyDecided(f"draft {draft.id} is already {draft.status!s}", field="draft")
+
+
+def stale_reasons(session: Session, *, draft: Draft, as_of: date, settings: Settings) -> list[str]:
+    return drafts.staleness(session, draft=draft, as_of=as_of, due_soon_days=settings.due_soon_days)
+
+
+def approve(
+    session: Session,
+    *,
+    draft_id: int,
+    viewer: User,
+    settings: Settings,
+    final_subject: str | None = None,
+    final_body: str | None = None,
+    send_now: bool = False,
+    as_of: date | None = None,
+    actor: Actor | None = None,
+) -> Draft:
+    """Record the approval (with any edits) and enqueue the e-mail in the same transaction.
+
+    ``actor`` names who acted when it is not the viewer in person (an API key of theirs).
+    """
+    draft = _lock(session, draft_id=draft_id)
+    require_decider(session, viewer=viewer, draft=draft)
+    _require_pending(draft)
+    if final_subject is not None and not final_subject.strip():
+        raise InvalidInput("the subject is empty", field="final_subject")
+    if final_body is not None and not final_body.strip():
+        raise InvalidInput("the message is empty", field="final_body")
+    client = session.get(Client, draft.client_id)
+    if not client.contact_emails:
+        raise InvalidInput(
+            f"client {client.name!r} has no contact e-mail; add one before approving",
+            field="contact_emails",
+        )
+    day = as_of or date.today()
+    reasons = stale_reasons(session, draft=draft, as_of=day, settings=settings)
+    if reasons:
+        raise DraftStale("; ".join(reasons) + " — ask for a fresh draft", field="draft")
+    decided = drafts.decide(
+        session,
+        draft_id=draft.id,
+        decision=drafts.Decision.APPROVE,
+        actor=actor or actor_for(viewer),
+        final_subject=final_subject,
+        final_body=final_body,
+        note="send now" if send_now else None,
+        as_of=day,
+        due_soon_days=settings.due_soon_days,
+    )
+    decided.snoozed_until = None
+    outbox.enqueue_for_draft(session, draft=decided, settings=settings, send_now=send_now)
+    return decided
+
+
+def reject(
+    session: Session, *, draft_id: int, viewer: User, reason: str, actor: Actor | None = None
+) -> Draft:
+    """Close the draft with the reviewer's reason; nothing is sent."""
+    draft = _lock(session, draft_id=draft_id)
+    require_decider(session, viewer=viewer, draft=draft)
+    _require_pending(draft)
+    return drafts.decide(
+        session,
+        draft_id=draft.id,
+        decision=drafts.Decision.REJECT,
+        actor=actor or actor_for(viewer),
+        note=reason,
+    )
+
+
+def snooze(
+    session: Session, *, draft_id: int, viewer: User, until: date, actor: Actor | None = None
+) -> Draft:
+    """Hide a pending draft from the queue until ``until``; it still blocks a new draft."""
+    draft = _lock(session, draft_id=draft_id)
+    require_decider(session, viewer=viewer, draft=draft)
+    _require_pending(draft)
+    if until <= date.today():
+        raise InvalidDate("snooze until a day after today", field="until")
+    draft.snoozed_until = until
+    session.add(draft)
+    _note_on_invoices(
+        session, draft, "reminder_snoozed", actor or actor_for(viewer), {"until": until.isoformat()}
+    )
+    session.flush()
+    return draft
+
+
+def _note_on_invoices(
+    session: Session, draft: Draft, kind: str, actor: Actor, data: dict[str, Any]
+) -> None:
+    for _listed, invoice in drafts.listed_invoices(session, draft_id=draft.id):
+        history.record(
+            session,
+            invoice=invoice,
+            kind=kind,
+            actor=actor,
+            data={"draft_id": draft.id, **data},
+            bump_version=False,
+        )
+
+
+def _remindable(
+    session: Session, invoice: Invoice, client: Client, *, as_of: date, settings: Settings
+) -> bool:
+    standing = invoices.standing(
+        session, invoice=invoice, as_of=as_of, due_soon_days=settings.due_soon_days
+    )
+    return (
+        invoice.lifecycle == Lifecycle.SENT
+        and standing.outstanding_minor > 0
+        and invoice.dispute_opened_date is None
+        and not invoice.reminders_paused
+        and not client.reminders_paused
+    )
+
+
+def redraft(
+    engine: Engine,
+    *,
+    draft_id: int,
+    viewer: User,
+    settings: Settings,
+    tone: Tone | None = None,
+    as_of: date | None = None,
+) -> int:
+    """Supersede a pending draft with a fresh one for its still-remindable invoices.
+
+    The old thread's milestone claims move to a new thread (no new claim is made, so the
+    exactly-once guard of the sweep still holds); the agent drafts that thread from the
+    ledger as it is now, in ``tone`` when the reviewer chose one. Returns the new draft's id.
+    """
+    from agent.runtime import open_pipeline  # the graph imports this module's callers
+
+    day = as_of or date.today()
+    new_thread = f"redraft:{draft_id}:{uuid.uuid4().hex[:12]}"
+    with session_scope(engine) as session:
+        old = _lock(session, draft_id=draft_id)
+        require_decider(session, viewer=viewer, draft=old)
+        _require_pending(old)
+        client = session.get(Client, old.client_id)
+        keep = {
+            invoice.id
+            for _listed, invoice in drafts.listed_invoices(session, draft_id=old.id)
+            if _remindable(session, invoice, client, as_of=day, settings=settings)
+        }
+        if not keep:
+            raise DraftStale(
+                "none of the draft's invoices is still open, undisputed and unpaused — "
+                "there is nothing to remind about",
+                field="draft",
+            )
+        claims = session.exec(
+            select(MilestoneClaim).where(MilestoneClaim.thread_id == old.thread_id)
+        ).all()
+        for claim in claims:
+            if claim.invoice_id in keep:
+                claim.thread_id = new_thread
+                claim.draft_id = None
+                session.add(claim)
+        old.status = DraftStatus.SUPERSEDED
+        old.decided_at = utcnow()
+        old.decided_by_user_id = viewer.id
+        old.decision_note = f"redraft requested (tone: {tone or 'agent choice'})"
+        session.add(old)
+        _note_on_invoices(session, old, "reminder_redrafted", actor_for(viewer), {"tone": tone})
+        old_thread = old.thread_id
+    with open_pipeline(engine, settings) as pipeline:
+        _resume(pipeline, thread_id=old_thread, decision={"decision": "superseded"})
+        new_id = pipeline.start(thread_id=new_thread, as_of=day, tone=str(tone) if tone else None)
+    if new_id is None:
+        raise DraftStale("the agent found nothing left to remind about", field="draft")
+    with session_scope(engine) as session:
+        old = drafts.get(session, draft_id=draft_id)
+        old.superseded_by_id = new_id
+        session.add(old)
+    return new_id
+
+
+def _resume(pipeline: Any, *, thread_id: str, decision: dict[str, Any]) -> bool:
+    state = pipeline.state(thread_id=thread_id)
+    if state.get("outcome") != "pending_review":
+        return False
+    pipeline.resume(thread_id=thread_id, decision=decision)
+    return True
+
+
+def decision_payload(draft: Draft) -> dict[str, Any]:
+    """What the paused thread is resumed with; the decision itself is already stored."""
+    status = {
+        DraftStatus.APPROVED: "approve",
+        DraftStatus.SENT: "approve",
+        DraftStatus.REJECTED: "reject",
+        DraftStatus.SUPERSEDED: "superseded",
+    }.get(draft.status, str(draft.status))
+    return {
+        "decision": status,
+        "draft_id": draft.id,
+        "reason": draft.decision_note,
+        "decided_by_user_id": draft.decided_by_user_id,
+    }
+
+
+def resume_thread(engine: Engine, *, draft_id: int, settings: Settings) -> bool:
+    """Resume the draft's paused agent thread with its stored decision (after the commit).
+
+    Returns False when there was nothing to resume (already resumed, or no agent thread).
+    """
+    from agent.runtime import open_pipeline
+
+    with session_scope(engine) as session:
+        draft = drafts.get(session, draft_id=draft_id)
+        if draft.status == DraftStatus.PENDING_REVIEW:
+            return False
+        payload, thread_id = decision_payload(draft), draft.thread_id
+    with open_pipeline(engine, settings) as pipeline:
+        return _resume(pipeline, thread_id=thread_id, decision=payload)
+
+
+def reassign_owner(session: Session, *, invoice_id: int, owner_id: int, viewer: User) -> Invoice:
+    """Admins move an invoice to another owner; its pending drafts move with it."""
+    if not is_admin(viewer):
+        raise Forbidden("only an admin can reassign owners", field="owner_id")
+    invoice = invoices.reassign_owner(
+        session, invoice_id=invoice_id, owner_id=owner_id, actor=actor_for(viewer)
+    )
+    pending = session.exec(
+        select(Draft)
+        .join(DraftInvoice, col(DraftInvoice.draft_id) == Draft.id)
+        .where(DraftInvoice.invoice_id == invoice_id)
+        .where(Draft.status == DraftStatus.PENDING_REVIEW)
+    ).all()
+    for draft in pending:
+        draft.owner_id = owner_id
+        session.add(draft)
+    session.flush()
+    return invoice
+
+
+@dataclass(frozen=True)
+class InvoiceView:
+    """An invoice with everything its page shows: standing, full history, payments, drafts."""
+
+    invoice: Invoice
+    client: Client
+    owner: User
+    standing: Standing
+    events: list[InvoiceEvent]
+    payments: list[Payment]
+    drafts: list[Draft]
+
+
+def require_invoice_access(session: Session, *, viewer: User, invoice: Invoice) -> None:
+    """Raises ``Forbidden`` unless the viewer owns the invoice or is an admin."""
+    if not viewer.is_active or (not is_admin(viewer) and invoice.owner_id != viewer.id):
+        raise Forbidden(f"invoice {invoice.number} belongs to another owner", field="invoice")
+
+
+def invoice_view(
+    session: Session, *, invoice_id: int, viewer: User, as_of: date, settings: Settings
+) -> InvoiceView:
+    invoice = invoices.get(session, invoice_id=invoice_id)
+    require_invoice_access(session, viewer=viewer, invoice=invoice)
+    listed = session.exec(
+        select(Draft)
+        .join(DraftInvoice, col(DraftInvoice.draft_id) == Draft.id)
+        .where(DraftInvoice.invoice_id == invoice_id)
+        .order_by(col(Draft.created_at).desc())
+    ).all()
+    return InvoiceView(
+        invoice=invoice,
+        client=session.get(Client, invoice.client_id),
+        owner=session.get(User, invoice.owner_id),
+        standing=invoices.standing(
+            session, invoice=invoice, as_of=as_of, due_soon_days=settings.due_soon_days
+        ),
+        events=history.list_for_invoice(session, invoice_id=invoice_id),
+        payments=payments.list_for_invoice(session, invoice_id=invoice_id),
+        drafts=list(listed),
+    )

@@ -1,0 +1,1 @@
+"""Risk scores: training data, scoring, the latest score of an invoice, re-scoring."""

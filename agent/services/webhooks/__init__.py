@@ -1,0 +1,1 @@
+"""Signed webhook subscriptions and their deliveries."""
