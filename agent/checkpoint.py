@@ -37,11 +37,11 @@ def open_checkpointer(engine: Engine) -> Iterator[BaseCheckpointSaver]:
     with Connection.connect(
         dsn, autocommit=True, prepare_threshold=0, row_factory=dict_row
     ) as conn:
-        saver = PostgresSaver(conn)
+        pg_saver = PostgresSaver(conn)
         # Two sweeps starting together must not race on creating the checkpoint tables.
         conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
         try:
-            saver.setup()
+            pg_saver.setup()
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
-        yield saver
+        yield pg_saver

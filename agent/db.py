@@ -10,8 +10,14 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+from sqlmodel.sql.expression import Select
 
 from agent.settings import Settings
+
+
+def select_many(*columns: Any) -> Select[*tuple[Any, ...]]:
+    """``select`` over more than four columns, where sqlmodel's typed overloads stop."""
+    return Select(*columns)
 
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal, TypedDict
+from typing import Any, TypedDict
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -69,7 +70,7 @@ def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> Co
         )
         return {"context": context}
 
-    def after_context(state: ReminderState) -> Literal["assess_risk", "__end__"]:
+    def after_context(state: ReminderState) -> str:
         return "assess_risk" if state["context"]["invoices"] else END
 
     def assess_risk(state: ReminderState) -> ReminderState:
@@ -111,8 +112,9 @@ def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> Co
         # The decision is already stored; on approve the outbox row normally exists too, and
         # enqueueing again is a no-op (unique key per draft), so a repeated resume sends nothing.
         decision = state["decision"] or {}
-        if decision.get("decision") == "approve":
-            review_tools.enqueue(deps.engine, draft_id=state["draft_id"], settings=deps.settings)
+        draft_id = state["draft_id"]
+        if decision.get("decision") == "approve" and draft_id is not None:
+            review_tools.enqueue(deps.engine, draft_id=draft_id, settings=deps.settings)
         return {"outcome": str(decision.get("decision", "unknown"))}
 
     builder = StateGraph(ReminderState)
@@ -136,7 +138,7 @@ def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> Co
     return builder.compile(checkpointer=checkpointer)
 
 
-def thread_config(thread_id: str) -> dict[str, Any]:
+def thread_config(thread_id: str) -> RunnableConfig:
     return {"configurable": {"thread_id": thread_id}}
 
 
@@ -158,7 +160,11 @@ class GraphPipeline:
         if snapshot.next:
             result = self._graph.invoke(None, config, durability="exit")
         else:
-            start = {"thread_id": thread_id, "as_of": as_of.isoformat(), "tone_override": tone}
+            start: ReminderState = {
+                "thread_id": thread_id,
+                "as_of": as_of.isoformat(),
+                "tone_override": tone,
+            }
             result = self._graph.invoke(start, config, durability="exit")
         return result.get("draft_id")
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat.completion_create_params import ResponseFormat
 from pydantic import ValidationError
 
 from agent.drafting.facts import DraftFacts, DraftOut, prompt_facts, untrusted_data
@@ -70,8 +72,11 @@ class OpenAIDraftWriter:
         try:
             completion = self._openai().chat.completions.create(
                 model=self._model,
-                messages=build_messages(facts, prompt, feedback=feedback),  # type: ignore[arg-type]
-                response_format=self._format(),  # type: ignore[arg-type]
+                messages=cast(
+                    "list[ChatCompletionMessageParam]",
+                    build_messages(facts, prompt, feedback=feedback),
+                ),
+                response_format=cast("ResponseFormat", self._format()),
                 temperature=self._temperature,
             )
         except openai.APITimeoutError as exc:

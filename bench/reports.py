@@ -105,7 +105,9 @@ def raw_expected(connection: Connection, *, as_of: date, weeks: int) -> dict[tup
     for currency, owed, expected, _low, _high, promised, due in connection.execute(
         text(sql), {"as_of": as_of}
     ):
-        slot = max(expected_cash.week_start(_day(expected or promised or due)), first)
+        day = _day(expected or promised or due)
+        assert day is not None, "every invoice has a due date"
+        slot = max(expected_cash.week_start(day), first)
         if slot < last:
             result[(currency, slot)] = result.get((currency, slot), 0) + int(owed)
     return result

@@ -8,6 +8,8 @@ lookup per invoice.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
@@ -63,7 +65,7 @@ class _Stream:
         self, groups: np.ndarray, days: np.ndarray, *, inclusive: bool
     ) -> tuple[np.ndarray, np.ndarray]:
         start = np.searchsorted(self.keys, _keys(groups, np.full(len(days), -_OFFSET)))
-        side = "right" if inclusive else "left"
+        side: Literal["left", "right"] = "right" if inclusive else "left"
         end = np.searchsorted(self.keys, _keys(groups, days), side=side)
         return start, end
 

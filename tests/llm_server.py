@@ -47,7 +47,7 @@ class ScriptedLLMServer:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host!s}:{port}/v1"
 
     def __enter__(self) -> ScriptedLLMServer:
         self._thread.start()

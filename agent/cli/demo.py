@@ -57,7 +57,7 @@ def demo_command(
     """Generate a demo ledger and print its summary; the help text is ``DEMO_HELP``."""
     day = end_date or date.today()
     with command_session() as (session, _settings):
-        location = session.get_bind().url.render_as_string(hide_password=True)
+        location = session.get_bind().engine.url.render_as_string(hide_password=True)
         if demo_ledger.clear_demo_ledger(session):
             console.print(f"Replacing the demo ledger already in {location}", markup=False)
     with command_session() as (session, settings):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -96,7 +97,7 @@ def list_drafts_command(
         )
         found = drafts.list_drafts(session, status=status, owner_id=owner_id)
         listed = {d.id: drafts.listed_invoices(session, draft_id=d.id) for d in found}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": d.id,
             "status": str(d.status),
@@ -175,7 +176,7 @@ def list_notifications_command(
             users.resolve_owner(session, text=owner, create_missing=False)[0].id if owner else None
         )
         found = notifications.list_for_owner(session, owner_id=owner_id, unread_only=unread)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": n.id,
             "owner_id": n.owner_id,

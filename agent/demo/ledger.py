@@ -790,7 +790,7 @@ def _plain(amount_minor: int, currency: str) -> str:
 
 
 def _table(model: type[SQLModel]) -> Table:
-    return model.__table__  # type: ignore[attr-defined,no-any-return]
+    return model.__table__  # type: ignore[attr-defined]
 
 
 def _write_batch(connection: Connection, batch: list[_InvoicePlan]) -> None:

@@ -26,7 +26,7 @@ class ApiKey(SQLModel, table=True):
 
     __tablename__ = "api_key"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     name: str = Field(max_length=200)
     prefix: str = Field(max_length=32, unique=True, index=True)
@@ -43,7 +43,7 @@ class IdempotencyRecord(SQLModel, table=True):
     __tablename__ = "idempotency_record"
     __table_args__ = (UniqueConstraint("owner", "key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     owner: str = Field(max_length=64, description="The API key prefix that sent the request.")
     key: str = Field(max_length=255)
     method: str = Field(max_length=8)
@@ -57,7 +57,7 @@ class IdempotencyRecord(SQLModel, table=True):
 class WebhookSubscription(SQLModel, table=True):
     __tablename__ = "webhook_subscription"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     url: str = Field(max_length=2000)
     events: list[str] = Field(default_factory=list, sa_type=JSONType)
     secret: str = Field(max_length=200)
@@ -77,7 +77,7 @@ class WebhookDelivery(SQLModel, table=True):
 
     __tablename__ = "webhook_delivery"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     subscription_id: int = Field(foreign_key="webhook_subscription.id", index=True)
     event: str = Field(max_length=40)
     event_id: str = Field(max_length=64, index=True)

@@ -26,7 +26,7 @@ class ClientBase(SQLModel):
 
 
 class Client(ClientBase, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     # Case- and space-folded name, so "ACME  Ltd" and "acme ltd" are one client.
     name_key: str = Field(max_length=300, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -49,7 +49,7 @@ class DraftBase(SQLModel):
 
 
 class Draft(DraftBase, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     thread_id: str = Field(max_length=100, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -68,7 +68,7 @@ class DraftInvoice(SQLModel, table=True):
     __tablename__ = "draft_invoice"
     __table_args__ = (UniqueConstraint("draft_id", "invoice_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     draft_id: int = Field(foreign_key="draft.id", index=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     milestone: str = Field(max_length=32)
@@ -90,7 +90,7 @@ class MilestoneClaim(SQLModel, table=True):
     __tablename__ = "milestone_claim"
     __table_args__ = (UniqueConstraint("invoice_id", "milestone", "due_date"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     milestone: str = Field(max_length=32)
     due_date: date

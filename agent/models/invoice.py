@@ -43,7 +43,7 @@ class Invoice(InvoiceBase, table=True):
         CheckConstraint("due_date >= issue_date", name="due_after_issue"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     lifecycle: Lifecycle = Field(
         default=Lifecycle.SENT, sa_type=enum_column(Lifecycle, 16), index=True
     )

@@ -39,7 +39,7 @@ class InvoiceEvent(SQLModel, table=True):
 
     __tablename__ = "invoice_event"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     kind: str = Field(max_length=40, index=True)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -20,7 +20,7 @@ class NotificationKind(StrEnum):
 
 
 class Notification(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="user.id", index=True)
     kind: NotificationKind = Field(sa_type=enum_column(NotificationKind, 20))
     invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
@@ -43,7 +43,7 @@ class FollowUpTask(SQLModel, table=True):
 
     __tablename__ = "follow_up_task"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     owner_id: int = Field(foreign_key="user.id", index=True)
     reason: str = Field(sa_type=Text)

@@ -33,7 +33,7 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox_message"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=200, unique=True)
     draft_id: int | None = Field(default=None, foreign_key="draft.id", index=True)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)

@@ -24,7 +24,7 @@ class PaymentBase(SQLModel):
 class Payment(PaymentBase, table=True):
     __table_args__ = (CheckConstraint("amount_minor > 0", name="amount_positive"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     recorded_by: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -16,7 +16,7 @@ class RiskModelRecord(SQLModel, table=True):
 
     __tablename__ = "risk_model"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     version: str = Field(max_length=64, unique=True, index=True)
     trained_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     family: str = Field(max_length=100)
@@ -31,7 +31,7 @@ class RiskScore(SQLModel, table=True):
     __tablename__ = "risk_score"
     __table_args__ = (Index("ix_risk_score_invoice_scored", "invoice_id", "scored_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     # "prior" when no trained model was available; otherwise a RiskModelRecord.version.
     model_version: str = Field(max_length=64, index=True)

@@ -12,7 +12,7 @@ from agent.models.base import UTCDateTime, utcnow
 class UserSession(SQLModel, table=True):
     __tablename__ = "user_session"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     csrf_token: str = Field(max_length=64)
@@ -24,7 +24,7 @@ class UserSession(SQLModel, table=True):
 class SignInAttempt(SQLModel, table=True):
     __tablename__ = "sign_in_attempt"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, index=True)
     ip: str = Field(max_length=64, index=True)
     succeeded: bool = False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -112,7 +113,7 @@ def _environment() -> Environment:
     return env
 
 
-def chart_helpers() -> dict[str, object]:
+def chart_helpers() -> dict[str, Any]:
     """What the dashboard templates call to draw; shared by the pages and the file."""
     return {
         "aging_chart": aging_chart,

@@ -20,8 +20,8 @@ router = APIRouter(prefix="/clients", tags=["clients"])
 def list_clients(
     session: SessionDep,
     _caller: Reader,
+    cursor: IdCursor,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: IdCursor = None,
 ) -> Page[ClientOut]:
     rows = clients.list_clients(session, after_id=cursor.after_id, limit=limit + 1)
     return id_page(rows, limit=limit, out=ClientOut)

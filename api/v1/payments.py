@@ -30,10 +30,12 @@ def record_payment(
     def produce() -> PaymentRecorded:
         currency = normalise_currency(body.currency)
         amount = body.decimal_amount()
+        amount_minor = body.amount_minor if amount is None else to_minor(amount, currency)
+        assert amount_minor is not None, "PaymentIn requires amount_minor or amount"
         outcome = payments.record(
             session,
             invoice_id=body.invoice_id,
-            amount_minor=body.amount_minor if amount is None else to_minor(amount, currency),
+            amount_minor=amount_minor,
             currency=currency,
             payment_date=body.payment_date or date.today(),
             actor=caller.actor,
@@ -56,9 +58,9 @@ def record_payment(
 def list_payments(
     session: SessionDep,
     _caller: Reader,
+    cursor: IdCursor,
     invoice_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: IdCursor = None,
 ) -> Page[PaymentOut]:
     rows = payments.list_payments(
         session, invoice_id=invoice_id, after_id=cursor.after_id, limit=limit + 1

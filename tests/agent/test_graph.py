@@ -97,7 +97,7 @@ def test_decision_is_stored_then_the_thread_resumes(engine: Engine, settings: Se
     with Session(engine) as session:
         stored = drafts.get(session, draft_id=draft_id)
         assert stored.status == DraftStatus.APPROVED
-        assert stored.final_body.endswith("P.S. Thank you!")
+        assert (stored.final_body or "").endswith("P.S. Thank you!")
         assert stored.decided_by_user_id == owner_id
         events = [e.kind for e in history.list_for_invoice(session, invoice_id=1)]
     assert events[-2:] == ["reminder_drafted", "reminder_approved"]

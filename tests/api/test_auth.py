@@ -35,7 +35,7 @@ def _operations(client: TestClient) -> list[tuple[str, str, Scope]]:
 
 def _call(client: TestClient, method: str, path: str, headers: dict[str, str]) -> int:
     concrete = re.sub(r"\{[^}]+\}", "987654", path)
-    body = {} if method in ("POST", "PATCH") else None
+    body: dict[str, object] | None = {} if method in ("POST", "PATCH") else None
     return client.request(method, concrete, json=body, headers=headers).status_code
 
 

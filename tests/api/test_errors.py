@@ -10,7 +10,7 @@ from tests.api.conftest import Keys
 PROBLEM = "application/problem+json"
 
 
-def _assert_problem(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _assert_problem(response, status: int) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
     body = response.json()
@@ -81,7 +81,7 @@ def test_oversized_bodies_are_413(client: TestClient, keys: Keys) -> None:
     )
     _assert_problem(declared, 413)
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks():
         for _ in range(40):
             yield b"x" * 65536
 

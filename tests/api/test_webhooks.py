@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.models.api import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from agent.models.base import utcnow
@@ -166,7 +166,7 @@ def test_receiver_down_keeps_the_event_until_it_is_back(
         delivery = session.exec(select(WebhookDelivery)).one()
         assert delivery.status == DeliveryStatus.PENDING
         assert delivery.last_error
-        delivery_subscription = session.get(WebhookSubscription, subscription_id)
+        delivery_subscription = session.get_one(WebhookSubscription, subscription_id)
         delivery_subscription.url = receiver.url
         session.add(delivery_subscription)
         session.commit()
@@ -249,7 +249,7 @@ def test_service_events_are_queued_where_they_happen(
             )
             session.commit()
     with Session(engine) as session:
-        rows = session.exec(select(WebhookDelivery).order_by(WebhookDelivery.id)).all()
+        rows = session.exec(select(WebhookDelivery).order_by(col(WebhookDelivery.id))).all()
         events = [(row.event, row.payload["data"].get("invoice_id")) for row in rows]
     assert events[:2] == [("draft.created", None), ("draft.decided", None)]
     assert events[2:] == [("invoice.overdue", invoice["id"])]

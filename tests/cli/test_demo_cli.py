@@ -53,6 +53,7 @@ def test_the_demo_fills_the_review_queue_and_prints_the_sign_in_details(
             select(Draft).where(Draft.status == DraftStatus.PENDING_REVIEW)
         ).all()
         admin = users.find_by_email(session, email="maria.lindqvist@demo.paytrack.example")
+        assert admin is not None
         assert users.verify_password(session, user=admin, password=DEMO_PASSWORD)
     assert pending
     assert f"{len(pending)} reminder drafts are waiting for review" in result.output

@@ -53,6 +53,7 @@ def test_the_model_beats_paying_on_the_due_date(session: Session, settings: Sett
     [eur] = report.currencies
     assert eur.actual_minor > 0
     # Slow Traders always pays three weeks late: the due-date forecast misses all of it.
+    assert eur.model_wape is not None and eur.naive_wape is not None
     assert eur.model_wape < 0.5 * eur.naive_wape
     assert (report.trained_origins, report.prior_origins) == (0, 8)
     assert len(report.detail) == sum(min(4, 8 - i) for i in range(8))

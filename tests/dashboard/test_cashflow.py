@@ -126,10 +126,12 @@ def test_month_end_balances_equal_the_kpis_of_that_day(
     board = cashflow.trend(session, as_of=AS_OF, settings=settings)
     for currency in board:
         for month in currency.months:
-            [kpi] = [
+            found = [
                 k
                 for k in reports.currency_kpis(session, as_of=month.month_end, settings=settings)
                 if k.currency == currency.currency
-            ] or [None]
+            ]
+            assert len(found) <= 1
+            kpi = found[0] if found else None
             expected = (kpi.outstanding_minor, kpi.credit_sales_minor) if kpi else (0, 0)
             assert (month.outstanding_minor, month.credit_sales_minor) == expected, month.month

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from sqlmodel import Session
 
@@ -35,7 +36,7 @@ def test_sorts(session: Session) -> None:
 def test_filters(session: Session) -> None:
     small = small_ledger(session)
 
-    def shown(**where: object) -> list[str]:
+    def shown(**where: Any) -> list[str]:
         return numbers(invoice_table.build(session, query=TableQuery(as_of=AS_OF, **where)))
 
     assert shown(status=TableStatus.OVERDUE) == ["A-1"]

@@ -37,7 +37,7 @@ def backdate(session: Session, invoice: Invoice, kind: EventKind, day: date) -> 
         select(InvoiceEvent)
         .where(InvoiceEvent.invoice_id == invoice.id, InvoiceEvent.kind == kind)
         .order_by(col(InvoiceEvent.id).desc())
-    ).first()
+    ).one()
     event.occurred_at = datetime(day.year, day.month, day.day, 10, tzinfo=UTC)
     session.add(event)
 
@@ -45,7 +45,10 @@ def backdate(session: Session, invoice: Invoice, kind: EventKind, day: date) -> 
 def sent_reminder(
     session: Session, invoice: Invoice, tone: Tone, milestone: str, day: date
 ) -> None:
-    client, owner = session.get(Client, invoice.client_id), session.get(User, invoice.owner_id)
+    client, owner = (
+        session.get_one(Client, invoice.client_id),
+        session.get_one(User, invoice.owner_id),
+    )
     row = draft(session, client=client, owner=owner, status=DraftStatus.SENT)
     row.tone, row.milestone, row.thread_id = tone, milestone, f"t-{invoice.number}"
     session.add(row)

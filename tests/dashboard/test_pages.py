@@ -40,7 +40,7 @@ def client(settings: Settings, token: str) -> Iterator[TestClient]:
 
 def sign_in(client: TestClient) -> None:
     form = client.get("/sign-in").text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    csrf = re.findall(r'name="csrf" value="([^"]+)"', form)[0]
     response = client.post(
         "/sign-in", data={"email": "ann@example.com", "password": PASSWORD, "csrf": csrf}
     )

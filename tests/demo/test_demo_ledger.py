@@ -135,7 +135,7 @@ def _replay(source: Session, target: Session) -> None:
 
 
 def _replay_event(
-    session: Session, invoice_id: int, event: InvoiceEvent, paid: dict[int | None, Payment]
+    session: Session, invoice_id: int, event: InvoiceEvent, paid: dict[int, Payment]
 ) -> None:
     data, actor, on = event.data, DEMO_ACTOR, date.fromisoformat
     match event.kind:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
-from agent.drafting.facts import Consequence, DraftFacts, InvoiceFact, locale_for
+from agent.drafting.facts import Consequence, DraftFacts, InvoiceFact, Language, locale_for
 from agent.drafting.templates import TemplateDrafter
 from agent.drafting.tone import choose_tone, most_advanced
 from agent.llm import OpenAIDraftWriter
@@ -55,7 +55,7 @@ def make_facts(
     )
     return DraftFacts(
         client_name=client_name,
-        language=language,
+        language=cast(Language, language),
         locale=locale_for(language),
         invoices=invoices,
         tone=tone or default_tone,

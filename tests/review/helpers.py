@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from email.message import EmailMessage
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.db import session_scope
 from agent.models import User, UserRole
@@ -60,9 +61,16 @@ def sweep(engine: Engine, settings: Settings, day: date = DAY) -> sweeps.SweepRe
 
 def pending_draft_ids(engine: Engine) -> list[int]:
     with Session(engine) as session:
-        return [d.id for d in session.exec(select(Draft).order_by(Draft.id))]
+        return [d.id for d in session.exec(select(Draft).order_by(col(Draft.id)))]
 
 
 def user(engine: Engine, user_id: int) -> User:
     with Session(engine, expire_on_commit=False) as session:
-        return session.get(User, user_id)
+        return session.get_one(User, user_id)
+
+
+def part_text(mail: EmailMessage, subtype: str) -> str:
+    """The text of the message's ``subtype`` body part (``plain`` or ``html``)."""
+    part = mail.get_body((subtype,))
+    assert part is not None, f"no {subtype} part"
+    return str(part.get_content())

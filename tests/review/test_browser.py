@@ -7,19 +7,23 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.models.draft import Draft, DraftStatus
 from agent.models.outbox import OutboxMessage
 from agent.services.review import outbox
 from agent.settings import Settings
 from api.app import create_app
-from tests.review.helpers import PASSWORD, seed_invoices, seed_owner, sweep
+from tests.review.helpers import PASSWORD, part_text, seed_invoices, seed_owner, sweep
 from tests.review.smtp_server import Inbox, free_port, smtp_server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Dialog, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE = "<script>alert(1)</script>"
@@ -69,7 +73,7 @@ def live(engine: Engine, settings: Settings) -> Iterator[Live]:
     )
     sweep(engine, settings)
     with Session(engine) as session:
-        drafts = {d.client_id: d.id for d in session.exec(select(Draft).order_by(Draft.id))}
+        drafts = {d.client_id: d.id for d in session.exec(select(Draft).order_by(col(Draft.id)))}
     draft_id, hostile_id = sorted(drafts.values())
     with smtp_server() as (inbox, smtp_port):
         live_settings = settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{smtp_port}"})
@@ -92,26 +96,24 @@ def live(engine: Engine, settings: Settings) -> Iterator[Live]:
 
 
 @pytest.fixture
-def page(browser: object, live: Live) -> Iterator[object]:
-    context = browser.new_context(base_url=live.url)  # type: ignore[attr-defined]
+def page(browser: Browser, live: Live) -> Iterator[Page]:
+    context = browser.new_context(base_url=live.url)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
 
 
-def sign_in(page: object, email: str) -> None:
-    page.goto("/queue")  # type: ignore[attr-defined]
-    assert "/sign-in" in page.url  # type: ignore[attr-defined]
-    page.fill("#email", email)  # type: ignore[attr-defined]
-    page.fill("#password", PASSWORD)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
-    page.wait_for_url("**/queue")  # type: ignore[attr-defined]
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/queue")
+    assert "/sign-in" in page.url
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/queue")
 
 
-def test_sign_in_see_the_queue_edit_approve_and_one_message_arrives(
-    page: object, live: Live
-) -> None:
+def test_sign_in_see_the_queue_edit_approve_and_one_message_arrives(page: Page, live: Live) -> None:
     sign_in(page, "ann@example.com")
     card = page.locator(f"#draft-{live.draft_id}")
     assert card.locator(".client-name").inner_text() == "Van Dijk Studio"
@@ -126,19 +128,19 @@ def test_sign_in_see_the_queue_edit_approve_and_one_message_arrives(
     assert page.locator(f"#draft-{live.draft_id}").count() == 0
     report = outbox.deliver_due(live.engine, settings=live.settings)
     assert report.sent == 1 and len(live.inbox.messages) == 1
-    body = live.inbox.messages[0].get_body(("plain",)).get_content()
+    body = part_text(live.inbox.messages[0], "plain")
     assert "Edited by Ann: please settle 2026-001 this week." in body
     assert "2026-001" in live.inbox.messages[0]["Subject"]
 
 
-def test_reject_with_a_reason(page: object, live: Live) -> None:
+def test_reject_with_a_reason(page: Page, live: Live) -> None:
     sign_in(page, "ann@example.com")
     page.goto(f"/drafts/{live.draft_id}")
     page.fill("#reason", "client called, paying tomorrow")
     page.click("#reject")
     page.wait_for_url("**/queue?notice=rejected")
     with Session(live.engine) as session:
-        draft = session.get(Draft, live.draft_id)
+        draft = session.get_one(Draft, live.draft_id)
     assert (draft.status, draft.decision_note) == (
         DraftStatus.REJECTED,
         "client called, paying tomorrow",
@@ -146,15 +148,15 @@ def test_reject_with_a_reason(page: object, live: Live) -> None:
     assert outbox.deliver_due(live.engine, settings=live.settings).sent == 0
 
 
-def test_a_second_owner_gets_403(page: object, live: Live) -> None:
+def test_a_second_owner_gets_403(page: Page, live: Live) -> None:
     sign_in(page, "bob@example.com")
     assert page.locator(".draft").count() == 0
     response = page.goto(f"/drafts/{live.draft_id}")
-    assert response.status == 403
+    assert response is not None and response.status == 403
     assert "another owner" in page.locator(".error").inner_text()
 
 
-def test_a_double_submitted_approve_sends_once(page: object, live: Live) -> None:
+def test_a_double_submitted_approve_sends_once(page: Page, live: Live) -> None:
     sign_in(page, "ann@example.com")
     page.goto(f"/drafts/{live.draft_id}")
     page.check("input[name=send_now]")
@@ -175,9 +177,14 @@ def test_a_double_submitted_approve_sends_once(page: object, live: Live) -> None
         assert len(session.exec(select(OutboxMessage)).all()) == 1
 
 
-def test_a_hostile_client_name_renders_as_text(page: object, live: Live) -> None:
+def test_a_hostile_client_name_renders_as_text(page: Page, live: Live) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     sign_in(page, "ann@example.com")
     names = page.locator(".client-name").all_inner_texts()
     assert HOSTILE in names

@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.db import session_scope
 from agent.models import Invoice
@@ -20,7 +20,7 @@ from agent.models.outbox import OutboxMessage, OutboxStatus
 from agent.services.ledger import history
 from agent.services.review import outbox, reviews
 from agent.settings import Settings
-from tests.review.helpers import DAY, DUE, seed_invoices, seed_owner, sweep, user
+from tests.review.helpers import DAY, DUE, part_text, seed_invoices, seed_owner, sweep, user
 from tests.review.smtp_server import free_port, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,9 @@ def approve_all(
         ids = [
             d.id
             for d in session.exec(
-                select(Draft).where(Draft.status == DraftStatus.PENDING_REVIEW).order_by(Draft.id)
+                select(Draft)
+                .where(Draft.status == DraftStatus.PENDING_REVIEW)
+                .order_by(col(Draft.id))
             )
         ]
     for draft_id in ids:
@@ -67,7 +69,7 @@ def test_the_message_has_both_parts_threading_headers_attachment_and_history(
     document = tmp_path / "2026-001.pdf"
     document.write_bytes(b"%PDF-1.4 test")
     with session_scope(engine) as session:
-        invoice = session.get(Invoice, invoice_id)
+        invoice = session.get_one(Invoice, invoice_id)
         invoice.document_path = str(document)
         invoice.document_url = "https://files.example/2026-001?a=1&b=<2>"
         session.add(invoice)
@@ -87,13 +89,13 @@ def test_the_message_has_both_parts_threading_headers_attachment_and_history(
             for e in history.list_for_invoice(session, invoice_id=invoice_id)
             if e.kind == "reminder_sent"
         ]
-        draft = session.get(Draft, draft_id)
+        draft = session.get_one(Draft, draft_id)
     assert mail["Message-ID"] == row.message_id
     assert mail["To"] == "ap@vandijk.example" and inbox.recipients == [["ap@vandijk.example"]]
     assert mail["Reply-To"] == "Ann <ann@example.com>"
     assert "2026-001" in mail["Subject"]
-    plain = mail.get_body(("plain",)).get_content()
-    rich = mail.get_body(("html",)).get_content()
+    plain = part_text(mail, "plain")
+    rich = part_text(mail, "html")
     assert "<b>Pay</b> 2026-001 & thanks." in plain
     assert "https://files.example/2026-001?a=1&b=<2>" in plain
     assert "&lt;b&gt;Pay&lt;/b&gt; 2026-001 &amp; thanks." in rich and "<b>" not in rich
@@ -287,7 +289,7 @@ def test_owner_notifications_can_go_by_e_mail_once(engine: Engine, settings: Set
         second = outbox.send_pass(engine, settings=live)
     assert (first.sent, second.sent) == (len(notes), 0)
     assert {tuple(r) for r in inbox.recipients} == {("ann@example.com",)}
-    assert all("/invoices/" in m.get_body(("plain",)).get_content() for m in inbox.messages)
+    assert all("/invoices/" in part_text(m, "plain") for m in inbox.messages)
     with Session(engine) as session:
         assert all(n.emailed_at is not None for n in session.exec(select(Notification)))
         assert [e.kind for e in history.list_for_invoice(session, invoice_id=1)].count(

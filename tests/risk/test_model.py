@@ -111,7 +111,7 @@ def test_artifact_reloads_and_reproduces_scores(outcome: TrainingOutcome, frames
     assert artifacts.read_metadata(path)["features"] == FEATURES
 
 
-def _client_rows(frames, behaviour: str) -> np.ndarray:
+def _client_rows(frames, behaviour: str) -> tuple[np.ndarray, Ledger]:
     invoices = frames[0]
     ledger = Ledger.from_frames(*frames)
     rng = np.random.default_rng(5)
@@ -158,6 +158,8 @@ def test_follow_up_is_earlier_and_closer_for_high_risk() -> None:
     due = date(2026, 3, 31)
     high = timing.plan(band="high", due_date=due, expected_payment_date=due, as_of=date(2026, 3, 1))
     low = timing.plan(band="low", due_date=due, expected_payment_date=due, as_of=date(2026, 3, 1))
+    assert high.pre_due_reminder_date and low.pre_due_reminder_date
+    assert high.next_follow_up_date and low.next_follow_up_date
     assert high.pre_due_reminder_date < low.pre_due_reminder_date
     assert high.next_follow_up_date < low.next_follow_up_date
     assert high.cadence_days < low.cadence_days

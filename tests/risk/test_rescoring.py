@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.models.risk import RiskScore
 from agent.services.ledger import invoices, payments
@@ -13,7 +13,7 @@ from tests.factories import TEST_ACTOR, make_client, make_invoice, make_user, pa
 
 
 def scores(session: Session) -> list[tuple[int, str]]:
-    rows = session.exec(select(RiskScore).order_by(RiskScore.id)).all()
+    rows = session.exec(select(RiskScore).order_by(col(RiskScore.id))).all()
     return [(row.invoice_id, row.trigger) for row in rows]
 
 
@@ -55,7 +55,7 @@ def test_events_logged_for_a_person_rescore_with_what_they_say(
         (invoice.id, "event:payment_recorded"),
         (invoice.id, "event:dispute_opened"),
     ]
-    latest = session.exec(select(RiskScore).order_by(RiskScore.id.desc())).first()
+    latest = session.exec(select(RiskScore).order_by(col(RiskScore.id).desc())).one()
     assert (latest.model_version, latest.as_of_date) == ("prior", date(2026, 3, 25))
     assert latest.reasons[0] == "paid 1 of 1 earlier invoice late, 20 days late on average"
 

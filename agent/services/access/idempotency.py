@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.errors import IdempotencyKeyReused, InvalidInput
 from agent.models.api import IdempotencyRecord
@@ -112,5 +112,7 @@ def remember(
 def purge_expired(session: Session, *, now: datetime | None = None) -> int:
     """Delete records past their retention; returns how many went."""
     cutoff = (now or utcnow()) - RETENTION
-    result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
+    result = session.exec(
+        delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < cutoff)
+    )
     return int(result.rowcount or 0)

@@ -116,8 +116,8 @@ def csrf_matches(row: UserSession, submitted: str | None) -> bool:
 def prune(session: Session) -> int:
     """Forget expired sessions and old attempts."""
     now = utcnow()
-    gone = session.exec(delete(UserSession).where(col(UserSession.expires_at) < now))  # type: ignore[call-overload]
+    gone = session.exec(delete(UserSession).where(col(UserSession.expires_at) < now))
     session.exec(
         delete(SignInAttempt).where(col(SignInAttempt.attempted_at) < now - timedelta(days=1))
-    )  # type: ignore[call-overload]
+    )
     return int(gone.rowcount or 0)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.errors import ClientNotFound, InvalidInput
 from agent.models import Client, ClientCreate
@@ -103,7 +103,7 @@ def list_clients(
     session: Session, *, after_id: int | None = None, limit: int = 100
 ) -> list[Client]:
     """Clients in id order, those after ``after_id`` (keyset pagination)."""
-    query = select(Client).order_by(Client.id).limit(limit)
+    query = select(Client).order_by(col(Client.id)).limit(limit)
     if after_id is not None:
         query = query.where(Client.id > after_id)
     return list(session.exec(query))

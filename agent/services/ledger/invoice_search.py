@@ -21,6 +21,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from agent.db import select_many
 from agent.errors import InvalidInput
 from agent.models import Invoice
 from agent.models.risk import RiskScore
@@ -144,7 +145,7 @@ def search(
         .correlate(Invoice)
         .scalar_subquery()
     )
-    query = select(
+    query = select_many(
         Invoice, pos.c.paid_minor, pos.c.state, pos.c.disputed, pos.c.days_overdue, latest_band
     ).join(pos, pos.c.invoice_id == Invoice.id)
     if where.states:
@@ -172,9 +173,9 @@ def search(
         if field == "id":
             query = query.where(Invoice.id < last_id if descending else Invoice.id > last_id)
         elif descending:
-            query = query.where(or_(key < value, and_(key == value, Invoice.id < last_id)))
+            query = query.where(or_(key < value, and_(key == value, col(Invoice.id) < last_id)))
         else:
-            query = query.where(or_(key > value, and_(key == value, Invoice.id > last_id)))
+            query = query.where(or_(key > value, and_(key == value, col(Invoice.id) > last_id)))
     order = [col(key).desc(), col(Invoice.id).desc()] if descending else [col(key), col(Invoice.id)]
     if field == "id":
         order = order[:1]

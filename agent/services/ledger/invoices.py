@@ -11,6 +11,7 @@ from sqlalchemy import ScalarSelect, Subquery, func
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
+from agent.db import select_many
 from agent.errors import (
     DuplicateInvoiceNumber,
     InvalidDate,
@@ -129,7 +130,7 @@ def paid_by_invoice(as_of: date | None = None) -> Subquery:
 
     Outer-join it on ``invoice_id``; an invoice without payments has no row (coalesce to 0).
     """
-    query = select(
+    query = select_many(
         col(Payment.invoice_id).label("invoice_id"),
         func.sum(Payment.amount_minor).label("paid_minor"),
         func.max(Payment.payment_date).label("last_payment_date"),
@@ -178,8 +179,8 @@ def list_rows(
     paid = paid_by_invoice(as_of)
     query = (
         select(Invoice, Client, User, func.coalesce(paid.c.paid_minor, 0))
-        .join(Client, Client.id == Invoice.client_id)
-        .join(User, User.id == Invoice.owner_id)
+        .join(Client, col(Client.id) == Invoice.client_id)
+        .join(User, col(User.id) == Invoice.owner_id)
         .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .where(Invoice.issue_date <= as_of)
         .order_by(col(Invoice.due_date), col(Invoice.number))

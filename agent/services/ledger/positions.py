@@ -10,13 +10,14 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, Integer, Subquery, and_, case, func, literal
+from sqlalchemy import Date, Integer, SQLColumnExpression, Subquery, and_, case, func, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
-from sqlmodel import col, select
+from sqlmodel import col
 
+from agent.db import select_many
 from agent.models import Invoice, Lifecycle
 from agent.services.ledger import invoices
 
@@ -80,10 +81,10 @@ def positions(as_of: date) -> Subquery:
     paid_minor = func.coalesce(paid.c.paid_minor, 0)
     closed_by = and_(col(Invoice.closed_date).is_not(None), col(Invoice.closed_date) <= as_of)
     state = case(
-        (and_(Invoice.lifecycle == Lifecycle.VOID.value, closed_by), "void"),
-        (and_(Invoice.lifecycle == Lifecycle.WRITTEN_OFF.value, closed_by), "written_off"),
-        (paid_minor >= Invoice.amount_minor, "paid"),
-        (Invoice.lifecycle == Lifecycle.DRAFT.value, "draft"),
+        (and_(col(Invoice.lifecycle) == Lifecycle.VOID.value, closed_by), "void"),
+        (and_(col(Invoice.lifecycle) == Lifecycle.WRITTEN_OFF.value, closed_by), "written_off"),
+        (paid_minor >= col(Invoice.amount_minor), "paid"),
+        (col(Invoice.lifecycle) == Lifecycle.DRAFT.value, "draft"),
         else_="open",
     )
     days_overdue = days_between(Invoice.due_date, literal(as_of, Date))
@@ -97,14 +98,15 @@ def positions(as_of: date) -> Subquery:
     disputed = case(
         (
             and_(
-                col(Invoice.dispute_opened_date).is_not(None), Invoice.dispute_opened_date <= as_of
+                col(Invoice.dispute_opened_date).is_not(None),
+                col(Invoice.dispute_opened_date) <= as_of,
             ),
             1,
         ),
         else_=0,
     )
     return (
-        select(
+        select_many(
             col(Invoice.id).label("invoice_id"),
             Invoice.number,
             Invoice.client_id,
@@ -129,5 +131,5 @@ def positions(as_of: date) -> Subquery:
     )
 
 
-def sum_if(condition: ColumnElement[bool], value: ColumnElement[Any] | int = 1) -> Any:
+def sum_if(condition: ColumnElement[bool], value: SQLColumnExpression[Any] | int = 1) -> Any:
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)

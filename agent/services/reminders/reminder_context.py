@@ -34,10 +34,10 @@ def for_thread(
     rows: list[dict[str, Any]] = []
     broken_promise: date | None = None
     notes: list[str] = []
-    client_id = owner_id = None
+    first = session.get_one(Invoice, claims[0].invoice_id)
+    client_id, owner_id = first.client_id, first.owner_id
     for claim in claims:
-        invoice = session.get(Invoice, claim.invoice_id)
-        client_id, owner_id = invoice.client_id, invoice.owner_id
+        invoice = session.get_one(Invoice, claim.invoice_id)
         standing = invoices.standing(
             session, invoice=invoice, as_of=as_of, due_soon_days=due_soon_days
         )

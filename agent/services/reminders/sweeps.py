@@ -199,7 +199,7 @@ def process_group(
     schedule: Schedule,
 ) -> GroupOutcome:
     """Claim this client's due milestones; escalate where reminders have run out."""
-    client = session.get(Client, client_id)
+    client = session.get_one(Client, client_id)
     paid = invoices.paid_by_invoice(as_of)
     rows = session.exec(
         select(Invoice, func.coalesce(paid.c.paid_minor, 0))

@@ -52,12 +52,12 @@ class BacktestCurrency(_Result):
     model_abs_error_minor: int
     naive_abs_error_minor: int
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def model_wape(self) -> float | None:
         return self.model_abs_error_minor / self.actual_minor if self.actual_minor else None
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def naive_wape(self) -> float | None:
         return self.naive_abs_error_minor / self.actual_minor if self.actual_minor else None

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from agent.db import select_many
 from agent.models import Client, Invoice, Lifecycle, Payment, User
 from agent.models.draft import Draft, DraftStatus
 from agent.models.notification import FollowUpTask, TaskStatus
@@ -81,12 +82,12 @@ class MonthTrend(_Result):
     credit_sales_minor: int
     dso_window_days: int
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def average_days_to_pay(self) -> float | None:
         return self.days_to_pay_total / self.settled_count if self.settled_count else None
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def dso_days(self) -> float | None:
         if not self.credit_sales_minor:
@@ -131,7 +132,10 @@ def received_by_week(session: Session, *, as_of: date, weeks: int) -> dict[str, 
     starts = [current - timedelta(weeks=n) for n in range(weeks, 0, -1)]
     columns = [
         sum_if(
-            and_(Payment.payment_date >= start, Payment.payment_date < start + timedelta(days=7)),
+            and_(
+                col(Payment.payment_date) >= start,
+                col(Payment.payment_date) < start + timedelta(days=7),
+            ),
             col(Payment.amount_minor),
         )
         for start in starts
@@ -214,7 +218,7 @@ def high_risk_accounts(
         .subquery("newest")
     )
     query = (
-        select(
+        select_many(
             pos.c.client_id,
             Client.name,
             pos.c.currency,
@@ -274,7 +278,7 @@ def workload(session: Session, *, as_of: date) -> list[OwnerWorkload]:
             .group_by(col(FollowUpTask.owner_id))
         ).all()
     )
-    owners = session.exec(select(User.id, User.name).order_by(User.name, User.id)).all()
+    owners = session.exec(select(User.id, User.name).order_by(col(User.name), col(User.id))).all()
     return [
         OwnerWorkload(
             owner_id=owner_id,
@@ -323,7 +327,7 @@ def balances_at(
         select(
             col(Payment.invoice_id).label("invoice_id"),
             *(
-                sum_if(Payment.payment_date <= end, col(Payment.amount_minor)).label(f"p{i}")
+                sum_if(col(Payment.payment_date) <= end, col(Payment.amount_minor)).label(f"p{i}")
                 for i, end in enumerate(ends)
             ),
         )
@@ -334,13 +338,15 @@ def balances_at(
     for i, end in enumerate(ends):
         paid_then = func.coalesce(paid.c[f"p{i}"], 0)
         closed = and_(col(Invoice.closed_date).is_not(None), col(Invoice.closed_date) <= end)
-        voided = and_(Invoice.lifecycle == Lifecycle.VOID.value, closed)
-        written_off = and_(Invoice.lifecycle == Lifecycle.WRITTEN_OFF.value, closed)
-        issued = and_(Invoice.issue_date <= end, Invoice.lifecycle != Lifecycle.DRAFT.value)
-        is_open = and_(issued, ~voided, ~written_off, paid_then < Invoice.amount_minor)
-        sold = and_(issued, ~voided, Invoice.issue_date > end - timedelta(days=window_days))
+        voided = and_(col(Invoice.lifecycle) == Lifecycle.VOID.value, closed)
+        written_off = and_(col(Invoice.lifecycle) == Lifecycle.WRITTEN_OFF.value, closed)
+        issued = and_(
+            col(Invoice.issue_date) <= end, col(Invoice.lifecycle) != Lifecycle.DRAFT.value
+        )
+        is_open = and_(issued, ~voided, ~written_off, paid_then < col(Invoice.amount_minor))
+        sold = and_(issued, ~voided, col(Invoice.issue_date) > end - timedelta(days=window_days))
         columns += [
-            sum_if(is_open, Invoice.amount_minor - paid_then),
+            sum_if(is_open, col(Invoice.amount_minor) - paid_then),
             sum_if(sold, col(Invoice.amount_minor)),
         ]
     query = (

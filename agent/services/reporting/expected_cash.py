@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from agent.db import select_many
 from agent.models import Invoice
 from agent.models.risk import RiskScore
 from agent.services.ledger.positions import positions
@@ -63,7 +64,7 @@ def expected_cash(session: Session, *, as_of: date, weeks: int = 12) -> Expected
         .subquery("newest")
     )
     query = (
-        select(
+        select_many(
             Invoice.currency,
             pos.c.amount_minor - pos.c.paid_minor,
             RiskScore.expected_payment_date,

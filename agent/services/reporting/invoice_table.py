@@ -12,13 +12,14 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Subquery, case, func, nulls_last
+from sqlalchemy import SQLColumnExpression, Subquery, case, func, nulls_last
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from agent.db import select_many
 from agent.errors import InvalidInput
 from agent.models import Client, Invoice, User
 from agent.models.risk import RiskScore
@@ -136,7 +137,7 @@ def build(session: Session, *, query: TableQuery) -> InvoiceTable:
     outstanding = case((pos.c.state == "open", pos.c.amount_minor - pos.c.paid_minor), else_=0)
     days = case((pos.c.state == "open", pos.c.days_overdue), else_=0)
     stmt = (
-        select(
+        select_many(
             pos.c.invoice_id,
             pos.c.number,
             pos.c.client_id,
@@ -172,11 +173,11 @@ def build(session: Session, *, query: TableQuery) -> InvoiceTable:
     if query.bucket is not None:
         stmt = stmt.where(pos.c.state == "open", pos.c.bucket == query.bucket.value)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    key = {
+    key: SQLColumnExpression[Any] = {
         TableSort.DUE_DATE: pos.c.due_date,
         TableSort.AMOUNT: pos.c.amount_minor,
         TableSort.DAYS_OVERDUE: days,
-        TableSort.RISK: RiskScore.p_late,
+        TableSort.RISK: col(RiskScore.p_late),
     }[query.sort]
     order = nulls_last(key.desc() if query.descending else key.asc())
     rows = session.exec(stmt.order_by(order, pos.c.number).limit(query.limit)).all()

@@ -16,8 +16,9 @@ from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict, computed_field
 from sqlalchemy import and_, case, func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
+from agent.db import select_many
 from agent.models import Client, Lifecycle
 from agent.services.ledger.positions import AgingBucket, positions, sum_if
 from agent.settings import Settings
@@ -48,17 +49,17 @@ class AgingLine(_Result):
     disputed_minor: int = 0
     disputed_count: int = 0
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def outstanding_minor(self) -> int:
         return sum(b.outstanding_minor for b in self.buckets.values())
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def count(self) -> int:
         return sum(b.count for b in self.buckets.values())
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def overdue_minor(self) -> int:
         return self.outstanding_minor - self.buckets[AgingBucket.NOT_YET_DUE].outstanding_minor
@@ -98,12 +99,12 @@ class CurrencyKpis(_Result):
     written_off_minor: int
     written_off_count: int
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def overdue_share(self) -> float | None:
         return _share(self.overdue_minor, self.outstanding_minor)
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def dso_days(self) -> float | None:
         """Outstanding ÷ credit sales of the window × window days; None without sales."""
@@ -111,17 +112,17 @@ class CurrencyKpis(_Result):
             return None
         return self.outstanding_minor / self.credit_sales_minor * self.dso_window_days
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def average_days_to_pay(self) -> float | None:
         return _share(self.days_to_pay_total, self.settled_count)
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def paid_late_share(self) -> float | None:
         return _share(self.paid_late_count, self.settled_count)
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def written_off_share(self) -> float | None:
         return _share(self.written_off_minor, self.invoiced_minor)
@@ -137,12 +138,12 @@ class LatePayer(_Result):
     days_late_total: int
     max_days_late: int
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def late_share(self) -> float:
         return self.late_count / self.settled_count
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def mean_days_late(self) -> float:
         return self.days_late_total / self.late_count
@@ -212,7 +213,7 @@ def aging(session: Session, *, as_of: date) -> AgingReport:
     pos = positions(as_of)
     outstanding = pos.c.amount_minor - pos.c.paid_minor
     query = (
-        select(
+        select_many(
             pos.c.currency,
             pos.c.client_id,
             Client.name,
@@ -261,7 +262,7 @@ def currency_kpis(session: Session, *, as_of: date, settings: Settings) -> list[
     settled = and_(pos.c.state == "paid", pos.c.last_payment_date > year_start)
     written_off = and_(pos.c.state == "written_off", pos.c.issue_date > year_start)
     query = (
-        select(
+        select_many(
             pos.c.currency,
             sum_if(is_open, outstanding),
             sum_if(is_open),
@@ -314,7 +315,7 @@ def late_payers(
     late = pos.c.days_late > settings.late_grace_days
     late_count = sum_if(late)
     query = (
-        select(
+        select_many(
             pos.c.client_id,
             Client.name,
             func.count(),
@@ -378,7 +379,7 @@ def invoice_aging(
     """Open invoices on ``as_of`` with their days overdue and bucket, most overdue first."""
     pos = positions(as_of)
     query = (
-        select(
+        select_many(
             pos.c.invoice_id,
             pos.c.number,
             pos.c.client_id,

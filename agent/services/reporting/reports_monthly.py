@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from agent.db import select_many
 from agent.errors import InvalidInput
 from agent.models import Client, Invoice, Payment
 from agent.models.draft import Draft, DraftInvoice
@@ -49,7 +50,7 @@ class MonthLatePayer(_Result):
     late_count: int
     days_late_total: int
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def mean_days_late(self) -> float | None:
         return self.days_late_total / self.late_count if self.late_count else None
@@ -63,7 +64,7 @@ class ReminderOutcome(_Result):
     sent: int
     paid_within_7_days: int
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def paid_share(self) -> float | None:
         return self.paid_within_7_days / self.sent if self.sent else None
@@ -156,7 +157,7 @@ def month_late_payers(
     pos = positions(end)
     late = pos.c.days_late > settings.late_grace_days
     query = (
-        select(
+        select_many(
             pos.c.client_id,
             Client.name,
             func.count(),
@@ -194,7 +195,7 @@ def _settled_days(session: Session, invoice_ids: set[int]) -> dict[int, date]:
         )
         running: dict[int, int] = defaultdict(int)
         for invoice_id, day, amount in session.exec(
-            select(Payment.invoice_id, Payment.payment_date, Payment.amount_minor)
+            select_many(Payment.invoice_id, Payment.payment_date, Payment.amount_minor)
             .where(col(Payment.invoice_id).in_(chunk))
             .order_by(col(Payment.invoice_id), col(Payment.payment_date), col(Payment.id))
         ):
@@ -216,7 +217,9 @@ def reminder_outcomes(session: Session, *, start: date, end: date) -> list[Remin
             col(OutboxMessage.sent_at) < _utc(end + timedelta(days=1)),
         )
     )
-    sent = [(str(tone), str(ms), int(inv), at.date()) for tone, ms, inv, at in session.exec(query)]
+    sent = [
+        (str(tone), str(ms), int(inv), at.date()) for tone, ms, inv, at in session.exec(query) if at
+    ]
     settled = _settled_days(session, {inv for _, _, inv, _ in sent})
     tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for tone, milestone, invoice_id, day in sent:

@@ -153,8 +153,8 @@ def enqueue_for_draft(
         return existing
     if draft.status != DraftStatus.APPROVED:
         raise InvalidInput(f"draft {draft.id} is {draft.status!s}, not approved", field="draft")
-    client = session.get(Client, draft.client_id)
-    owner = session.get(User, draft.owner_id)
+    client = session.get_one(Client, draft.client_id)
+    owner = session.get_one(User, draft.owner_id)
     listed = [
         inv
         for _l, inv in session.exec(
@@ -429,7 +429,7 @@ def _claim_next(engine: Engine, *, settings: Settings, now: datetime) -> int | N
         ).first()
         if candidate is None:
             return None
-        claimed = session.exec(  # type: ignore[call-overload]
+        claimed = session.exec(
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == candidate)
             .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
@@ -446,7 +446,7 @@ def _claim_next(engine: Engine, *, settings: Settings, now: datetime) -> int | N
 
 def _mark_committing(engine: Engine, row_id: int) -> None:
     with session_scope(engine) as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == row_id)
             .values(phase=SendPhase.COMMITTING)
@@ -463,7 +463,7 @@ def _mark_sent(session: Session, row: OutboxMessage, *, transport: str, delivere
     row.last_error = None
     session.add(row)
     for invoice_id in row.invoice_ids:
-        invoice = session.get(Invoice, invoice_id)
+        invoice = session.get_one(Invoice, invoice_id)
         history.record(
             session,
             invoice=invoice,
@@ -507,7 +507,7 @@ def _permanent(exc: Exception) -> bool:
 def _record_failure(engine: Engine, row_id: int, exc: Exception, *, settings: Settings) -> bool:
     """Back to pending with backoff, or failed; True when it will be retried."""
     with session_scope(engine) as session:
-        row = session.get(OutboxMessage, row_id)
+        row = session.get_one(OutboxMessage, row_id)
         retry = not _permanent(exc) and row.attempts < settings.outbox_max_attempts
         row.status = OutboxStatus.PENDING if retry else OutboxStatus.FAILED
         row.phase = None
@@ -522,7 +522,7 @@ def _record_failure(engine: Engine, row_id: int, exc: Exception, *, settings: Se
 def deliver_one(engine: Engine, row_id: int, *, settings: Settings, transport: Transport) -> bool:
     """Deliver a row already claimed by this sender; True when it was sent."""
     with session_scope(engine) as session:
-        row = session.get(OutboxMessage, row_id)
+        row = session.get_one(OutboxMessage, row_id)
         message = build_message(row)
         recipients = list(row.to_addrs)
     try:
@@ -534,7 +534,7 @@ def deliver_one(engine: Engine, row_id: int, *, settings: Settings, transport: T
         _record_failure(engine, row_id, exc, settings=settings)
         return False
     with session_scope(engine) as session:
-        row = session.get(OutboxMessage, row_id)
+        row = session.get_one(OutboxMessage, row_id)
         _mark_sent(session, row, transport=transport.name, delivered_to=delivered_to)
     return True
 
@@ -561,7 +561,7 @@ def deliver_due(
             report.sent += 1
         else:
             with session_scope(engine) as session:
-                status = session.get(OutboxMessage, row_id).status
+                status = session.get_one(OutboxMessage, row_id).status
             if status == OutboxStatus.FAILED:
                 report.failed += 1
             else:
@@ -633,7 +633,7 @@ def enqueue_owner_notifications(session: Session, *, settings: Settings, limit: 
         .limit(limit)
     ).all()
     for note in pending:
-        owner = session.get(User, note.owner_id)
+        owner = session.get_one(User, note.owner_id)
         link = (
             f"{settings.base_url.rstrip('/')}/invoices/{note.invoice_id}" if note.invoice_id else ""
         )

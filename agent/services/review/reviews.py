@@ -192,7 +192,7 @@ def _lock(session: Session, *, draft_id: int) -> Draft:
     is read (a read first would let two requests both see "pending"); on PostgreSQL it locks
     the row like ``FOR UPDATE``.
     """
-    session.exec(update(Draft).where(col(Draft.id) == draft_id).values(id=Draft.id))  # type: ignore[call-overload]
+    session.exec(update(Draft).where(col(Draft.id) == draft_id).values(id=Draft.id))
     drafts.get(session, draft_id=draft_id)
     query = (
         select(Draft)
@@ -235,7 +235,7 @@ def approve(
         raise InvalidInput("the subject is empty", field="final_subject")
     if final_body is not None and not final_body.strip():
         raise InvalidInput("the message is empty", field="final_body")
-    client = session.get(Client, draft.client_id)
+    client = session.get_one(Client, draft.client_id)
     if not client.contact_emails:
         raise InvalidInput(
             f"client {client.name!r} has no contact e-mail; add one before approving",
@@ -347,7 +347,7 @@ def redraft(
         old = _lock(session, draft_id=draft_id)
         require_decider(session, viewer=viewer, draft=old)
         _require_pending(old)
-        client = session.get(Client, old.client_id)
+        client = session.get_one(Client, old.client_id)
         keep = {
             invoice.id
             for _listed, invoice in drafts.listed_invoices(session, draft_id=old.id)
@@ -478,8 +478,8 @@ def invoice_view(
     ).all()
     return InvoiceView(
         invoice=invoice,
-        client=session.get(Client, invoice.client_id),
-        owner=session.get(User, invoice.owner_id),
+        client=session.get_one(Client, invoice.client_id),
+        owner=session.get_one(User, invoice.owner_id),
         standing=invoices.standing(
             session, invoice=invoice, as_of=as_of, due_soon_days=settings.due_soon_days
         ),

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
+from agent.db import select_many
 from agent.models import Invoice, Lifecycle, Payment
 
 PROMPT_MIN_SETTLED = 6
@@ -45,7 +46,7 @@ def payment_record(
 ) -> PaymentRecord:
     """Invoices of this client fully paid by ``as_of``, and how many of them late."""
     query = (
-        select(
+        select_many(
             Invoice.original_due_date,
             Invoice.amount_minor,
             func.sum(Payment.amount_minor),
@@ -55,7 +56,7 @@ def payment_record(
         .where(Invoice.client_id == client_id)
         .where(Invoice.lifecycle != Lifecycle.VOID)
         .where(Payment.payment_date <= as_of)
-        .group_by(col(Invoice.id), Invoice.original_due_date, Invoice.amount_minor)
+        .group_by(col(Invoice.id), col(Invoice.original_due_date), col(Invoice.amount_minor))
     )
     settled = late = 0
     for due, amount, paid, last in session.exec(query):

@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import insert
 from sqlmodel import Session, col, or_, select
 
+from agent.db import select_many
 from agent.errors import InsufficientHistory, InvoiceNotFound, RiskModelUnavailable
 from agent.models import Client, EventKind, Invoice, InvoiceEvent, Lifecycle, Payment
 from agent.models.risk import RiskModelRecord, RiskScore
@@ -111,7 +112,7 @@ def load_history(session: Session, *, client_id: int | None = None) -> HistoryFr
     With ``client_id`` only that client's: every feature of an invoice depends on its own
     client's history alone, so re-scoring one invoice need not load the whole ledger.
     """
-    query = select(
+    query = select_many(
         Invoice.id,
         Invoice.client_id,
         Invoice.issue_date,
@@ -141,7 +142,7 @@ def load_history(session: Session, *, client_id: int | None = None) -> HistoryFr
             "number",
         ],
     )
-    payment_query = select(Payment.invoice_id, Payment.payment_date, Payment.amount_minor)
+    payment_query = select_many(Payment.invoice_id, Payment.payment_date, Payment.amount_minor)
     names_query = select(Client.id, Client.name)
     if client_id is not None:
         payment_query = payment_query.join(Invoice, col(Invoice.id) == Payment.invoice_id).where(
@@ -291,7 +292,7 @@ def evaluate(session: Session, *, settings: Settings) -> dict[str, Any]:
 
 def _since_training(ledger: Ledger, model: RiskModel, settings: Settings) -> dict[str, Any]:
     """Drift check: score at issue every invoice settled after the model's data cut-off."""
-    cutoff = (np.datetime64(model.metadata["data_through"]) - np.datetime64(0, "D")).astype(int)
+    cutoff = np.datetime64(model.metadata["data_through"], "D").astype(int)
     rows = settled_rows(ledger)
     rows = rows[ledger.invoices["settled_day"].to_numpy()[rows] > cutoff]
     found: dict[str, Any] = {"rows": len(rows), "since": model.metadata["data_through"]}

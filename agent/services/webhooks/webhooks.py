@@ -312,6 +312,8 @@ def deliver_due(
                 if delivery is None or delivery.status != DeliveryStatus.PENDING:
                     continue
                 subscription = get_subscription(session, subscription_id=delivery.subscription_id)
+                status_code: int | None
+                error: str | None
                 if not subscription.is_active:
                     status_code, error = None, "subscription is inactive"
                     delivery.attempts = max_attempts - 1

@@ -7,10 +7,11 @@ tests pin the ledger side of the sweep; tests/agent covers the graph on top.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.actor import Actor
 from agent.db import session_scope
@@ -81,7 +82,7 @@ def sweep(engine: Engine, settings: Settings):
 
 def claims(engine: Engine) -> list[tuple[str, str]]:
     with Session(engine) as session:
-        rows = session.exec(select(MilestoneClaim).order_by(MilestoneClaim.id)).all()
+        rows = session.exec(select(MilestoneClaim).order_by(col(MilestoneClaim.id))).all()
         numbers = {
             c.invoice_id: invoices.get(session, invoice_id=c.invoice_id).number for c in rows
         }
@@ -372,7 +373,12 @@ def test_claim_unique_key_refuses_a_second_claim(engine: Engine) -> None:
     with session_scope(engine) as session:
         invoice = make_invoice(session, number="U", due_date=DUE)
         iid = invoice.id
-    row = {"invoice_id": iid, "milestone": "overdue_3", "due_date": DUE, "sweep_date": DUE}
+    row: dict[str, Any] = {
+        "invoice_id": iid,
+        "milestone": "overdue_3",
+        "due_date": DUE,
+        "sweep_date": DUE,
+    }
     with session_scope(engine) as session:
         session.add(MilestoneClaim(thread_id="one", **row))
     with pytest.raises(IntegrityError), session_scope(engine) as session:

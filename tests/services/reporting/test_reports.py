@@ -460,6 +460,7 @@ def _report_figures(session: Session, *, as_of: date, settings: Settings) -> dic
             cell = {b.value: (t.outstanding_minor, t.count) for b, t in line.buckets.items()}
             if line.disputed_count:
                 cell["disputed"] = (line.disputed_minor, line.disputed_count)
+            assert line.client_id is not None
             aging[(line.currency, line.client_id)] = {k: v for k, v in cell.items() if v[1]}
     kpis = {
         k.currency: {

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
+from agent.db import select_many
 from agent.models import Client, Invoice, User
 from agent.money import to_decimal
 from agent.services.ledger import invoices
@@ -47,9 +48,9 @@ def invoice_rows(session: Session, *, as_of: date, due_soon_days: int) -> Iterat
     """One row per invoice (in number order) with payments dated on or before ``as_of``."""
     paid = invoices.paid_by_invoice(as_of)
     query = (
-        select(Invoice, Client, User, paid.c.paid_minor, paid.c.last_payment_date)
-        .join(Client, Client.id == Invoice.client_id)
-        .join(User, User.id == Invoice.owner_id)
+        select_many(Invoice, Client, User, paid.c.paid_minor, paid.c.last_payment_date)
+        .join(Client, col(Client.id) == Invoice.client_id)
+        .join(User, col(User.id) == Invoice.owner_id)
         .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .order_by(col(Invoice.number))
     )

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.actor import Actor
 from agent.errors import ImportRejected
@@ -95,7 +95,7 @@ def test_matching_rules(session: Session, tmp_path: Path, ledger: dict[str, Invo
     assert invoices.paid_minor(session, invoice_id=ledger["INV-1"].id) == 10_000
     assert invoices.paid_minor(session, invoice_id=ledger["INV-12"].id) == 10_000
     assert invoices.paid_minor(session, invoice_id=ledger["INV-3"].id) == 0
-    recorded = session.exec(select(Payment.external_id, Payment.payment_date)).all()
+    recorded = session.exec(select(col(Payment.external_id), col(Payment.payment_date))).all()
     assert ("bank:T1", date(2026, 2, 1)) in recorded
 
 

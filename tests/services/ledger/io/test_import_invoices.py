@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -68,7 +69,7 @@ def count(session: Session, model: type) -> int:
     return int(session.exec(select(func.count()).select_from(model)).one())
 
 
-def rejected(session: Session, path: Path, **kwargs: object) -> list[RowProblem]:
+def rejected(session: Session, path: Path, **kwargs: Any) -> list[RowProblem]:
     with pytest.raises(ImportRejected) as caught:
         run(session, path, commit=False, **kwargs)
     session.rollback()
@@ -223,7 +224,9 @@ def test_reimport_is_idempotent_and_tops_up_a_larger_amount_paid(
     run(session, later)
 
     invoice = invoices.get_by_number(session, number="P-1")
-    ids = sorted(p.external_id for p in payments.list_for_invoice(session, invoice_id=invoice.id))
+    ids = sorted(
+        p.external_id or "" for p in payments.list_for_invoice(session, invoice_id=invoice.id)
+    )
     assert topped.payments_recorded == 1
     assert ids == ["import:P-1:paid", "import:P-1:paid-to:10000"]
     assert invoices.paid_minor(session, invoice_id=invoice.id) == 10_000

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
+from agent.db import select_many
 from agent.errors import ImportRejected, InvalidInput, PaytrackError, RowProblem
 from agent.models import Invoice, Lifecycle, Payment
 from agent.money import format_plain, normalise_currency, to_minor
@@ -270,7 +271,7 @@ def _parse_line(
 def _load_invoices(session: Session) -> tuple[dict[int, _Open], dict[int, str | None]]:
     """Every invoice with its outstanding balance, and each one's payment reference."""
     paid = invoices.paid_total()
-    query = select(
+    query = select_many(
         Invoice.id,
         Invoice.number,
         Invoice.reference,
@@ -300,11 +301,12 @@ def _recorded_external_ids(session: Session, external_ids: list[str]) -> dict[st
         chunk = unique[start : start + CHUNK]
         query = (
             select(Payment.external_id, Invoice.number)
-            .join(Invoice, Invoice.id == Payment.invoice_id)
+            .join(Invoice, col(Invoice.id) == Payment.invoice_id)
             .where(col(Payment.external_id).in_(chunk))
         )
         for external_id, number in session.exec(query):
-            found[external_id] = number
+            if external_id is not None:
+                found[external_id] = number
     return found
 
 

@@ -18,6 +18,7 @@ from typing import TypeVar
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
+from agent.db import select_many
 from agent.errors import ImportRejected, InvalidInput, PaytrackError, RowProblem
 from agent.models import (
     Client,
@@ -207,7 +208,7 @@ def _existing_by_number(session: Session, numbers: list[str]) -> dict[str, _Exis
     found: dict[str, _Existing] = {}
     for chunk in _chunks(sorted(set(numbers))):
         query = (
-            select(
+            select_many(
                 Invoice.number,
                 Invoice.id,
                 Invoice.amount_minor,
@@ -216,7 +217,7 @@ def _existing_by_number(session: Session, numbers: list[str]) -> dict[str, _Exis
                 Client.name,
                 paid,
             )
-            .join(Client, Client.id == Invoice.client_id)
+            .join(Client, col(Client.id) == Invoice.client_id)
             .where(col(Invoice.number).in_(chunk))
         )
         for number, invoice_id, amount, currency, lifecycle, client_name, paid_sum in session.exec(

@@ -87,10 +87,10 @@ def resolve_columns(
         if field in columns:
             continue
         for name in names:
-            header = by_key.get(header_key(name))
-            if header is not None and header not in taken:
-                columns[field] = header
-                taken.add(header)
+            match = by_key.get(header_key(name))
+            if match is not None and match not in taken:
+                columns[field] = match
+                taken.add(match)
                 break
     return ColumnMap(columns=columns)
 
