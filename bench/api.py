@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 from sqlmodel import Session, select
 
+from agent.actor import Actor
 from agent.db import make_engine
 from agent.demo.ledger import generate_ledger
 from agent.models import Invoice, Lifecycle, UserRole
@@ -62,6 +63,7 @@ def _prepare(url: str, *, invoices: int, seed: int) -> tuple[str, list[tuple[int
             where=InvoiceFilter(
                 as_of=date.today(), due_soon_days=7, states=[State.OVERDUE, State.NOT_YET_DUE]
             ),
+            actor=Actor.system("bench"),
             limit=5_000,
         )
         open_ids = [(hit.invoice.id, hit.invoice.currency) for hit in page.items]

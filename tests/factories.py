@@ -12,7 +12,7 @@ from agent.models import Client, ClientCreate, Invoice, InvoiceCreate, Lifecycle
 from agent.services.access import users
 from agent.services.ledger import clients, invoices, payments
 
-TEST_ACTOR = Actor(label="test")
+TEST_ACTOR = Actor(label="test", sees_all=True)
 _sequence = itertools.count(1)
 
 

@@ -16,6 +16,7 @@ from agent.errors import InvalidDate, InvalidInput
 from agent.services.access import users
 from agent.services.reporting import cashflow, invoice_table, reports_monthly
 from agent.services.reporting.reports import AgingBucket
+from agent.services.review import reviews
 from api.dashboard import views
 from api.pages.common import PageRoute, render, settings_of, transaction, viewer
 
@@ -86,7 +87,7 @@ def invoice_table_page(
         or invoice_table.TableGroup.NONE,
     )
     with transaction(request) as session:
-        table = invoice_table.build(session, query=query)
+        table = invoice_table.build(session, query=query, actor=reviews.actor_for(who.user))
         owners = users.list_users(session) if format != "csv" else []
         clients = invoice_table.client_choices(session) if format != "csv" else []
     if format == "csv":

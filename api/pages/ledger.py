@@ -69,8 +69,7 @@ async def invoice_action(request: Request, invoice_id: int, action: str) -> Resp
     actor = reviews.actor_for(who.user)
     try:
         with transaction(request) as session:
-            invoice = invoices.get(session, invoice_id=invoice_id)
-            reviews.require_invoice_access(session, viewer=who.user, invoice=invoice)
+            invoice = invoices.get(session, invoice_id=invoice_id, actor=actor)
             text = str(form.get("text") or form.get("reason") or "").strip()
             if action == "payment":
                 payments.record(
@@ -126,7 +125,7 @@ async def invoice_action(request: Request, invoice_id: int, action: str) -> Resp
                     session,
                     invoice_id=invoice_id,
                     owner_id=int(str(form.get("owner_id") or "0")),
-                    viewer=who.user,
+                    actor=actor,
                 )
     except Forbidden:
         raise

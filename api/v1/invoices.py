@@ -14,6 +14,7 @@ from agent.services.access.api_keys import Caller
 from agent.services.ledger import history, invoices, payments
 from agent.services.ledger.invoice_search import InvoiceFilter, InvoiceHit, InvoiceSort, search
 from agent.services.ledger.standing import State
+from agent.services.review import reviews
 from agent.services.scoring import risk_scoring
 from agent.settings import Settings
 from api.deps import Reader, SessionDep, SettingsDep, Writer
@@ -98,7 +99,7 @@ def current(
 def list_invoices(
     session: SessionDep,
     settings: SettingsDep,
-    _caller: Reader,
+    caller: Reader,
     status: Annotated[list[State] | None, Query(description="Derived status; repeatable.")] = None,
     owner_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     client_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -130,6 +131,7 @@ def list_invoices(
             due_to=due_to,
             risk_bands=risk_band or (),
         ),
+        actor=caller.actor,
         sort=sort,
         limit=limit,
         cursor=cursor,
@@ -161,10 +163,10 @@ def get_invoice(
     invoice_id: InvoiceId,
     session: SessionDep,
     settings: SettingsDep,
-    _caller: Reader,
+    caller: Reader,
     as_of: AsOf = None,
 ) -> InvoiceOut:
-    invoice = invoices.get(session, invoice_id=invoice_id)
+    invoice = invoices.get(session, invoice_id=invoice_id, actor=caller.actor)
     return current(session, invoice, due_soon_days=settings.due_soon_days, as_of=as_of)
 
 
@@ -190,9 +192,9 @@ def update_invoice(
     "/{invoice_id}/events", summary="The invoice's history", response_model=list[InvoiceEventOut]
 )
 def invoice_events(
-    invoice_id: InvoiceId, session: SessionDep, _caller: Reader
+    invoice_id: InvoiceId, session: SessionDep, caller: Reader
 ) -> list[InvoiceEventOut]:
-    invoices.get(session, invoice_id=invoice_id)
+    invoices.get(session, invoice_id=invoice_id, actor=caller.actor)
     return [
         InvoiceEventOut.model_validate(e, from_attributes=True)
         for e in history.list_for_invoice(session, invoice_id=invoice_id)
@@ -203,9 +205,9 @@ def invoice_events(
     "/{invoice_id}/payments", summary="Payments on the invoice", response_model=list[PaymentOut]
 )
 def invoice_payments(
-    invoice_id: InvoiceId, session: SessionDep, _caller: Reader
+    invoice_id: InvoiceId, session: SessionDep, caller: Reader
 ) -> list[PaymentOut]:
-    invoices.get(session, invoice_id=invoice_id)
+    invoices.get(session, invoice_id=invoice_id, actor=caller.actor)
     return [
         PaymentOut.model_validate(p, from_attributes=True)
         for p in payments.list_for_invoice(session, invoice_id=invoice_id)
@@ -465,7 +467,7 @@ def reassign(
         settings,
         caller,
         idem,
-        lambda: invoices.reassign_owner(
+        lambda: reviews.reassign_owner(
             session, invoice_id=invoice_id, owner_id=body.owner_id, actor=caller.actor
         ),
     )

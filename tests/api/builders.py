@@ -44,7 +44,7 @@ def client_and_invoice(client: TestClient, keys: Keys, **overrides: object) -> d
 
 def store_draft(engine: Engine, keys: Keys, invoice_id: int, thread: str) -> int:
     with Session(engine, expire_on_commit=False) as session:
-        invoice = invoices.get(session, invoice_id=invoice_id)
+        invoice = invoices.get(session, invoice_id=invoice_id, actor=TEST_ACTOR)
         draft = drafts.store(
             session,
             drafts.NewDraft(

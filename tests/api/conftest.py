@@ -55,7 +55,7 @@ def keys(engine: Engine) -> Keys:
             tokens[scope], prefixes[scope] = issued.token, issued.key.prefix
         issued = api_keys.create(session, user_id=admin.id, scopes=["admin"], name="admin")
         tokens["admin"], prefixes["admin"] = issued.token, issued.key.prefix
-        revoked = api_keys.create(session, user_id=owner.id, scopes=["admin"], name="old")
+        revoked = api_keys.create(session, user_id=owner.id, scopes=["read"], name="old")
         api_keys.revoke(session, prefix=revoked.key.prefix)
         tokens["revoked"], prefixes["revoked"] = revoked.token, revoked.key.prefix
         session.commit()

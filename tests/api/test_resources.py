@@ -88,8 +88,8 @@ def test_every_invoice_action(client: TestClient, keys: Keys) -> None:
     base = f"/api/v1/invoices/{invoice['id']}"
     auth = keys.auth("write")
 
-    def act(action: str, body: dict) -> dict:
-        response = client.post(f"{base}/{action}", json=body, headers=auth)
+    def act(action: str, body: dict, as_key: str = "write") -> dict:
+        response = client.post(f"{base}/{action}", json=body, headers=keys.auth(as_key))
         assert response.status_code == 200, (action, response.text)
         return response.json()
 
@@ -105,9 +105,13 @@ def test_every_invoice_action(client: TestClient, keys: Keys) -> None:
     other = client.post(
         "/api/v1/users", json={"name": "Bo", "email": "bo@example.com"}, headers=keys.auth("admin")
     ).json()
-    assert act("reassign", {"owner_id": other["id"]})["owner_id"] == other["id"]
-    assert act("write-off", {"reason": "bankrupt"})["status"] == "written_off"
-    closed = client.post(f"{base}/void", json={"reason": "oops"}, headers=auth)
+    refused = client.post(f"{base}/reassign", json={"owner_id": other["id"]}, headers=auth)
+    assert refused.status_code == 403
+    assert act("reassign", {"owner_id": other["id"]}, "admin")["owner_id"] == other["id"]
+    gone = client.post(f"{base}/write-off", json={"reason": "bankrupt"}, headers=auth)
+    assert gone.status_code == 404
+    assert act("write-off", {"reason": "bankrupt"}, "admin")["status"] == "written_off"
+    closed = client.post(f"{base}/void", json={"reason": "oops"}, headers=keys.auth("admin"))
     assert closed.status_code == 409
     assert closed.headers["content-type"] == "application/problem+json"
 
@@ -195,7 +199,7 @@ def test_invoice_list_filters(client: TestClient, keys: Keys, engine: Engine) ->
             number="SOON",
         )
         session.commit()
-    auth = keys.auth("read")
+    auth = keys.auth("admin")  # an owner's key lists only that owner's invoices
 
     def numbers(query: str) -> list[str]:
         response = client.get(f"/api/v1/invoices?{query}", headers=auth)

@@ -13,7 +13,7 @@ from agent.services.reporting import invoice_table
 from agent.services.reporting.invoice_table import TableGroup, TableQuery, TableSort, TableStatus
 from agent.services.reporting.reports import AgingBucket
 from tests.dashboard.ledger import AS_OF, small_ledger
-from tests.factories import make_client, make_invoice
+from tests.factories import TEST_ACTOR, make_client, make_invoice
 
 
 def numbers(table: invoice_table.InvoiceTable) -> list[str]:
@@ -23,7 +23,9 @@ def numbers(table: invoice_table.InvoiceTable) -> list[str]:
 def test_sorts(session: Session) -> None:
     small_ledger(session)
     by = lambda sort, desc=False: numbers(  # noqa: E731
-        invoice_table.build(session, query=TableQuery(as_of=AS_OF, sort=sort, descending=desc))
+        invoice_table.build(
+            session, actor=TEST_ACTOR, query=TableQuery(as_of=AS_OF, sort=sort, descending=desc)
+        )
     )
     assert by(TableSort.DUE_DATE) == ["A-1", "A-3", "G-1", "A-2"]
     assert by(TableSort.AMOUNT, desc=True) == ["A-3", "A-1", "A-2", "G-1"]
@@ -37,7 +39,9 @@ def test_filters(session: Session) -> None:
     small = small_ledger(session)
 
     def shown(**where: Any) -> list[str]:
-        return numbers(invoice_table.build(session, query=TableQuery(as_of=AS_OF, **where)))
+        return numbers(
+            invoice_table.build(session, actor=TEST_ACTOR, query=TableQuery(as_of=AS_OF, **where))
+        )
 
     assert shown(status=TableStatus.OVERDUE) == ["A-1"]
     assert shown(status=TableStatus.PAID) == ["A-3"]
@@ -50,13 +54,17 @@ def test_filters(session: Session) -> None:
 def test_group_by_client_keeps_the_sort_and_sums_outstanding(session: Session) -> None:
     small_ledger(session)
     table = invoice_table.build(
-        session, query=TableQuery(as_of=AS_OF, group=TableGroup.CLIENT, status=TableStatus.OPEN)
+        session,
+        actor=TEST_ACTOR,
+        query=TableQuery(as_of=AS_OF, group=TableGroup.CLIENT, status=TableStatus.OPEN),
     )
     assert [(g.key, g.outstanding_minor) for g in table.groups] == [
         ("Acme BV", {"EUR": 15_000}),
         ("Globex Inc", {"USD": 3_000}),
     ]
-    by_status = invoice_table.build(session, query=TableQuery(as_of=AS_OF, group=TableGroup.STATUS))
+    by_status = invoice_table.build(
+        session, actor=TEST_ACTOR, query=TableQuery(as_of=AS_OF, group=TableGroup.STATUS)
+    )
     assert [(g.key, [r.number for r in g.rows]) for g in by_status.groups] == [
         ("overdue", ["A-1"]),
         ("paid", ["A-3"]),
@@ -66,7 +74,7 @@ def test_group_by_client_keeps_the_sort_and_sums_outstanding(session: Session) -
 
 def test_limit_reports_the_total(session: Session) -> None:
     small_ledger(session)
-    table = invoice_table.build(session, query=TableQuery(as_of=AS_OF, limit=2))
+    table = invoice_table.build(session, actor=TEST_ACTOR, query=TableQuery(as_of=AS_OF, limit=2))
     assert (table.shown_count, table.total_count) == (2, 4)
 
 
@@ -75,7 +83,9 @@ def test_csv_is_what_is_shown_and_formula_safe(session: Session) -> None:
     make_invoice(session, client=hostile, number="-1+1", amount_minor=1_234)
     small_ledger(session)
     table = invoice_table.build(
-        session, query=TableQuery(as_of=AS_OF, status=TableStatus.OPEN, sort=TableSort.AMOUNT)
+        session,
+        actor=TEST_ACTOR,
+        query=TableQuery(as_of=AS_OF, status=TableStatus.OPEN, sort=TableSort.AMOUNT),
     )
     rows = list(csv.DictReader(io.StringIO(invoice_table.to_csv(table))))
     assert [r["number"] for r in rows] == [safe_text(n) for n in numbers(table)]

@@ -106,7 +106,7 @@ def test_another_owner_gets_403_pages(client: TestClient, world: dict[str, int])
     sign_in(client, "bob@example.com")
     token = csrf_of(client)
     assert client.get(f"/drafts/{world['draft']}").status_code == 403
-    assert client.get(f"/invoices/{world['invoice']}").status_code == 403
+    assert client.get(f"/invoices/{world['invoice']}").status_code == 404
     approve = client.post(f"/drafts/{world['draft']}/approve", data={"csrf": token})
     assert approve.status_code == 403 and "another owner" in approve.text
     assert client.get("/drafts/999999").status_code == 404

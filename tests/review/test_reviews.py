@@ -122,7 +122,7 @@ def test_a_draft_whose_invoice_moved_on_cannot_be_approved(
     engine: Engine, settings: Settings, world: dict[str, int], change: str
 ) -> None:
     with session_scope(engine) as session:
-        invoice = invoices.get(session, invoice_id=world["invoice"])
+        invoice = invoices.get(session, invoice_id=world["invoice"], actor=TEST_ACTOR)
         if change == "paid":
             pay(session, invoice, payment_date=DAY)
         elif change == "disputed":
@@ -169,7 +169,7 @@ def test_redraft_supersedes_with_a_fresh_draft_in_the_chosen_tone(
     engine: Engine, settings: Settings, world: dict[str, int]
 ) -> None:
     with session_scope(engine) as session:
-        invoice = invoices.get(session, invoice_id=world["invoice"])
+        invoice = invoices.get(session, invoice_id=world["invoice"], actor=TEST_ACTOR)
         pay(session, invoice, amount_minor=23_450, payment_date=DAY)  # partly paid since
     new_id = reviews.redraft(
         engine,
@@ -205,7 +205,11 @@ def test_redraft_of_a_paid_invoice_is_refused(
     engine: Engine, settings: Settings, world: dict[str, int]
 ) -> None:
     with session_scope(engine) as session:
-        pay(session, invoices.get(session, invoice_id=world["invoice"]), payment_date=DAY)
+        pay(
+            session,
+            invoices.get(session, invoice_id=world["invoice"], actor=TEST_ACTOR),
+            payment_date=DAY,
+        )
     with pytest.raises(DraftStale):
         reviews.redraft(
             engine,

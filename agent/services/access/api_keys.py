@@ -59,7 +59,8 @@ class Caller:
 
     @property
     def scopes(self) -> frozenset[Scope]:
-        return effective_scopes(self.key.scopes)
+        """The key's scopes, capped by its user's role: only an admin's key keeps ``admin``."""
+        return effective_scopes(within_role(self.key.scopes, self.user))
 
     def require(self, scope: Scope) -> None:
         if scope not in self.scopes:
@@ -98,11 +99,24 @@ def effective_scopes(granted: Iterable[str]) -> frozenset[Scope]:
     return frozenset(result)
 
 
+def within_role(granted: Iterable[str], user: User) -> list[str]:
+    """The granted scope names a key of ``user`` may use: ``admin`` only for an admin."""
+    if user.role == UserRole.ADMIN:
+        return list(granted)
+    return [name for name in granted if name != Scope.ADMIN.value]
+
+
 def create(session: Session, *, user_id: int, scopes: Iterable[str], name: str = "") -> IssuedKey:
     """Issue a key for ``user_id``; the returned token is the only copy of the secret."""
     user = users.get(session, user_id=user_id)
     if not user.is_active:
         raise InvalidInput(f"user {user.email} is inactive", field="user")
+    scopes = parse_scopes(scopes)
+    if within_role(scopes, user) != scopes:
+        raise Forbidden(
+            f"{user.email} is not an admin; a key cannot have more power than its user",
+            field="scopes",
+        )
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     key = ApiKey(
@@ -110,7 +124,7 @@ def create(session: Session, *, user_id: int, scopes: Iterable[str], name: str =
         name=name.strip() or f"key for {user.email}",
         prefix=prefix,
         secret_hash=_hash(secret),
-        scopes=parse_scopes(scopes),
+        scopes=scopes,
     )
     session.add(key)
     session.flush()

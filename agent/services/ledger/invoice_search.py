@@ -21,10 +21,12 @@ from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from agent.actor import Actor
 from agent.db import select_many
 from agent.errors import InvalidInput
 from agent.models import Invoice
 from agent.models.risk import RiskScore
+from agent.services.access.ownership import scoped
 from agent.services.ledger.positions import positions
 from agent.services.ledger.standing import State
 
@@ -131,11 +133,13 @@ def search(
     session: Session,
     *,
     where: InvoiceFilter,
+    actor: Actor,
     sort: InvoiceSort = InvoiceSort.DUE_DATE,
     limit: int = 50,
     cursor: str | None = None,
 ) -> InvoicePage:
-    """One page of invoices issued by ``where.as_of`` matching every filter given."""
+    """One page of the invoices ``actor`` may see, issued by ``where.as_of``, matching every
+    filter given."""
     pos = positions(where.as_of)
     latest_band = (
         select(RiskScore.band)
@@ -148,6 +152,7 @@ def search(
     query = select_many(
         Invoice, pos.c.paid_minor, pos.c.state, pos.c.disputed, pos.c.days_overdue, latest_band
     ).join(pos, pos.c.invoice_id == Invoice.id)
+    query = scoped(query, actor, Invoice.owner_id)
     if where.states:
         query = query.where(
             or_(*(_state_condition(pos, s, where.due_soon_days) for s in set(where.states)))

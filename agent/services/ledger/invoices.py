@@ -23,6 +23,7 @@ from agent.errors import (
 from agent.models import Client, EventKind, Invoice, InvoiceCreate, Lifecycle, Payment, User
 from agent.money import format_plain, normalise_currency
 from agent.services.access import users
+from agent.services.access.ownership import require_owner
 from agent.services.ledger import clients, history
 from agent.services.ledger.standing import Standing, State, derive
 from agent.services.scoring import rescoring
@@ -98,10 +99,16 @@ def create(
     return invoice
 
 
-def get(session: Session, *, invoice_id: int) -> Invoice:
+def _not_found(invoice_id: int) -> InvoiceNotFound:
+    return InvoiceNotFound(f"no invoice with id {invoice_id}", field="invoice")
+
+
+def get(session: Session, *, invoice_id: int, actor: Actor) -> Invoice:
+    """The invoice, if the actor may see it; another owner's invoice is not found."""
     invoice = session.get(Invoice, invoice_id)
     if invoice is None:
-        raise InvoiceNotFound(f"no invoice with id {invoice_id}", field="invoice")
+        raise _not_found(invoice_id)
+    require_owner(actor, invoice.owner_id, not_found=_not_found(invoice_id))
     return invoice
 
 
@@ -116,12 +123,16 @@ def get_by_number(session: Session, *, number: str) -> Invoice:
     return invoice
 
 
-def lock(session: Session, *, invoice_id: int) -> Invoice:
-    """Re-read the invoice holding a row lock (PostgreSQL) so concurrent changes serialise."""
+def lock(session: Session, *, invoice_id: int, actor: Actor) -> Invoice:
+    """Re-read the invoice holding a row lock (PostgreSQL) so concurrent changes serialise.
+
+    The access rule applies: another owner's invoice is not found.
+    """
     query = select(Invoice).where(Invoice.id == invoice_id).with_for_update()
     invoice = session.exec(query.execution_options(populate_existing=True)).first()
     if invoice is None:
-        raise InvoiceNotFound(f"no invoice with id {invoice_id}", field="invoice")
+        raise _not_found(invoice_id)
+    require_owner(actor, invoice.owner_id, not_found=_not_found(invoice_id))
     return invoice
 
 
@@ -217,7 +228,7 @@ def _require_open(session: Session, invoice: Invoice, action: str) -> None:
 
 def mark_sent(session: Session, *, invoice_id: int, sent_date: date, actor: Actor) -> Invoice:
     """draft → sent."""
-    invoice = lock(session, invoice_id=invoice_id)
+    invoice = lock(session, invoice_id=invoice_id, actor=actor)
     if invoice.lifecycle != Lifecycle.DRAFT:
         raise InvalidTransition(
             f"invoice {invoice.number} is {invoice.lifecycle!s}, only a draft can be sent"
@@ -246,7 +257,7 @@ def extend_due_date(
     settings: Settings | None = None,
 ) -> Invoice:
     """Move the due date later; the original due date stays for statistics."""
-    invoice = lock(session, invoice_id=invoice_id)
+    invoice = lock(session, invoice_id=invoice_id, actor=actor)
     _require_open(session, invoice, "extend the due date")
     if not reason.strip():
         raise InvalidInput("an extension needs a reason", field="reason")
@@ -288,7 +299,7 @@ def open_dispute(
     actor: Actor,
     settings: Settings | None = None,
 ) -> Invoice:
-    invoice = lock(session, invoice_id=invoice_id)
+    invoice = lock(session, invoice_id=invoice_id, actor=actor)
     _require_open(session, invoice, "open a dispute")
     if invoice.dispute_opened_date is not None:
         raise InvalidTransition(f"invoice {invoice.number} already has an open dispute")
@@ -322,7 +333,7 @@ def resolve_dispute(
     actor: Actor,
     settings: Settings | None = None,
 ) -> Invoice:
-    invoice = lock(session, invoice_id=invoice_id)
+    invoice = lock(session, invoice_id=invoice_id, actor=actor)
     if invoice.dispute_opened_date is None:
         raise InvalidTransition(f"invoice {invoice.number} has no open dispute")
     if resolved_date < invoice.dispute_opened_date:
@@ -361,7 +372,7 @@ def record_promise(
     settings: Settings | None = None,
 ) -> Invoice:
     """The client promised to pay by ``promised_date``."""
-    invoice = lock(session, invoice_id=invoice_id)
+    invoice = lock(session, invoice_id=invoice_id, actor=actor)
     _require_open(session, invoice, "record a promise to pay")
     if promised_date < invoice.issue_date:
         raise InvalidDate("a promise cannot be dated before the issue date", field="promised_date")
@@ -383,8 +394,9 @@ def record_promise(
     return invoice
 
 
-def reassign_owner(session: Session, *, invoice_id: int, owner_id: int, actor: Actor) -> Invoice:
-    invoice = lock(session, invoice_id=invoice_id)
+def set_owner(session: Session, *, invoice_id: int, owner_id: int, actor: Actor) -> Invoice:
+    """The ledger half of a reassignment; callers use ``review.reviews.reassign_owner``."""
+    invoice = lock(session, invoice_id=invoice_id, actor=actor)
     new_owner = users.get(session, user_id=owner_id)
     if invoice.owner_id == owner_id:
         return invoice
@@ -401,7 +413,7 @@ def reassign_owner(session: Session, *, invoice_id: int, owner_id: int, actor: A
 
 
 def add_note(session: Session, *, invoice_id: int, text: str, actor: Actor) -> Invoice:
-    invoice = lock(session, invoice_id=invoice_id)
+    invoice = lock(session, invoice_id=invoice_id, actor=actor)
     if not text.strip():
         raise InvalidInput("a note cannot be empty", field="text")
     history.record(
@@ -417,7 +429,7 @@ def add_note(session: Session, *, invoice_id: int, text: str, actor: Actor) -> I
 def set_reminders_paused(
     session: Session, *, invoice_id: int, paused: bool, reason: str, actor: Actor
 ) -> Invoice:
-    invoice = lock(session, invoice_id=invoice_id)
+    invoice = lock(session, invoice_id=invoice_id, actor=actor)
     if invoice.reminders_paused == paused:
         return invoice
     invoice.reminders_paused = paused
@@ -430,7 +442,7 @@ def write_off(
     session: Session, *, invoice_id: int, closed_date: date, reason: str, actor: Actor
 ) -> Invoice:
     """Give up on the balance; payments already received stay."""
-    invoice = lock(session, invoice_id=invoice_id)
+    invoice = lock(session, invoice_id=invoice_id, actor=actor)
     _require_open(session, invoice, "write it off")
     if not reason.strip():
         raise InvalidInput("a write-off needs a reason", field="reason")
@@ -455,7 +467,7 @@ def void(
     session: Session, *, invoice_id: int, closed_date: date, reason: str, actor: Actor
 ) -> Invoice:
     """Cancel an invoice that should never have existed; refused once money was received."""
-    invoice = lock(session, invoice_id=invoice_id)
+    invoice = lock(session, invoice_id=invoice_id, actor=actor)
     _require_open(session, invoice, "void it")
     if paid_minor(session, invoice_id=invoice.id) > 0:
         raise InvalidTransition(
@@ -485,7 +497,7 @@ def update_details(
     session: Session, *, invoice_id: int, changes: dict[str, str | None], actor: Actor
 ) -> Invoice:
     """Change descriptive fields (``EDITABLE_DETAILS``); records what changed from what."""
-    invoice = lock(session, invoice_id=invoice_id)
+    invoice = lock(session, invoice_id=invoice_id, actor=actor)
     changed: dict[str, dict[str, str | None]] = {}
     for name, value in changes.items():
         if name not in EDITABLE_DETAILS:

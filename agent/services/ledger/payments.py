@@ -54,7 +54,7 @@ def record(
     settings: Settings | None = None,
 ) -> PaymentOutcome:
     """Apply a payment to an invoice. The same ``external_id`` twice records it once."""
-    invoice = invoices.lock(session, invoice_id=invoice_id)
+    invoice = invoices.lock(session, invoice_id=invoice_id, actor=actor)
     currency = normalise_currency(currency)
     if external_id:
         existing = find_by_external_id(session, external_id=external_id)

@@ -19,11 +19,13 @@ from sqlalchemy import SQLColumnExpression, Subquery, case, func, nulls_last
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from agent.actor import Actor
 from agent.db import select_many
 from agent.errors import InvalidInput
 from agent.models import Client, Invoice, User
 from agent.models.risk import RiskScore
 from agent.money import format_plain
+from agent.services.access.ownership import scoped
 from agent.services.ledger.io.spreadsheet import safe_cell
 from agent.services.ledger.positions import AgingBucket, positions
 
@@ -125,8 +127,9 @@ def _status_column(pos: Subquery) -> ColumnElement[str]:
     )
 
 
-def build(session: Session, *, query: TableQuery) -> InvoiceTable:
-    """The rows matching ``query`` (at most ``limit``), sorted, grouped, with group totals."""
+def build(session: Session, *, query: TableQuery, actor: Actor) -> InvoiceTable:
+    """The rows of the invoices ``actor`` may see matching ``query`` (at most ``limit``),
+    sorted, grouped, with group totals."""
     pos = positions(query.as_of)
     newest = (
         select(RiskScore.invoice_id, func.max(RiskScore.id).label("score_id"))
@@ -162,6 +165,7 @@ def build(session: Session, *, query: TableQuery) -> InvoiceTable:
         .outerjoin(RiskScore, col(RiskScore.id) == newest.c.score_id)
         .where(pos.c.state != "draft")
     )
+    stmt = scoped(stmt, actor, Invoice.owner_id)
     if query.status is TableStatus.OPEN:
         stmt = stmt.where(pos.c.state == "open")
     elif query.status is not None:

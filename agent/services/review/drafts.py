@@ -136,7 +136,7 @@ def store(session: Session, new: NewDraft, *, actor: Actor) -> Draft:
         claim.draft_id = draft.id
         session.add(claim)
     for listed in new.invoices:
-        invoice = invoices.get(session, invoice_id=listed.invoice_id)
+        invoice = invoices.get(session, invoice_id=listed.invoice_id, actor=actor)
         history.record(
             session,
             invoice=invoice,

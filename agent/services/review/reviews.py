@@ -34,8 +34,12 @@ from agent.errors import (
 from agent.models import Client, Invoice, InvoiceEvent, Lifecycle, Payment, User, UserRole
 from agent.models.base import utcnow
 from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim, Tone
+from agent.models.notification import NotificationKind
+from agent.services.access import users
+from agent.services.access.ownership import require_admin
 from agent.services.ledger import history, invoices, payments
 from agent.services.ledger.standing import Standing
+from agent.services.notices import notifications
 from agent.services.review import drafts, outbox
 from agent.settings import Settings
 
@@ -426,13 +430,15 @@ def resume_thread(engine: Engine, *, draft_id: int, settings: Settings) -> bool:
         return _resume(pipeline, thread_id=thread_id, decision=payload)
 
 
-def reassign_owner(session: Session, *, invoice_id: int, owner_id: int, viewer: User) -> Invoice:
-    """Admins move an invoice to another owner; its pending drafts move with it."""
-    if not is_admin(viewer):
-        raise Forbidden("only an admin can reassign owners", field="owner_id")
-    invoice = invoices.reassign_owner(
-        session, invoice_id=invoice_id, owner_id=owner_id, actor=actor_for(viewer)
+def reassign_owner(session: Session, *, invoice_id: int, owner_id: int, actor: Actor) -> Invoice:
+    """The one way to give an invoice another owner (admins only): its pending drafts move
+    with it, and both the previous and the new owner are notified."""
+    require_admin(actor, doing="reassign owners", field="owner_id")
+    previous = users.get(
+        session, user_id=invoices.get(session, invoice_id=invoice_id, actor=actor).owner_id
     )
+    new = users.get(session, user_id=owner_id)
+    invoice = invoices.set_owner(session, invoice_id=invoice_id, owner_id=owner_id, actor=actor)
     pending = session.exec(
         select(Draft)
         .join(DraftInvoice, col(DraftInvoice.draft_id) == Draft.id)
@@ -442,6 +448,17 @@ def reassign_owner(session: Session, *, invoice_id: int, owner_id: int, viewer: 
     for draft in pending:
         draft.owner_id = owner_id
         session.add(draft)
+    if previous.id != new.id:
+        for notified in (previous.id, new.id):
+            notifications.notify(
+                session,
+                owner_id=notified,
+                kind=NotificationKind.REASSIGNED,
+                invoice=invoice,
+                message=f"invoice {invoice.number} moved from {previous.email} to {new.email}",
+                data={"from": previous.email, "to": new.email},
+                dedupe_key=f"reassigned:{invoice.id}:v{invoice.version}:{notified}",
+            )
     session.flush()
     return invoice
 
@@ -468,8 +485,7 @@ def require_invoice_access(session: Session, *, viewer: User, invoice: Invoice) 
 def invoice_view(
     session: Session, *, invoice_id: int, viewer: User, as_of: date, settings: Settings
 ) -> InvoiceView:
-    invoice = invoices.get(session, invoice_id=invoice_id)
-    require_invoice_access(session, viewer=viewer, invoice=invoice)
+    invoice = invoices.get(session, invoice_id=invoice_id, actor=actor_for(viewer))
     listed = session.exec(
         select(Draft)
         .join(DraftInvoice, col(DraftInvoice.draft_id) == Draft.id)

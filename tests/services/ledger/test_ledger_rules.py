@@ -228,7 +228,7 @@ def test_dispute_open_and_resolve(session: Session) -> None:
 def test_promise_reassign_note_and_pause_are_recorded(session: Session) -> None:
     invoice = make_invoice(session)
     new_owner = make_user(session, name="Bea", email="bea@example.com")
-    admin = Actor.person(user_id=new_owner.id, email=new_owner.email)
+    admin = Actor.person(user_id=new_owner.id, email=new_owner.email, admin=True)
     invoices.record_promise(
         session,
         invoice_id=invoice.id,
@@ -236,7 +236,7 @@ def test_promise_reassign_note_and_pause_are_recorded(session: Session) -> None:
         note="on the phone",
         actor=admin,
     )
-    invoices.reassign_owner(session, invoice_id=invoice.id, owner_id=new_owner.id, actor=admin)
+    invoices.set_owner(session, invoice_id=invoice.id, owner_id=new_owner.id, actor=admin)
     invoices.add_note(session, invoice_id=invoice.id, text="call Friday", actor=admin)
     invoices.set_reminders_paused(
         session, invoice_id=invoice.id, paused=True, reason="direct debit", actor=admin
