@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from agent.services.ledger import invoices
 from agent.services.scoring import risk_scoring
 from api.deps import Reader, SessionDep, SettingsDep
 from api.v1.schemas import MAX_ID, AccountRiskOut, Day, InvoiceRiskOut, RiskModelOut
@@ -22,10 +23,11 @@ def invoice_risk(
     invoice_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     session: SessionDep,
     settings: SettingsDep,
-    _caller: Reader,
+    caller: Reader,
     as_of: AsOf = None,
 ) -> InvoiceRiskOut:
     """P(late), expected payment date with an interval, and the reasons; the score is stored."""
+    invoices.get(session, invoice_id=invoice_id, actor=caller.actor)
     scored = risk_scoring.score_invoice(
         session,
         settings=settings,

@@ -37,7 +37,8 @@ def backdate(session: Session, invoice: Invoice, kind: EventKind, day: date) -> 
         select(InvoiceEvent)
         .where(InvoiceEvent.invoice_id == invoice.id, InvoiceEvent.kind == kind)
         .order_by(col(InvoiceEvent.id).desc())
-    ).one()
+    ).first()
+    assert event is not None
     event.occurred_at = datetime(day.year, day.month, day.day, 10, tzinfo=UTC)
     session.add(event)
 
