@@ -1,19 +1,24 @@
 """Every error the service layer raises, mapped once to HTTP problems and CLI messages.
 
 PaytrackError
-├── Unauthorized, Forbidden
+├── Unauthorized
+│   └── TooManySignInAttempts
+├── Forbidden
 ├── NotFound
 │   ├── ClientNotFound, InvoiceNotFound, UserNotFound, DraftNotFound
+│   ├── ApiKeyNotFound, WebhookNotFound
 │   └── RiskModelUnavailable
 ├── Conflict
 │   ├── DuplicateInvoiceNumber, InvoiceClosed, InvalidTransition
-│   └── DraftAlreadyDecided, DraftStale, LedgerNotEmpty
-└── InvalidInput
-    ├── InvalidAmount, InvalidCurrency, CurrencyMismatch, InvalidDate
-    ├── PaymentExceedsBalance
-    ├── ImportRejected (carries one RowProblem per bad cell)
-    └── InsufficientHistory
-DraftWriterFailed (502), MalformedDraft: the LLM gave no usable draft
+│   ├── DraftAlreadyDecided, DraftStale, LedgerNotEmpty
+│   └── IdempotencyKeyReused
+├── InvalidInput
+│   ├── InvalidAmount, InvalidCurrency, CurrencyMismatch, InvalidDate
+│   ├── PaymentExceedsBalance
+│   ├── ImportRejected (carries one RowProblem per bad cell)
+│   └── InsufficientHistory
+└── DraftWriterFailed (502): the LLM gave no usable draft
+    └── MalformedDraft
 """
 
 from __future__ import annotations

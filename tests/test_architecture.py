@@ -36,3 +36,22 @@ def test_openai_is_imported_only_by_the_llm_port() -> None:
 
 def test_risk_is_pure() -> None:
     assert offenders(sources("risk"), r"^\s*(from|import) (sqlmodel|sqlalchemy|agent\.db)") == []
+
+
+def test_reassignment_has_one_entry_point() -> None:
+    """Callers reassign through ``reviews.reassign_owner`` (admin only, drafts follow)."""
+    found = offenders(sources("agent", "api"), r"\binvoices\.set_owner\(")
+    assert found == ["agent/services/review/reviews.py"]
+
+
+@pytest.mark.parametrize("folder", ["api", "agent/cli", "agent/tools"])
+def test_callers_pass_the_actor_to_invoice_reads(folder: str) -> None:
+    """``invoices.get``/``invoices.lock`` apply the access rule only when given the actor."""
+    calls = re.compile(r"invoices\.(?:get|lock)\((?:[^()]|\([^()]*\))*\)", re.S)
+    missing = [
+        f"{path.relative_to(ROOT)}: {call[:60]}"
+        for path in sources(folder)
+        for call in calls.findall(path.read_text(encoding="utf-8"))
+        if "actor=" not in call
+    ]
+    assert missing == []
