@@ -11,6 +11,7 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from agent.actor import Actor
 from agent.cli.context import command_session, console
 from agent.db import session_scope
 from agent.demo import ledger as demo_ledger
@@ -65,7 +66,7 @@ def demo_command(
         ledger = _generate(session, invoices=invoices, seed=seed, end_date=day)
         elapsed = time.perf_counter() - started
         counts = demo_ledger.count_rows(session)
-        kpis = reports.currency_kpis(session, as_of=day, settings=settings)
+        kpis = reports.currency_kpis(session, as_of=day, settings=settings, actor=Actor.cli())
     console.print(
         f"Demo ledger (seed {seed}) as of {day} in {location}, written in {elapsed:.1f} s",
         markup=False,

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from agent.actor import Actor
 from agent.cli.context import as_of_or_today, command_session, console, err_console
 from agent.money import format_plain
 
@@ -35,7 +36,11 @@ def monthly_command(
     with command_session() as (session, settings):
         first = reports_monthly.parse_month(month)
         review = reports_monthly.monthly_review(
-            session, month=first, settings=settings, as_of=as_of_or_today(as_of)
+            session,
+            month=first,
+            settings=settings,
+            actor=Actor.cli(),
+            as_of=as_of_or_today(as_of),
         )
         document = monthly_document(review)
     try:

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from agent.actor import Actor
 from agent.cli.context import as_of_or_today, command_session, console
 from agent.money import format_plain
 from agent.services.reporting import reports
@@ -36,7 +37,7 @@ def aging_command(
     """Outstanding receivables by client and days overdue, per currency."""
     day = as_of_or_today(as_of)
     with command_session() as (session, _settings):
-        report = reports.aging(session, as_of=day)
+        report = reports.aging(session, as_of=day, actor=Actor.cli())
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
         return
@@ -50,7 +51,7 @@ def kpis_command(
     """Collection KPIs per currency (outstanding, overdue, DSO, days to pay) and late payers."""
     day = as_of_or_today(as_of)
     with command_session() as (session, settings):
-        report = reports.kpis(session, as_of=day, settings=settings)
+        report = reports.kpis(session, as_of=day, settings=settings, actor=Actor.cli())
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
         return

@@ -18,7 +18,7 @@ from agent.services.reporting import cashflow, invoice_table, reports_monthly
 from agent.services.reporting.reports import AgingBucket
 from agent.services.review import reviews
 from api.dashboard import views
-from api.pages.common import PageRoute, render, settings_of, transaction, viewer
+from api.pages.common import PageRoute, Viewer, render, settings_of, transaction, viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -48,7 +48,9 @@ def dashboard_page(
     who = viewer(request)
     day = _as_of(as_of)
     with transaction(request) as session:
-        board = cashflow.dashboard(session, as_of=day, settings=settings_of(request))
+        board = cashflow.dashboard(
+            session, as_of=day, settings=settings_of(request), actor=reviews.actor_for(who.user)
+        )
     shown = views.shown_currency(board, currency)
     return render(
         request,
@@ -113,27 +115,31 @@ def invoice_table_page(
 
 
 def _review(
-    request: Request, month: str | None, as_of: str | None
+    request: Request, who: Viewer, month: str | None, as_of: str | None
 ) -> reports_monthly.MonthlyReview:
     today = _as_of(as_of)
     first = reports_monthly.parse_month(month) if month else today.replace(day=1)
     with transaction(request) as session:
         return reports_monthly.monthly_review(
-            session, month=first, settings=settings_of(request), as_of=today
+            session,
+            month=first,
+            settings=settings_of(request),
+            actor=reviews.actor_for(who.user),
+            as_of=today,
         )
 
 
 @router.get("/dashboard/monthly")
 def monthly_page(request: Request, month: str | None = None, as_of: str | None = None) -> Response:
     who = viewer(request)
-    review = _review(request, month, as_of)
+    review = _review(request, who, month, as_of)
     return render(request, "dashboard/monthly.html", who, review=review, **views.chart_helpers())
 
 
 @router.get("/dashboard/monthly/{month}.html")
 def monthly_file(request: Request, month: str, as_of: str | None = None) -> Response:
-    viewer(request)
-    review = _review(request, month, as_of)
+    who = viewer(request)
+    review = _review(request, who, month, as_of)
     return Response(
         views.monthly_document(review),
         media_type="text/html; charset=utf-8",

@@ -16,15 +16,15 @@ AsOf = Annotated[Day | None, Query(description="Defaults to today.")]
 
 
 @router.get("/aging", summary="Receivables by days overdue", response_model=reports.AgingReport)
-def aging(session: SessionDep, _caller: Reader, as_of: AsOf = None) -> reports.AgingReport:
-    return reports.aging(session, as_of=as_of or date.today())
+def aging(session: SessionDep, caller: Reader, as_of: AsOf = None) -> reports.AgingReport:
+    return reports.aging(session, as_of=as_of or date.today(), actor=caller.actor)
 
 
 @router.get("/kpis", summary="Collection KPIs and late payers", response_model=reports.KpiReport)
 def kpis(
-    session: SessionDep, settings: SettingsDep, _caller: Reader, as_of: AsOf = None
+    session: SessionDep, settings: SettingsDep, caller: Reader, as_of: AsOf = None
 ) -> reports.KpiReport:
-    return reports.kpis(session, as_of=as_of or date.today(), settings=settings)
+    return reports.kpis(session, as_of=as_of or date.today(), settings=settings, actor=caller.actor)
 
 
 @router.get(
@@ -34,8 +34,10 @@ def kpis(
 )
 def cash_by_week(
     session: SessionDep,
-    _caller: Reader,
+    caller: Reader,
     as_of: AsOf = None,
     weeks: Annotated[int, Query(ge=1, le=104)] = 12,
 ) -> expected_cash.ExpectedCashReport:
-    return expected_cash.expected_cash(session, as_of=as_of or date.today(), weeks=weeks)
+    return expected_cash.expected_cash(
+        session, as_of=as_of or date.today(), actor=caller.actor, weeks=weeks
+    )

@@ -17,7 +17,7 @@ from agent.money import format_plain
 from agent.services.access import users
 from agent.services.reporting import reports
 from agent.settings import Settings
-from tests.factories import make_client
+from tests.factories import TEST_ACTOR, make_client
 
 runner = CliRunner()
 ARGS = ["demo", "--invoices", "300", "--seed", "3", "--end-date", "2026-06-30"]
@@ -32,7 +32,9 @@ def test_demo_writes_a_ledger_and_prints_its_summary(
     assert result.exit_code == 0, result.output
     with Session(engine) as session:
         counts = demo_ledger.count_rows(session)
-        kpis = reports.currency_kpis(session, as_of=date(2026, 6, 30), settings=settings)
+        kpis = reports.currency_kpis(
+            session, actor=TEST_ACTOR, as_of=date(2026, 6, 30), settings=settings
+        )
     assert counts.invoices == 300
     assert f"{counts.clients:,} clients" in result.output
     assert f"300 invoices · {counts.payments:,} payments" in result.output

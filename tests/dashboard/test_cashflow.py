@@ -19,7 +19,7 @@ MONDAY = date(2026, 3, 9)
 @pytest.fixture
 def board(session: Session, settings: Settings) -> cashflow.Dashboard:
     small_ledger(session)
-    return cashflow.dashboard(session, as_of=AS_OF, settings=settings)
+    return cashflow.dashboard(session, actor=TEST_ACTOR, as_of=AS_OF, settings=settings)
 
 
 def test_outstanding_and_overdue_now_per_currency(board: cashflow.Dashboard) -> None:
@@ -57,7 +57,7 @@ def test_cash_received_by_past_week_and_expected_ahead(board: cashflow.Dashboard
 
 def test_interval_brackets_the_expectation(session: Session, settings: Settings) -> None:
     small_ledger(session)
-    report = expected_cash.expected_cash(session, as_of=AS_OF, weeks=8)
+    report = expected_cash.expected_cash(session, actor=TEST_ACTOR, as_of=AS_OF, weeks=8)
     for currency in report.currencies:
         for week in currency.weeks:
             assert week.low_minor <= week.expected_minor <= week.high_minor
@@ -96,8 +96,10 @@ def test_trend_by_month(board: cashflow.Dashboard, settings: Settings) -> None:
 def test_dashboard_agrees_with_the_reporting_module(
     session: Session, settings: Settings, board: cashflow.Dashboard
 ) -> None:
-    assert board.currencies == reports.currency_kpis(session, as_of=AS_OF, settings=settings)
-    assert board.aging == reports.aging(session, as_of=AS_OF)
+    assert board.currencies == reports.currency_kpis(
+        session, actor=TEST_ACTOR, as_of=AS_OF, settings=settings
+    )
+    assert board.aging == reports.aging(session, actor=TEST_ACTOR, as_of=AS_OF)
 
 
 def test_month_starts_cross_the_year() -> None:
@@ -123,12 +125,14 @@ def test_month_end_balances_equal_the_kpis_of_that_day(
     )
     pay(session, small.late, amount_minor=2_500, payment_date=date(2026, 2, 14))
     session.commit()
-    board = cashflow.trend(session, as_of=AS_OF, settings=settings)
+    board = cashflow.trend(session, actor=TEST_ACTOR, as_of=AS_OF, settings=settings)
     for currency in board:
         for month in currency.months:
             found = [
                 k
-                for k in reports.currency_kpis(session, as_of=month.month_end, settings=settings)
+                for k in reports.currency_kpis(
+                    session, actor=TEST_ACTOR, as_of=month.month_end, settings=settings
+                )
                 if k.currency == currency.currency
             ]
             assert len(found) <= 1

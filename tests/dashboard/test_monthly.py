@@ -153,7 +153,9 @@ def review(session: Session, settings: Settings) -> reports_monthly.MonthlyRevie
         if paid is not None:
             pay(session, rows[number], payment_date=paid)
     session.commit()
-    return reports_monthly.monthly_review(session, month=MARCH, settings=settings, as_of=JUDGED)
+    return reports_monthly.monthly_review(
+        session, actor=TEST_ACTOR, month=MARCH, settings=settings, as_of=JUDGED
+    )
 
 
 def test_reminders_by_tone_and_milestone(review: reports_monthly.MonthlyReview) -> None:

@@ -6,12 +6,14 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from agent.db import session_scope
+from agent.models import Client
 from agent.services.access import api_keys, users
 from agent.settings import Settings
 from api.app import create_app
@@ -29,6 +31,17 @@ def token(engine: Engine) -> str:
         users.set_password(session, user_id=small.ann.id, password=PASSWORD)
         hostile = make_client(session, name=HOSTILE)
         make_invoice(session, client=hostile, owner=small.ann, number="H-1", amount_minor=700)
+        # Ann owns a USD invoice too, so her pages have both currencies (G-1 is Bob's).
+        globex = small.usd.client_id
+        make_invoice(
+            session,
+            client=session.get_one(Client, globex),
+            owner=small.ann,
+            number="U-1",
+            amount_minor=1_000,
+            issue_date=date(2026, 2, 10),
+            due_date=date(2026, 3, 12),
+        )
         return api_keys.create(session, user_id=small.ann.id, scopes=["read"], name="t").token
 
 
@@ -84,7 +97,7 @@ def test_the_page_shows_the_apis_numbers(client: TestClient, token: str) -> None
             assert shown[key] == str(week["expected_minor"])
             compared += 1
     assert compared == 2 * 4 + 2 * 5 + 2 * 8
-    assert shown["EUR.outstanding_minor"] == "15700"  # 100 + 50 + the hostile 7.00
+    assert shown["EUR.outstanding_minor"] == "10700"  # Ann's 100 + the hostile 7.00
 
 
 def test_the_dashboard_draws_its_charts_and_escapes_names(client: TestClient) -> None:
@@ -107,7 +120,7 @@ def test_table_filters_and_exports_what_is_shown(client: TestClient) -> None:
     query = f"as_of={AS_OF}&status=open&sort=amount&order=desc"
     page = client.get(f"/dashboard/invoices?{query}").text
     shown = re.findall(r'<a href="/invoices/\d+">([^<]+)</a>', page)
-    assert shown == ["A-1", "A-2", "G-1", "H-1"]
+    assert shown == ["A-1", "U-1", "H-1"]  # Ann's; A-2 and G-1 are Bob's
     assert f'href="/dashboard/invoices?{query.replace("&", "&amp;")}&amp;format=csv"' in page
     export = client.get(f"/dashboard/invoices?{query}&format=csv")
     assert export.headers["content-type"].startswith("text/csv")

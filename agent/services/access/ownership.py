@@ -14,7 +14,7 @@ from sqlalchemy.sql.selectable import Select
 from agent.actor import Actor
 from agent.errors import Forbidden, NotFound
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 
 def owner_scope(actor: Actor) -> int | None:

@@ -71,11 +71,12 @@ class AgingBucket(StrEnum):
         return cls.DAYS_OVER_90
 
 
-def positions(as_of: date) -> Subquery:
+def positions(as_of: date, *, owner_id: int | None = None) -> Subquery:
     """Every invoice issued by ``as_of`` with what was paid by then and its as-of state.
 
     The state CASE mirrors ``standing.derive``'s precedence; ``open`` covers not yet due,
-    due soon, overdue and disputed.
+    due soon, overdue and disputed. ``owner_id`` keeps one owner's invoices (the access rule's
+    ``owner_scope``); ``None`` keeps every owner's.
     """
     paid = invoices.paid_by_invoice(as_of)
     paid_minor = func.coalesce(paid.c.paid_minor, 0)
@@ -105,7 +106,7 @@ def positions(as_of: date) -> Subquery:
         ),
         else_=0,
     )
-    return (
+    query = (
         select_many(
             col(Invoice.id).label("invoice_id"),
             Invoice.number,
@@ -127,8 +128,10 @@ def positions(as_of: date) -> Subquery:
         .select_from(Invoice)
         .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .where(Invoice.issue_date <= as_of)
-        .subquery("position")
     )
+    if owner_id is not None:
+        query = query.where(Invoice.owner_id == owner_id)
+    return query.subquery("position")
 
 
 def sum_if(condition: ColumnElement[bool], value: SQLColumnExpression[Any] | int = 1) -> Any:

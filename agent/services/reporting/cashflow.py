@@ -15,11 +15,13 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from agent.actor import Actor
 from agent.db import select_many
 from agent.models import Client, Invoice, Lifecycle, Payment, User
 from agent.models.draft import Draft, DraftStatus
 from agent.models.notification import FollowUpTask, TaskStatus
 from agent.models.risk import RiskScore
+from agent.services.access.ownership import owner_scope, scoped
 from agent.services.ledger.positions import positions, sum_if
 from agent.services.reporting import expected_cash, reports
 from agent.settings import Settings
@@ -126,7 +128,9 @@ def _month_end(start: date, as_of: date) -> date:
     return min(following - timedelta(days=1), as_of)
 
 
-def received_by_week(session: Session, *, as_of: date, weeks: int) -> dict[str, dict[date, int]]:
+def received_by_week(
+    session: Session, *, as_of: date, weeks: int, actor: Actor
+) -> dict[str, dict[date, int]]:
     """Payments dated in each of the ``weeks`` whole weeks before ``as_of``'s week, per currency."""
     current = expected_cash.week_start(as_of)
     starts = [current - timedelta(weeks=n) for n in range(weeks, 0, -1)]
@@ -142,9 +146,11 @@ def received_by_week(session: Session, *, as_of: date, weeks: int) -> dict[str, 
     ]
     query = (
         select(Payment.currency, *columns)
+        .join(Invoice, col(Invoice.id) == Payment.invoice_id)
         .where(Payment.payment_date >= starts[0], Payment.payment_date < current)
         .group_by(col(Payment.currency))
     )
+    query = scoped(query, actor, Invoice.owner_id)
     return {
         row[0]: {start: int(value) for start, value in zip(starts, row[1:], strict=True)}
         for row in session.exec(query)
@@ -152,13 +158,15 @@ def received_by_week(session: Session, *, as_of: date, weeks: int) -> dict[str, 
 
 
 def cash_flow(
-    session: Session, *, as_of: date, weeks: int = DASHBOARD_WEEKS
+    session: Session, *, as_of: date, actor: Actor, weeks: int = DASHBOARD_WEEKS
 ) -> list[CurrencyCashFlow]:
     """Past ``weeks`` of receipts next to the next ``weeks`` of expected cash, per currency."""
-    received = received_by_week(session, as_of=as_of, weeks=weeks)
+    received = received_by_week(session, as_of=as_of, weeks=weeks, actor=actor)
     ahead = {
         c.currency: c
-        for c in expected_cash.expected_cash(session, as_of=as_of, weeks=weeks).currencies
+        for c in expected_cash.expected_cash(
+            session, as_of=as_of, actor=actor, weeks=weeks
+        ).currencies
     }
     current = expected_cash.week_start(as_of)
     empty_past = {current - timedelta(weeks=n): 0 for n in range(weeks, 0, -1)}
@@ -205,13 +213,13 @@ class _Exposure:
 
 
 def high_risk_accounts(
-    session: Session, *, as_of: date, limit: int | None = HIGH_RISK_SHOWN
+    session: Session, *, as_of: date, actor: Actor, limit: int | None = HIGH_RISK_SHOWN
 ) -> list[RiskyAccount]:
     """Clients with open invoices whose newest stored score is high, most exposed first.
 
     Reads stored scores only (the daily sweep writes them); no model is loaded here.
     """
-    pos = positions(as_of)
+    pos = positions(as_of, owner_id=owner_scope(actor))
     newest = (
         select(RiskScore.invoice_id, func.max(RiskScore.id).label("score_id"))
         .group_by(col(RiskScore.invoice_id))
@@ -253,9 +261,10 @@ def high_risk_accounts(
     return accounts[:limit] if limit is not None else accounts
 
 
-def workload(session: Session, *, as_of: date) -> list[OwnerWorkload]:
-    """Per owner: drafts awaiting review, overdue invoices, open follow-ups due by ``as_of``."""
-    pos = positions(as_of)
+def workload(session: Session, *, as_of: date, actor: Actor) -> list[OwnerWorkload]:
+    """Per owner the actor may see: drafts awaiting review, overdue invoices, open follow-ups
+    due by ``as_of``."""
+    pos = positions(as_of, owner_id=owner_scope(actor))
     overdue = dict(
         session.exec(
             select(Invoice.owner_id, func.count())
@@ -278,7 +287,9 @@ def workload(session: Session, *, as_of: date) -> list[OwnerWorkload]:
             .group_by(col(FollowUpTask.owner_id))
         ).all()
     )
-    owners = session.exec(select(User.id, User.name).order_by(col(User.name), col(User.id))).all()
+    owners = session.exec(
+        scoped(select(User.id, User.name), actor, User.id).order_by(col(User.name), col(User.id))
+    ).all()
     return [
         OwnerWorkload(
             owner_id=owner_id,
@@ -292,10 +303,10 @@ def workload(session: Session, *, as_of: date) -> list[OwnerWorkload]:
 
 
 def settled_by_month(
-    session: Session, *, as_of: date, starts: list[date]
+    session: Session, *, as_of: date, starts: list[date], actor: Actor
 ) -> dict[str, dict[date, tuple[int, int]]]:
     """Invoices settled (fully paid, last payment) in each month: (count, days issue→paid)."""
-    pos = positions(as_of)
+    pos = positions(as_of, owner_id=owner_scope(actor))
     columns = []
     for start in starts:
         in_month = and_(
@@ -315,7 +326,7 @@ def settled_by_month(
 
 
 def balances_at(
-    session: Session, *, ends: list[date], window_days: int
+    session: Session, *, ends: list[date], window_days: int, actor: Actor
 ) -> dict[str, dict[date, tuple[int, int]]]:
     """(outstanding, credit sales of the DSO window) on each of ``ends``, per currency.
 
@@ -356,6 +367,7 @@ def balances_at(
         .where(Invoice.issue_date <= max(ends))
         .group_by(col(Invoice.currency))
     )
+    query = scoped(query, actor, Invoice.owner_id)
     result: dict[str, dict[date, tuple[int, int]]] = {}
     for row in session.exec(query):
         values = [int(v) for v in row[1:]]
@@ -364,13 +376,18 @@ def balances_at(
 
 
 def trend(
-    session: Session, *, as_of: date, settings: Settings, months: int = TREND_MONTHS
+    session: Session,
+    *,
+    as_of: date,
+    settings: Settings,
+    actor: Actor,
+    months: int = TREND_MONTHS,
 ) -> list[CurrencyTrend]:
     """Average days to pay of invoices settled in each month and DSO at each month end."""
     starts = month_starts(as_of, months)
     ends = [_month_end(start, as_of) for start in starts]
-    settled = settled_by_month(session, as_of=as_of, starts=starts)
-    balances = balances_at(session, ends=ends, window_days=settings.dso_window_days)
+    settled = settled_by_month(session, as_of=as_of, starts=starts, actor=actor)
+    balances = balances_at(session, ends=ends, window_days=settings.dso_window_days, actor=actor)
     result = []
     for currency in sorted(set(settled) | set(balances)):
         months_of = []
@@ -392,17 +409,18 @@ def trend(
     return result
 
 
-def dashboard(session: Session, *, as_of: date, settings: Settings) -> Dashboard:
-    """Every figure of the dashboard page (and ``GET /v1/reports/dashboard``) on ``as_of``."""
+def dashboard(session: Session, *, as_of: date, settings: Settings, actor: Actor) -> Dashboard:
+    """Every figure of the dashboard page (and ``GET /v1/reports/dashboard``) on ``as_of``,
+    over the invoices ``actor`` may see."""
     return Dashboard(
         as_of=as_of,
-        currencies=reports.currency_kpis(session, as_of=as_of, settings=settings),
-        aging=reports.aging(session, as_of=as_of),
-        cash=cash_flow(session, as_of=as_of),
-        high_risk=high_risk_accounts(session, as_of=as_of),
+        currencies=reports.currency_kpis(session, as_of=as_of, settings=settings, actor=actor),
+        aging=reports.aging(session, as_of=as_of, actor=actor),
+        cash=cash_flow(session, as_of=as_of, actor=actor),
+        high_risk=high_risk_accounts(session, as_of=as_of, actor=actor),
         late_payers=reports.late_payers(
-            session, as_of=as_of, settings=settings, limit=LATE_PAYERS_SHOWN
+            session, as_of=as_of, settings=settings, actor=actor, limit=LATE_PAYERS_SHOWN
         ),
-        workload=workload(session, as_of=as_of),
-        trend=trend(session, as_of=as_of, settings=settings),
+        workload=workload(session, as_of=as_of, actor=actor),
+        trend=trend(session, as_of=as_of, settings=settings, actor=actor),
     )

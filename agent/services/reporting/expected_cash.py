@@ -18,9 +18,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from agent.actor import Actor
 from agent.db import select_many
 from agent.models import Invoice
 from agent.models.risk import RiskScore
+from agent.services.access.ownership import owner_scope
 from agent.services.ledger.positions import positions
 
 
@@ -55,9 +57,11 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def expected_cash(session: Session, *, as_of: date, weeks: int = 12) -> ExpectedCashReport:
+def expected_cash(
+    session: Session, *, as_of: date, actor: Actor, weeks: int = 12
+) -> ExpectedCashReport:
     """Outstanding balances of open invoices by the week they are expected to be paid."""
-    pos = positions(as_of)
+    pos = positions(as_of, owner_id=owner_scope(actor))
     newest = (
         select(RiskScore.invoice_id, func.max(RiskScore.id).label("score_id"))
         .group_by(col(RiskScore.invoice_id))

@@ -18,8 +18,10 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col
 
+from agent.actor import Actor
 from agent.db import select_many
 from agent.models import Client, Lifecycle
+from agent.services.access.ownership import owner_scope
 from agent.services.ledger.positions import AgingBucket, positions, sum_if
 from agent.settings import Settings
 
@@ -208,9 +210,9 @@ class _Tally:
         )
 
 
-def aging(session: Session, *, as_of: date) -> AgingReport:
+def aging(session: Session, *, as_of: date, actor: Actor) -> AgingReport:
     """Open receivables on ``as_of`` per currency and client, in days-overdue buckets."""
-    pos = positions(as_of)
+    pos = positions(as_of, owner_id=owner_scope(actor))
     outstanding = pos.c.amount_minor - pos.c.paid_minor
     query = (
         select_many(
@@ -251,9 +253,11 @@ def aging(session: Session, *, as_of: date) -> AgingReport:
     )
 
 
-def currency_kpis(session: Session, *, as_of: date, settings: Settings) -> list[CurrencyKpis]:
+def currency_kpis(
+    session: Session, *, as_of: date, settings: Settings, actor: Actor
+) -> list[CurrencyKpis]:
     """The collection KPIs on ``as_of``, one entry per currency with any invoice issued by then."""
-    pos = positions(as_of)
+    pos = positions(as_of, owner_id=owner_scope(actor))
     window_start = as_of - timedelta(days=settings.dso_window_days)
     year_start = as_of - timedelta(days=TRAILING_YEAR_DAYS)
     outstanding = pos.c.amount_minor - pos.c.paid_minor
@@ -308,10 +312,15 @@ def currency_kpis(session: Session, *, as_of: date, settings: Settings) -> list[
 
 
 def late_payers(
-    session: Session, *, as_of: date, settings: Settings, limit: int | None = None
+    session: Session,
+    *,
+    as_of: date,
+    settings: Settings,
+    actor: Actor,
+    limit: int | None = None,
 ) -> list[LatePayer]:
     """Clients that settle late most consistently: highest late share, then mean days late."""
-    pos = positions(as_of)
+    pos = positions(as_of, owner_id=owner_scope(actor))
     late = pos.c.days_late > settings.late_grace_days
     late_count = sum_if(late)
     query = (
@@ -356,15 +365,15 @@ def late_payers(
     return payers[:limit] if limit is not None else payers
 
 
-def kpis(session: Session, *, as_of: date, settings: Settings) -> KpiReport:
+def kpis(session: Session, *, as_of: date, settings: Settings, actor: Actor) -> KpiReport:
     """Per-currency KPIs and the late-payer ranking on ``as_of``."""
     return KpiReport(
         as_of=as_of,
         dso_window_days=settings.dso_window_days,
         late_grace_days=settings.late_grace_days,
         consistent_late_min_invoices=settings.consistent_late_min_invoices,
-        currencies=currency_kpis(session, as_of=as_of, settings=settings),
-        late_payers=late_payers(session, as_of=as_of, settings=settings),
+        currencies=currency_kpis(session, as_of=as_of, settings=settings, actor=actor),
+        late_payers=late_payers(session, as_of=as_of, settings=settings, actor=actor),
     )
 
 
@@ -372,12 +381,13 @@ def invoice_aging(
     session: Session,
     *,
     as_of: date,
+    actor: Actor,
     client_id: int | None = None,
     overdue_only: bool = False,
     limit: int | None = None,
 ) -> list[InvoiceAging]:
     """Open invoices on ``as_of`` with their days overdue and bucket, most overdue first."""
-    pos = positions(as_of)
+    pos = positions(as_of, owner_id=owner_scope(actor))
     query = (
         select_many(
             pos.c.invoice_id,

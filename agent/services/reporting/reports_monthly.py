@@ -16,12 +16,14 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from agent.actor import Actor
 from agent.db import select_many
 from agent.errors import InvalidInput
 from agent.models import Client, Invoice, Payment
 from agent.models.draft import Draft, DraftInvoice
 from agent.models.invoice_event import EventKind, InvoiceEvent
 from agent.models.outbox import OutboxMessage, OutboxStatus
+from agent.services.access.ownership import owner_scope, scoped
 from agent.services.ledger.positions import positions, sum_if
 from agent.services.reporting import cashflow, reports
 from agent.settings import Settings
@@ -120,8 +122,8 @@ def _utc(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _currencies(session: Session, *, start: date, end: date) -> list[CurrencyMonth]:
-    pos = positions(end)
+def _currencies(session: Session, *, start: date, end: date, actor: Actor) -> list[CurrencyMonth]:
+    pos = positions(end, owner_id=owner_scope(actor))
     issued = and_(pos.c.issue_date >= start, pos.c.state != "void", pos.c.lifecycle != "draft")
     invoiced = {
         row[0]: (int(row[1]), int(row[2]))
@@ -133,7 +135,13 @@ def _currencies(session: Session, *, start: date, end: date) -> list[CurrencyMon
     }
     collected = dict(
         session.exec(
-            select(Payment.currency, func.sum(Payment.amount_minor))
+            scoped(
+                select(Payment.currency, func.sum(Payment.amount_minor)).join(
+                    Invoice, col(Invoice.id) == Payment.invoice_id
+                ),
+                actor,
+                Invoice.owner_id,
+            )
             .where(Payment.payment_date >= start, Payment.payment_date <= end)
             .group_by(col(Payment.currency))
         ).all()
@@ -151,10 +159,10 @@ def _currencies(session: Session, *, start: date, end: date) -> list[CurrencyMon
 
 
 def month_late_payers(
-    session: Session, *, start: date, end: date, settings: Settings
+    session: Session, *, start: date, end: date, settings: Settings, actor: Actor
 ) -> list[MonthLatePayer]:
     """Clients with invoices settled late in the month, most late invoices first."""
-    pos = positions(end)
+    pos = positions(end, owner_id=owner_scope(actor))
     late = pos.c.days_late > settings.late_grace_days
     query = (
         select_many(
@@ -205,18 +213,22 @@ def _settled_days(session: Session, invoice_ids: set[int]) -> dict[int, date]:
     return result
 
 
-def reminder_outcomes(session: Session, *, start: date, end: date) -> list[ReminderOutcome]:
+def reminder_outcomes(
+    session: Session, *, start: date, end: date, actor: Actor
+) -> list[ReminderOutcome]:
     """Reminders sent in the month by tone and milestone, with the share paid within 7 days."""
     query = (
         select(Draft.tone, DraftInvoice.milestone, DraftInvoice.invoice_id, OutboxMessage.sent_at)
         .join(Draft, col(Draft.id) == OutboxMessage.draft_id)
         .join(DraftInvoice, col(DraftInvoice.draft_id) == Draft.id)
+        .join(Invoice, col(Invoice.id) == DraftInvoice.invoice_id)
         .where(
             OutboxMessage.status == OutboxStatus.SENT,
             col(OutboxMessage.sent_at) >= _utc(start),
             col(OutboxMessage.sent_at) < _utc(end + timedelta(days=1)),
         )
     )
+    query = scoped(query, actor, Invoice.owner_id)
     sent = [
         (str(tone), str(ms), int(inv), at.date()) for tone, ms, inv, at in session.exec(query) if at
     ]
@@ -235,16 +247,19 @@ def reminder_outcomes(session: Session, *, start: date, end: date) -> list[Remin
 
 
 def exceptions(
-    session: Session, *, start: date, end: date, as_of: date
+    session: Session, *, start: date, end: date, as_of: date, actor: Actor
 ) -> tuple[list[ExceptionCount], PromiseTally]:
     """Extensions, disputes and promises logged in the month; promises judged on ``as_of``."""
-    events = session.exec(
-        select(InvoiceEvent.kind, InvoiceEvent.invoice_id, InvoiceEvent.data).where(
+    query = (
+        select(InvoiceEvent.kind, InvoiceEvent.invoice_id, InvoiceEvent.data)
+        .join(Invoice, col(Invoice.id) == InvoiceEvent.invoice_id)
+        .where(
             col(InvoiceEvent.kind).in_([k.value for k in EXCEPTION_KINDS]),
             col(InvoiceEvent.occurred_at) >= _utc(start),
             col(InvoiceEvent.occurred_at) < _utc(end + timedelta(days=1)),
         )
-    ).all()
+    )
+    events = session.exec(scoped(query, actor, Invoice.owner_id)).all()
     counts: dict[str, int] = {k.value: 0 for k in EXCEPTION_KINDS}
     promises: list[tuple[int, date]] = []
     for kind, invoice_id, data in events:
@@ -313,7 +328,12 @@ def suggestions(chronic: list[reports.LatePayer], reminders: list[ReminderOutcom
 
 
 def monthly_review(
-    session: Session, *, month: date, settings: Settings, as_of: date | None = None
+    session: Session,
+    *,
+    month: date,
+    settings: Settings,
+    actor: Actor,
+    as_of: date | None = None,
 ) -> MonthlyReview:
     """The review of the calendar month starting ``month``, with figures known on ``as_of``.
 
@@ -324,11 +344,11 @@ def monthly_review(
     end = _month_end(start)
     judged = as_of or end
     cut = min(end, judged)
-    reminders = reminder_outcomes(session, start=start, end=cut)
-    kinds, promises = exceptions(session, start=start, end=cut, as_of=judged)
+    reminders = reminder_outcomes(session, start=start, end=cut, actor=actor)
+    kinds, promises = exceptions(session, start=start, end=cut, as_of=judged, actor=actor)
     chronic = [
         p
-        for p in reports.late_payers(session, as_of=cut, settings=settings)
+        for p in reports.late_payers(session, as_of=cut, settings=settings, actor=actor)
         if p.late_share >= CHRONIC_LATE_SHARE
     ][:10]
     return MonthlyReview(
@@ -336,9 +356,11 @@ def monthly_review(
         start_date=start,
         end_date=end,
         as_of=judged,
-        currencies=_currencies(session, start=start, end=cut),
-        late_payers=month_late_payers(session, start=start, end=cut, settings=settings),
-        trend=cashflow.trend(session, as_of=cut, settings=settings),
+        currencies=_currencies(session, start=start, end=cut, actor=actor),
+        late_payers=month_late_payers(
+            session, start=start, end=cut, settings=settings, actor=actor
+        ),
+        trend=cashflow.trend(session, as_of=cut, settings=settings, actor=actor),
         reminders=reminders,
         exceptions=kinds,
         promises=promises,

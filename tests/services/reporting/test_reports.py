@@ -115,7 +115,7 @@ def _by_currency(report: AgingReport) -> dict[str, reports.CurrencyAging]:
 
 def test_aging_of_a_hand_computed_ledger(session: Session) -> None:
     ledger = _build_ledger(session)
-    report = reports.aging(session, as_of=AS_OF)
+    report = reports.aging(session, actor=TEST_ACTOR, as_of=AS_OF)
     blocks = _by_currency(report)
     assert list(blocks) == ["EUR", "USD"]
 
@@ -170,7 +170,7 @@ def test_aging_of_a_hand_computed_ledger(session: Session) -> None:
 
 def test_kpis_of_a_hand_computed_ledger(session: Session, settings: Settings) -> None:
     _build_ledger(session)
-    report = reports.kpis(session, as_of=AS_OF, settings=settings)
+    report = reports.kpis(session, actor=TEST_ACTOR, as_of=AS_OF, settings=settings)
     eur, usd = report.currencies
     assert eur == CurrencyKpis(
         currency="EUR",
@@ -206,7 +206,7 @@ def test_kpis_of_a_hand_computed_ledger(session: Session, settings: Settings) ->
 def test_grace_days_forgive_short_delays(session: Session, settings: Settings) -> None:
     _build_ledger(session)
     lenient = settings.model_copy(update={"late_grace_days": 8})
-    eur, usd = reports.currency_kpis(session, as_of=AS_OF, settings=lenient)
+    eur, usd = reports.currency_kpis(session, actor=TEST_ACTOR, as_of=AS_OF, settings=lenient)
     assert eur.paid_late_count == 1  # A5 was exactly 8 days late; A6 34
     assert usd.paid_late_count == 1  # C3 10 days late
 
@@ -217,7 +217,7 @@ def test_bucket_edges(session: Session) -> None:
         due = AS_OF - timedelta(days=days)
         make_invoice(session, client=client, amount_minor=100 + days, issue_date=due, due_date=due)
     session.commit()
-    (block,) = reports.aging(session, as_of=AS_OF).currencies
+    (block,) = reports.aging(session, actor=TEST_ACTOR, as_of=AS_OF).currencies
     assert _amounts(block.total) == {
         B.NOT_YET_DUE: (100, 1),
         B.DAYS_1_30: (101 + 130, 2),
@@ -225,17 +225,17 @@ def test_bucket_edges(session: Session) -> None:
         B.DAYS_61_90: (161 + 190, 2),
         B.DAYS_OVER_90: (191, 1),
     }
-    rows = reports.invoice_aging(session, as_of=AS_OF)
+    rows = reports.invoice_aging(session, actor=TEST_ACTOR, as_of=AS_OF)
     assert [r.days_overdue for r in rows] == [91, 90, 61, 60, 31, 30, 1, 0]
 
 
 def test_closures_and_payments_take_effect_on_their_dates(session: Session) -> None:
     _build_ledger(session)
-    later = _by_currency(reports.aging(session, as_of=date(2026, 5, 12)))
+    later = _by_currency(reports.aging(session, actor=TEST_ACTOR, as_of=date(2026, 5, 12)))
     # A3 paid on 05-05, B5 voided on 05-02, B2 written off on 05-10; C4 issued on 05-05.
     assert later["EUR"].total.outstanding_minor == 10_000 + 15_000 + 1_500 + 4_000
     assert later["USD"].total.outstanding_minor == 30_000 + 10_000 + 5_000 + 2_000
-    before = reports.aging(session, as_of=date(2025, 9, 30))
+    before = reports.aging(session, actor=TEST_ACTOR, as_of=date(2025, 9, 30))
     assert before.currencies == []
 
 
@@ -243,9 +243,11 @@ def test_late_payers_rank_by_share_then_mean_days_late(
     session: Session, settings: Settings
 ) -> None:
     ledger = _build_ledger(session)
-    assert reports.late_payers(session, as_of=AS_OF, settings=settings) == []  # minimum is 3
+    assert (
+        reports.late_payers(session, actor=TEST_ACTOR, as_of=AS_OF, settings=settings) == []
+    )  # minimum is 3
     everyone = settings.model_copy(update={"consistent_late_min_invoices": 1})
-    ranked = reports.late_payers(session, as_of=AS_OF, settings=everyone)
+    ranked = reports.late_payers(session, actor=TEST_ACTOR, as_of=AS_OF, settings=everyone)
     assert [(p.client_id, p.settled_count, p.late_count, p.max_days_late) for p in ranked] == [
         (ledger.alpha.id, 2, 2, 34),
         (ledger.gamma.id, 1, 1, 10),
@@ -253,23 +255,24 @@ def test_late_payers_rank_by_share_then_mean_days_late(
     assert ranked[0].mean_days_late == pytest.approx(21.0)
     assert ranked[0].late_share == 1.0
     two = settings.model_copy(update={"consistent_late_min_invoices": 2})
-    assert [p.client_name for p in reports.late_payers(session, as_of=AS_OF, settings=two)] == [
-        "Alpha"
-    ]
+    assert [
+        p.client_name
+        for p in reports.late_payers(session, actor=TEST_ACTOR, as_of=AS_OF, settings=two)
+    ] == ["Alpha"]
 
 
 def test_invoice_aging_lists_open_invoices_most_overdue_first(session: Session) -> None:
     ledger = _build_ledger(session)
-    rows = reports.invoice_aging(session, as_of=AS_OF, client_id=ledger.alpha.id)
+    rows = reports.invoice_aging(session, actor=TEST_ACTOR, as_of=AS_OF, client_id=ledger.alpha.id)
     assert [(r.amount_minor, r.outstanding_minor, r.days_overdue, r.bucket) for r in rows] == [
         (1_500, 1_500, 181, B.DAYS_OVER_90),
         (10_000, 10_000, 80, B.DAYS_61_90),
         (8_000, 8_000, 58, B.DAYS_31_60),
         (20_000, 15_000, 0, B.NOT_YET_DUE),
     ]
-    overdue = reports.invoice_aging(session, as_of=AS_OF, overdue_only=True)
+    overdue = reports.invoice_aging(session, actor=TEST_ACTOR, as_of=AS_OF, overdue_only=True)
     assert len(overdue) == 7
-    everything = reports.invoice_aging(session, as_of=AS_OF)
+    everything = reports.invoice_aging(session, actor=TEST_ACTOR, as_of=AS_OF)
     assert [(r.client_name, r.outstanding_minor) for r in everything if r.disputed] == [
         ("Beta", 4_000)
     ]
@@ -277,7 +280,7 @@ def test_invoice_aging_lists_open_invoices_most_overdue_first(session: Session) 
 
 def test_report_json_carries_minor_units_with_currency(session: Session) -> None:
     _build_ledger(session)
-    data = reports.aging(session, as_of=AS_OF).model_dump(mode="json")
+    data = reports.aging(session, actor=TEST_ACTOR, as_of=AS_OF).model_dump(mode="json")
     total = data["currencies"][0]["total"]
     assert (total["currency"], total["outstanding_minor"]) == ("EUR", 51_500)
     assert total["buckets"]["90+"] == {"outstanding_minor": 1_500, "count": 1}
@@ -455,7 +458,7 @@ def _recompute(session: Session, *, as_of: date, settings: Settings) -> dict[str
 
 def _report_figures(session: Session, *, as_of: date, settings: Settings) -> dict[str, object]:
     aging: dict[tuple[str, int], dict[str, tuple[int, int]]] = {}
-    for block in reports.aging(session, as_of=as_of).currencies:
+    for block in reports.aging(session, actor=TEST_ACTOR, as_of=as_of).currencies:
         for line in block.clients:
             cell = {b.value: (t.outstanding_minor, t.count) for b, t in line.buckets.items()}
             if line.disputed_count:
@@ -480,9 +483,12 @@ def _report_figures(session: Session, *, as_of: date, settings: Settings) -> dic
             "days_to_pay": k.days_to_pay_total,
             "late": k.paid_late_count,
         }
-        for k in reports.currency_kpis(session, as_of=as_of, settings=settings)
+        for k in reports.currency_kpis(session, actor=TEST_ACTOR, as_of=as_of, settings=settings)
     }
-    late = [p.client_id for p in reports.late_payers(session, as_of=as_of, settings=settings)]
+    late = [
+        p.client_id
+        for p in reports.late_payers(session, actor=TEST_ACTOR, as_of=as_of, settings=settings)
+    ]
     return {"aging": aging, "kpis": kpis, "late": late}
 
 
