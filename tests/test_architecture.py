@@ -55,3 +55,7 @@ def test_callers_pass_the_actor_to_invoice_reads(folder: str) -> None:
         if "actor=" not in call
     ]
     assert missing == []
+
+
+def test_the_api_reads_clients_through_the_access_rule() -> None:
+    assert offenders(sources("api"), r"\bclients\.get\(") == []

@@ -19,11 +19,13 @@ router = APIRouter(prefix="/clients", tags=["clients"])
 @router.get("", summary="List clients", response_model=Page[ClientOut])
 def list_clients(
     session: SessionDep,
-    _caller: Reader,
+    caller: Reader,
     cursor: IdCursor,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Page[ClientOut]:
-    rows = clients.list_clients(session, after_id=cursor.after_id, limit=limit + 1)
+    rows = clients.list_clients(
+        session, actor=caller.actor, after_id=cursor.after_id, limit=limit + 1
+    )
     return id_page(rows, limit=limit, out=ClientOut)
 
 
@@ -40,6 +42,7 @@ def create_client(
 
 @router.get("/{client_id}", summary="Get a client", response_model=ClientOut)
 def get_client(
-    client_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, _caller: Reader
+    client_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, caller: Reader
 ) -> ClientOut:
-    return ClientOut.model_validate(clients.get(session, client_id=client_id), from_attributes=True)
+    client = clients.read(session, client_id=client_id, actor=caller.actor)
+    return ClientOut.model_validate(client, from_attributes=True)

@@ -163,3 +163,17 @@ def test_a_key_never_exceeds_its_user(client: TestClient, engine: Engine, keys: 
         "/api/v1/users", json={"name": "X", "email": "x@example.com"}, headers=headers
     )
     assert made.status_code == 403
+
+
+def test_another_owners_client_is_not_found(client: TestClient, engine: Engine, keys: Keys) -> None:
+    """An owner sees clients with one of their invoices, or with none yet (nobody's)."""
+    _bea_id, bea = _second_owner(engine)
+    olgas = client_and_invoice(client, keys, number="OLGA-1")
+    url = f"/api/v1/clients/{olgas['client_id']}"
+    assert client.get(url, headers=bea).status_code == 404
+    assert client.get(url, headers=keys.auth("read")).status_code == 200
+    assert client.get(url, headers=keys.auth("admin")).status_code == 200
+    fresh = client.post("/api/v1/clients", json={"name": "New Co"}, headers=bea).json()
+    listed = client.get("/api/v1/clients", headers=bea).json()["items"]
+    assert [c["id"] for c in listed] == [fresh["id"]]
+    assert client.get(f"/api/v1/clients/{fresh['id']}", headers=bea).status_code == 200

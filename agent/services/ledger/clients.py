@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import re
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from pydantic import ValidationError
+from sqlalchemy import exists, or_
+from sqlalchemy.sql.selectable import Select
 from sqlmodel import Session, col, select
 
+from agent.actor import Actor
 from agent.errors import ClientNotFound, InvalidInput
-from agent.models import Client, ClientCreate
+from agent.models import Client, ClientCreate, Invoice
 from agent.money import normalise_currency
+
+S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 
 def name_key(name: str) -> str:
@@ -71,6 +77,24 @@ def get(session: Session, *, client_id: int) -> Client:
     return client
 
 
+def _visible(query: S, actor: Actor) -> S:
+    """The clients ``actor`` may see: an owner sees a client with at least one of their invoices,
+    or with no invoice yet (a new client is nobody's); an admin sees every client."""
+    if actor.sees_all:
+        return query
+    billed = exists().where(col(Invoice.client_id) == Client.id)
+    mine = billed.where(col(Invoice.owner_id) == actor.user_id)
+    return query.where(or_(mine, ~billed))
+
+
+def read(session: Session, *, client_id: int, actor: Actor) -> Client:
+    """The client as ``actor`` may see it; another owner's client is not found."""
+    client = session.exec(_visible(select(Client).where(Client.id == client_id), actor)).first()
+    if client is None:
+        raise ClientNotFound(f"no client with id {client_id}", field="client")
+    return client
+
+
 def find_by_name(session: Session, *, name: str) -> Client | None:
     return session.exec(select(Client).where(Client.name_key == name_key(name))).first()
 
@@ -100,10 +124,10 @@ def set_reminders_paused(session: Session, *, client_id: int, paused: bool) -> C
 
 
 def list_clients(
-    session: Session, *, after_id: int | None = None, limit: int = 100
+    session: Session, *, actor: Actor, after_id: int | None = None, limit: int = 100
 ) -> list[Client]:
-    """Clients in id order, those after ``after_id`` (keyset pagination)."""
-    query = select(Client).order_by(col(Client.id)).limit(limit)
+    """The clients ``actor`` may see in id order, those after ``after_id`` (keyset pagination)."""
+    query = _visible(select(Client), actor).order_by(col(Client.id)).limit(limit)
     if after_id is not None:
         query = query.where(Client.id > after_id)
     return list(session.exec(query))
