@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from agent.cli.context import ready_engine
 from agent.runtime import score_then_sweep
 from agent.scheduler import DailySweep, parse_daily_at
+from agent.services.access import worker as access_worker
 from agent.services.reminders import sweeps
 from agent.services.review import outbox
 from agent.settings import Settings
@@ -23,6 +24,8 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
     engine = ready_engine(settings)
 
     def sweep_today(day: date) -> sweeps.SweepReport:
+        # Housekeeping first, so a failing sweep never lets the tables grow.
+        access_worker.prune_expired(engine)
         return score_then_sweep(engine, settings, as_of=day)
 
     @asynccontextmanager
@@ -34,6 +37,7 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
             clock=lambda: datetime.now(UTC),
         )
         app.state.schedule = schedule
+        app.state.daily_job = sweep_today
         sender = outbox.SenderLoop(engine, settings)
         if run_schedule:
             schedule.start()
