@@ -11,6 +11,7 @@ from sqlalchemy import ScalarSelect, Subquery, func
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
+from agent.db import hold_write_lock
 from agent.errors import (
     DuplicateInvoiceNumber,
     InvalidDate,
@@ -116,7 +117,11 @@ def get_by_number(session: Session, *, number: str) -> Invoice:
 
 
 def lock(session: Session, *, invoice_id: int) -> Invoice:
-    """Re-read the invoice holding a row lock (PostgreSQL) so concurrent changes serialise."""
+    """Re-read the invoice under a lock so concurrent changes to what is owed serialise.
+
+    PostgreSQL locks the row; SQLite takes the database write lock (``hold_write_lock``).
+    """
+    hold_write_lock(session)
     query = select(Invoice).where(Invoice.id == invoice_id).with_for_update()
     invoice = session.exec(query.execution_options(populate_existing=True)).first()
     if invoice is None:
