@@ -43,7 +43,10 @@ async def _paytrack_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": ".".join(str(part) for part in error["loc"]), "reason": error["msg"]}
+        {
+            "field": ".".join(str(part) for part in error["loc"]),
+            "reason": str(error["msg"]).removeprefix("Value error, "),
+        }
         for error in exc.errors()
     ]
     return problem(422, "Invalid request", f"{len(errors)} field(s) are invalid", errors=errors)

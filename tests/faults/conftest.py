@@ -1,5 +1,5 @@
-"""The API fixtures (an app per test, keys per scope) for the fault-injection suite."""
+"""The API fixtures (an app per test, a test client, keys per scope) for the fault suite."""
 
-from tests.api.conftest import app, keys
+from tests.api.conftest import app, client, keys
 
-__all__ = ["app", "keys"]
+__all__ = ["app", "client", "keys"]

@@ -20,6 +20,7 @@ from agent.errors import (
     InvoiceClosed,
     InvoiceNotFound,
 )
+from agent.inputs import invalid_input
 from agent.models import Client, EventKind, Invoice, InvoiceCreate, Lifecycle, Payment, User
 from agent.money import format_plain, normalise_currency
 from agent.services.access import users
@@ -51,8 +52,7 @@ def create(
     try:
         data = InvoiceCreate.model_validate(data.model_dump())
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidInput(first["msg"], field=str(first["loc"][0])) from None
+        raise invalid_input(exc) from None
     client = clients.get(session, client_id=data.client_id)
     users.get(session, user_id=data.owner_id)
     currency = normalise_currency(data.currency)
