@@ -7,7 +7,8 @@ PaytrackError
 │   └── RiskModelUnavailable
 ├── Conflict
 │   ├── DuplicateInvoiceNumber, InvoiceClosed, InvalidTransition
-│   └── DraftAlreadyDecided, DraftStale, LedgerNotEmpty
+│   ├── DraftAlreadyDecided, DraftStale, LedgerNotEmpty
+│   └── CopyMismatch (a copied database differs from its source)
 └── InvalidInput
     ├── InvalidAmount, InvalidCurrency, CurrencyMismatch, InvalidDate
     ├── PaymentExceedsBalance
@@ -190,3 +191,9 @@ class TooManySignInAttempts(Unauthorized):
 
     status = 429
     title = "Too many sign-in attempts"
+
+
+class CopyMismatch(Conflict):
+    """``db copy`` found the target holding other counts or money than the source."""
+
+    title = "The copy does not match its source"
