@@ -159,6 +159,10 @@ class Settings(BaseSettings):
         default=30.0,
         description="How long a write waits for another writer's lock before answering 'busy'.",
     )
+    sweep_lease_seconds: int = Field(
+        default=900,
+        description="How long a sweep holds a thread it is drafting before another may take it.",
+    )
     webhook_allow_private_urls: bool = Field(
         default=False,
         description="Let webhooks target loopback, link-local and private addresses (admin only).",
