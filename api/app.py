@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from fastapi import FastAPI
 
 from agent.cli.context import ready_engine
-from agent.runtime import score_then_sweep
+from agent.runtime import daily_sweep
 from agent.scheduler import DailySweep, parse_daily_at
 from agent.services.reminders import sweeps
 from agent.services.review import outbox
@@ -22,8 +22,8 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
     """The app for ``settings``; with ``run_schedule`` the sweep runs daily in-process."""
     engine = ready_engine(settings)
 
-    def sweep_today(day: date) -> sweeps.SweepReport:
-        return score_then_sweep(engine, settings, as_of=day)
+    def sweep_today(day: date) -> sweeps.SweepReport | None:
+        return daily_sweep(engine, settings, day=day)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
