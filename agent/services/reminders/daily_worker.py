@@ -54,17 +54,16 @@ def _exclusive(engine: Engine, job: str) -> Iterator[bool]:
         yield True
         return
     key = zlib.crc32(f"paytrack:{job}".encode())
-    with engine.connect() as connection:
+    # Autocommit: the lock belongs to the connection, not to a transaction left open for hours.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         acquired = bool(
             connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
         )
-        connection.commit()
         try:
             yield acquired
         finally:
             if acquired:
                 connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                connection.commit()
 
 
 def _claim(engine: Engine, *, job: str, day: date) -> bool:
