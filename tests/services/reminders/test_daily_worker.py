@@ -7,7 +7,6 @@ import zlib
 from datetime import date
 
 import pytest
-
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
