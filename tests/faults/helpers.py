@@ -58,13 +58,13 @@ def at_once(tasks: list[Callable[[], T]]) -> list[T]:
         return list(pool.map(run, tasks))
 
 
-def stored_payments(engine: Engine, *, invoice_id: int) -> list[Payment]:
+def stored_payments(engine: Engine, *, invoice_id: int | None) -> list[Payment]:
     with Session(engine) as session:
         query = select(Payment).where(Payment.invoice_id == invoice_id).order_by(col(Payment.id))
         return list(session.exec(query))
 
 
-def paid_total(engine: Engine, *, invoice_id: int) -> int:
+def paid_total(engine: Engine, *, invoice_id: int | None) -> int:
     with Session(engine) as session:
         query = select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(
             Payment.invoice_id == invoice_id

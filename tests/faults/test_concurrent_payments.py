@@ -10,7 +10,9 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -46,17 +48,21 @@ def _try_pay(engine: Engine, invoice_id: int, amount_minor: int) -> int | None:
         return None
 
 
+def _attempt(engine: Engine, invoice_id: int, amount_minor: int) -> tuple[int, int, int | None]:
+    return invoice_id, amount_minor, _try_pay(engine, invoice_id, amount_minor)
+
+
 def test_threads_never_overpay_and_store_each_accepted_payment_once(engine: Engine) -> None:
     rng = random.Random(12)
     with Session(engine, expire_on_commit=False) as session:
         targets = [make_invoice(session, amount_minor=rng.randint(5_000, 50_000)) for _ in range(3)]
         session.commit()
     for _round in range(4):
-        tasks = []
+        tasks: list[Callable[[], tuple[int, int, int | None]]] = []
         for _ in range(8):
             invoice = rng.choice(targets)
             amount = rng.randint(1, invoice.amount_minor * 2 // 3)
-            tasks.append(lambda i=invoice.id, a=amount: (i, a, _try_pay(engine, i, a)))
+            tasks.append(partial(_attempt, engine, invoice.id, amount))
         results = at_once(tasks)
         for invoice in targets:
             accepted = {pid: a for i, a, pid in results if i == invoice.id and pid is not None}
@@ -68,8 +74,8 @@ def test_threads_never_overpay_and_store_each_accepted_payment_once(engine: Engi
             balance = next(t.amount_minor for t in targets if t.id == invoice_id)
             assert amount > balance - paid_total(engine, invoice_id=invoice_id)
     for invoice in targets:
-        stored = stored_payments(engine, invoice_id=invoice.id)
-        assert len({p.id for p in stored}) == len(stored)
+        rows = stored_payments(engine, invoice_id=invoice.id)
+        assert len({p.id for p in rows}) == len(rows)
 
 
 def test_parallel_cli_processes_store_one_of_four_overpaying_payments(
@@ -112,7 +118,7 @@ def test_ten_api_payments_of_sixty_percent_accept_exactly_one(
             headers = keys.auth("write") | {"Idempotency-Key": f"race-{n}"}
             return http.post("/api/v1/payments", json=body, headers=headers)
 
-        answers = at_once([lambda n=n: post(n) for n in range(10)])
+        answers = at_once([partial(post, n) for n in range(10)])
         shown = http.get(f"/api/v1/invoices/{invoice.id}", headers=keys.auth("read")).json()
     statuses = sorted(answer.status_code for answer in answers)
     assert statuses == [201] + [422] * 9, [a.text for a in answers]

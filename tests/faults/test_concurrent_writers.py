@@ -8,6 +8,7 @@ is stored once.
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 
 import httpx
 from fastapi import FastAPI
@@ -59,7 +60,7 @@ def _writer(base: str, keys: Keys, n: int) -> Counter[int]:
 
 def test_eight_concurrent_api_writers_get_no_5xx(app: FastAPI, keys: Keys, engine: Engine) -> None:
     with served(app) as base:
-        results = at_once([lambda n=n: _writer(base, keys, n) for n in range(WRITERS)])
+        results = at_once([partial(_writer, base, keys, n) for n in range(WRITERS)])
     statuses = sum(results, Counter())
     assert set(statuses) <= {200, 201}, statuses
     assert statuses.total() == WRITERS * (1 + INVOICES_EACH * 7)

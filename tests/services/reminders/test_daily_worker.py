@@ -19,11 +19,16 @@ DAY = date(2026, 3, 9)
 
 
 def test_runs_once_for_a_day_and_again_the_next(engine: Engine) -> None:
-    calls: list[str] = []
-    assert run_once_a_day(engine, job="j", day=DAY, run=lambda: calls.append("a") or 1) == 1
-    assert run_once_a_day(engine, job="j", day=DAY, run=lambda: calls.append("b") or 2) is None
-    assert run_once_a_day(engine, job="j", day=date(2026, 3, 10), run=lambda: 3) == 3
-    assert calls == ["a"]
+    calls: list[date] = []
+
+    def job(day: date) -> int:
+        calls.append(day)
+        return len(calls)
+
+    assert run_once_a_day(engine, job="j", day=DAY, run=lambda: job(DAY)) == 1
+    assert run_once_a_day(engine, job="j", day=DAY, run=lambda: job(DAY)) is None
+    assert run_once_a_day(engine, job="j", day=date(2026, 3, 10), run=lambda: job(DAY)) == 2
+    assert calls == [DAY, DAY]
 
 
 def test_an_unfinished_run_is_taken_over_only_where_a_lock_proves_its_holder_dead(

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import func
@@ -40,6 +41,7 @@ MODELS: dict[str, type[SQLModel]] = {
     "payment": Payment,
     "invoice_event": InvoiceEvent,
 }
+M = TypeVar("M", bound=SQLModel)
 _NOT_EXPORTED = {"user": {"password_hash"}}
 _FREE_TEXT = {"notes", "dispute_reason", "reference"}
 
@@ -137,37 +139,40 @@ def _parse_row(
 def _ledger_problems(archive: LedgerArchive) -> list[RowProblem]:
     """References that point nowhere, overpaid invoices, and totals that do not add up."""
     problems: list[RowProblem] = []
-    ids = {name: {row.id for row in rows} for name, rows in archive.rows.items()}  # type: ignore[attr-defined]
-    invoices: dict[int, Invoice] = {i.id: i for i in archive.rows["invoice"]}  # type: ignore[misc]
-    paid: dict[int, int] = defaultdict(int)
-    for index, invoice in enumerate(archive.rows["invoice"], start=1):
-        assert isinstance(invoice, Invoice)
-        if invoice.client_id not in ids["client"]:
+    users = {u.id for u in _typed(archive, "user", User)}
+    clients = {c.id for c in _typed(archive, "client", Client)}
+    invoices = {i.id: i for i in _typed(archive, "invoice", Invoice)}
+    payments = _typed(archive, "payment", Payment)
+    paid: dict[int | None, int] = defaultdict(int)
+    for index, invoice in enumerate(invoices.values(), start=1):
+        if invoice.client_id not in clients:
             problems.append(RowProblem(index, "invoice.client_id", "names no client"))
-        if invoice.owner_id not in ids["user"]:
+        if invoice.owner_id not in users:
             problems.append(RowProblem(index, "invoice.owner_id", "names no user"))
-    for index, payment in enumerate(archive.rows["payment"], start=1):
-        assert isinstance(payment, Payment)
-        invoice = invoices.get(payment.invoice_id)
-        if invoice is None:
+    for index, payment in enumerate(payments, start=1):
+        owed = invoices.get(payment.invoice_id)
+        if owed is None:
             problems.append(RowProblem(index, "payment.invoice_id", "names no invoice"))
             continue
-        if payment.currency != invoice.currency:
+        if payment.currency != owed.currency:
             problems.append(RowProblem(index, "payment.currency", "differs from the invoice's"))
-        paid[invoice.id] += payment.amount_minor
-        if paid[invoice.id] > invoice.amount_minor:
+        paid[owed.id] += payment.amount_minor
+        if paid[owed.id] > owed.amount_minor:
             problems.append(RowProblem(index, "payment.amount_minor", "overpays its invoice"))
-    for index, event in enumerate(archive.rows["invoice_event"], start=1):
-        assert isinstance(event, InvoiceEvent)
-        if event.invoice_id not in ids["invoice"]:
+    for index, event in enumerate(_typed(archive, "invoice_event", InvoiceEvent), start=1):
+        if event.invoice_id not in invoices:
             problems.append(RowProblem(index, "invoice_event.invoice_id", "names no invoice"))
-    for label, declared, rows in (
-        ("invoiced", archive.invoiced, archive.rows["invoice"]),
-        ("paid", archive.paid, archive.rows["payment"]),
+    for label, declared, sums in (
+        ("invoiced", archive.invoiced, _row_sums(list(invoices.values()))),
+        ("paid", archive.paid, _row_sums(payments)),
     ):
-        if declared != _row_sums(rows):
+        if declared != sums:
             problems.append(RowProblem(1, label, "the totals do not match the rows"))
     return problems
+
+
+def _typed(archive: LedgerArchive, name: str, model: type[M]) -> list[M]:
+    return [row for row in archive.rows[name] if isinstance(row, model)]
 
 
 def restore(session: Session, archive: LedgerArchive) -> dict[str, int]:
@@ -196,10 +201,10 @@ def _sums(session: Session, model: type[Invoice] | type[Payment]) -> dict[str, i
     return {currency: int(total) for currency, total in session.exec(query)}
 
 
-def _row_sums(rows: list[SQLModel]) -> dict[str, int]:
+def _row_sums(rows: Sequence[Invoice | Payment]) -> dict[str, int]:
     sums: dict[str, int] = defaultdict(int)
     for row in rows:
-        sums[row.currency] += row.amount_minor  # type: ignore[attr-defined]
+        sums[row.currency] += row.amount_minor
     return dict(sums)
 
 
