@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 from sqlmodel.sql.expression import Select
 
@@ -20,29 +21,72 @@ def select_many(*columns: Any) -> Select[*tuple[Any, ...]]:
     return Select(*columns)
 
 
-def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def enable(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return enable
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get their folder created and sane pragmas."""
+def make_engine(url: str, *, busy_timeout_seconds: float = 30.0) -> Engine:
+    """An engine for ``url``; SQLite files get their folder created and sane pragmas.
+
+    A writer waits up to ``busy_timeout_seconds`` for another's lock (SQLite's busy timeout,
+    PostgreSQL's ``lock_timeout``) before the database reports it busy (``is_contention``).
+    """
     parsed = make_url(url)
+    timeout_ms = int(busy_timeout_seconds * 1000)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _enable_sqlite_pragmas)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_seconds})
+        event.listen(engine, "connect", _sqlite_pragmas(timeout_ms))
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(
+        url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={timeout_ms}"}
+    )
+
+
+def hold_write_lock(session: Session) -> None:
+    """Make the session's transaction the database's one writer before it reads what it changes.
+
+    SQLite ignores ``FOR UPDATE``, and pysqlite opens a transaction only at the first write, so a
+    balance read before that write can be stale by the time it commits. ``BEGIN IMMEDIATE`` takes
+    the write lock up front (waiting out the busy timeout rather than failing), so every later
+    read in this transaction sees the latest committed state and no other writer can interleave.
+    A transaction that has already written holds the lock. Other databases use row locks instead.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.driver_connection
+    if raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# PostgreSQL SQLSTATEs that mean "another transaction was in the way": serialization failure,
+# deadlock, lock not available, and a lock or statement timeout.
+_CONTENTION_SQLSTATES = {"40001", "40P01", "55P03", "57014"}
+
+
+def is_contention(exc: OperationalError) -> bool:
+    """Whether a database error means "busy, try again" rather than a fault."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _CONTENTION_SQLSTATES
+    return "locked" in str(exc.orig).lower()
 
 
 def engine_from_settings(settings: Settings) -> Engine:
-    return make_engine(settings.resolved_database_url())
+    return make_engine(
+        settings.resolved_database_url(),
+        busy_timeout_seconds=settings.database_busy_timeout_seconds,
+    )
 
 
 @contextmanager

@@ -11,7 +11,8 @@ PaytrackError
 ├── Conflict
 │   ├── DuplicateInvoiceNumber, InvoiceClosed, InvalidTransition
 │   ├── DraftAlreadyDecided, DraftStale, LedgerNotEmpty
-│   └── IdempotencyKeyReused
+│   ├── IdempotencyKeyReused
+│   └── CopyMismatch (a copied database differs from its source)
 ├── InvalidInput
 │   ├── InvalidAmount, InvalidCurrency, CurrencyMismatch, InvalidDate
 │   ├── PaymentExceedsBalance
@@ -195,3 +196,9 @@ class TooManySignInAttempts(Unauthorized):
 
     status = 429
     title = "Too many sign-in attempts"
+
+
+class CopyMismatch(Conflict):
+    """``db copy`` found the target holding other counts or money than the source."""
+
+    title = "The copy does not match its source"

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from agent.checkpoint import open_checkpointer
 from agent.db import session_scope
 from agent.graph import AgentDeps, GraphPipeline
-from agent.services.reminders import sweeps
+from agent.services.reminders import daily_worker, sweeps
 from agent.settings import Settings
 from agent.tools.drafting import DraftingKit
 
@@ -37,3 +37,13 @@ def score_then_sweep(
             risk_scoring.score_open(session, settings=settings, as_of=as_of, trigger="sweep")
     with open_pipeline(engine, settings) as pipeline:
         return sweeps.run(engine, as_of=as_of, settings=settings, pipeline=pipeline)
+
+
+def daily_sweep(engine: Engine, settings: Settings, *, day: date) -> sweeps.SweepReport | None:
+    """The scheduled sweep for ``day``, once between every server sharing the database."""
+    return daily_worker.run_once_a_day(
+        engine,
+        job="daily-sweep",
+        day=day,
+        run=lambda: score_then_sweep(engine, settings, as_of=day),
+    )

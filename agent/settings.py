@@ -155,6 +155,18 @@ class Settings(BaseSettings):
     notify_owners_by_email: bool = Field(
         default=False, description="Also e-mail each owner notification to its owner (outbox)."
     )
+    database_busy_timeout_seconds: float = Field(
+        default=30.0,
+        description="How long a write waits for another writer's lock before answering 'busy'.",
+    )
+    sweep_lease_seconds: int = Field(
+        default=900,
+        description="How long a sweep holds a thread it is drafting before another may take it.",
+    )
+    webhook_allow_private_urls: bool = Field(
+        default=False,
+        description="Let webhooks target loopback, link-local and private addresses (admin only).",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

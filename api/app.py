@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from fastapi import FastAPI
 
 from agent.cli.context import ready_engine
-from agent.runtime import score_then_sweep
+from agent.runtime import daily_sweep
 from agent.scheduler import DailySweep, parse_daily_at
 from agent.services.access import worker as access_worker
 from agent.services.reminders import sweeps
@@ -23,10 +23,10 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
     """The app for ``settings``; with ``run_schedule`` the sweep runs daily in-process."""
     engine = ready_engine(settings)
 
-    def sweep_today(day: date) -> sweeps.SweepReport:
+    def sweep_today(day: date) -> sweeps.SweepReport | None:
         # Housekeeping first, so a failing sweep never lets the tables grow.
         access_worker.prune_expired(engine)
-        return score_then_sweep(engine, settings, as_of=day)
+        return daily_sweep(engine, settings, day=day)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

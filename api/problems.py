@@ -9,10 +9,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from agent.db import is_contention
 from agent.errors import ImportRejected, PaytrackError, Unauthorized
 
 PROBLEM_JSON = "application/problem+json"
@@ -42,7 +43,10 @@ async def _paytrack_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": ".".join(str(part) for part in error["loc"]), "reason": error["msg"]}
+        {
+            "field": ".".join(str(part) for part in error["loc"]),
+            "reason": str(error["msg"]).removeprefix("Value error, "),
+        }
         for error in exc.errors()
     ]
     return problem(422, "Invalid request", f"{len(errors)} field(s) are invalid", errors=errors)
@@ -79,6 +83,16 @@ async def _overloaded(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+    """Another writer held the database past the busy timeout: retry, nothing was stored."""
+    if not isinstance(exc, OperationalError) or not is_contention(exc):
+        return await _unexpected(request, exc)
+    log.warning("database busy: %s", exc)
+    response = problem(503, "Service busy", "the database is busy with other changes; retry")
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "Internal error", "the server failed; the change was not stored")
@@ -91,4 +105,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DataError, _database_refused)
     app.add_exception_handler(IntegrityError, _database_conflict)
     app.add_exception_handler(PoolTimeout, _overloaded)
+    app.add_exception_handler(OperationalError, _database_busy)
     app.add_exception_handler(Exception, _unexpected)

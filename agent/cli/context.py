@@ -9,9 +9,10 @@ from datetime import date
 import typer
 from rich.console import Console
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from agent.db import engine_from_settings, session_scope
+from agent.db import engine_from_settings, is_contention, session_scope
 from agent.errors import ImportRejected, PaytrackError
 from agent.schema import is_current, upgrade
 from agent.settings import Settings, load_settings
@@ -51,6 +52,11 @@ def command_session() -> Iterator[tuple[Session, Settings]]:
         where = f" ({exc.field})" if exc.field else ""
         err_console.print(f"[red]error{where}:[/red] {exc.message}", highlight=False)
         raise typer.Exit(2) from None
+    except OperationalError as exc:
+        if not is_contention(exc):
+            raise
+        err_console.print("[red]error:[/red] the database stayed busy; nothing was stored, retry")
+        raise typer.Exit(75) from None  # EX_TEMPFAIL
     finally:
         engine.dispose()
 

@@ -1,11 +1,14 @@
-"""``paytrack db``: schema migrations."""
+"""``paytrack db``: schema migrations, and copying a whole database to another."""
 
 from __future__ import annotations
 
 import typer
 
-from agent.cli.context import console
-from agent.db import engine_from_settings
+from agent.cli.context import console, err_console, ready_engine
+from agent.db import engine_from_settings, make_engine
+from agent.db_copy import copy_database
+from agent.errors import PaytrackError
+from agent.money import format_plain
 from agent.schema import current_revisions, upgrade
 from agent.settings import load_settings
 
@@ -30,3 +33,27 @@ def current_command() -> None:
     revisions = ", ".join(sorted(current_revisions(engine)))
     console.print(revisions or "empty (run `paytrack db upgrade`)")
     engine.dispose()
+
+
+@app.command("copy")
+def copy_command(
+    to: str = typer.Option(..., "--to", help="Target URL, e.g. postgresql+psycopg://u@host/db."),
+) -> None:
+    """Copy the whole configured database into an empty one, then verify counts and totals."""
+    settings = load_settings()
+    source = ready_engine(settings)
+    target = make_engine(to, busy_timeout_seconds=settings.database_busy_timeout_seconds)
+    try:
+        upgrade(target)
+        report = copy_database(source, target)
+    except PaytrackError as exc:
+        err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        raise typer.Exit(2) from None
+    finally:
+        source.dispose()
+        target.dispose()
+    copied = sum(report.rows.values())
+    console.print(f"copied {copied} rows in {len(report.rows)} tables to {target.url!r}")
+    for label, sums in (("invoiced", report.invoiced), ("paid", report.paid)):
+        for currency, minor in sorted(sums.items()):
+            console.print(f"  {label} {format_plain(minor, currency)} (verified)", highlight=False)

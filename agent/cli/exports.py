@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from agent.cli.context import as_of_or_today, command_session, console
-from agent.services.ledger.io import exports
+from agent.services.ledger.io import archive, exports
 
 app = typer.Typer(help="Export data to CSV or .xlsx.", no_args_is_help=True)
 
@@ -31,3 +31,14 @@ def invoices_command(
     console.print(
         f"wrote {count} invoice(s) to {file} (status as of {day})", highlight=False, soft_wrap=True
     )
+
+
+@app.command("ledger")
+def ledger_command(
+    file: Path = typer.Argument(..., help="Target .json file."),
+) -> None:
+    """The whole ledger, losslessly, for `paytrack import ledger` (no passwords)."""
+    with command_session() as (session, _settings):
+        counts = archive.write_archive(session, path=file)
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items())
+    console.print(f"wrote {summary} to {file}", highlight=False, soft_wrap=True)

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agent.actor import Actor
 from agent.cli.context import command_session, console, err_console
 from agent.errors import RowProblem
+from agent.services.ledger.io import archive
 from agent.services.ledger.io.imports import bank_payments
 from agent.services.ledger.io.imports import invoices as invoice_imports
 from agent.services.ledger.io.imports.invoice_rows import INVOICE_FIELDS, InvoiceRowOptions
@@ -154,3 +155,21 @@ def payments_command(
                 )
     if report.dry_run:
         console.print("dry run: nothing was stored")
+
+
+@app.command("ledger")
+def ledger_command(
+    file: Path = typer.Argument(..., help="A ledger archive written by `paytrack export ledger`."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; store nothing."),
+) -> None:
+    """Restore a whole ledger exactly (ids, lifecycle, payments, history) into an empty one."""
+    with command_session() as (session, _settings):
+        parsed = archive.read_archive(file)
+        counts = {name: len(rows) for name, rows in parsed.rows.items()}
+        if not dry_run:
+            counts = archive.restore(session, parsed)
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items())
+    verb = "would restore" if dry_run else "restored"
+    console.print(f"{file.name}: {verb} {summary}", highlight=False, soft_wrap=True)
+    if not dry_run and counts["user"]:
+        console.print("passwords are not in archives: `paytrack users set-password` each person")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
+from agent.inputs import FREE_TEXT, NAME
 from agent.models.base import JSONType, UTCDateTime, utcnow
 
 
@@ -33,14 +35,14 @@ class Client(ClientBase, table=True):
 
 
 class ClientCreate(SQLModel):
-    name: str = Field(min_length=1, max_length=300)
+    name: Annotated[str, NAME] = Field(min_length=1, max_length=300)
     contact_emails: list[str] = Field(default_factory=list)
     language: str = "en"
     country: str | None = None
     timezone: str = "UTC"
     currency: str = "EUR"
     default_terms_days: int = Field(default=30, ge=0, le=365)
-    notes: str | None = None
+    notes: Annotated[str, FREE_TEXT] | None = None
 
 
 class ClientRead(ClientBase):

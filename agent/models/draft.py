@@ -98,3 +98,5 @@ class MilestoneClaim(SQLModel, table=True):
     thread_id: str = Field(max_length=100, index=True)
     draft_id: int | None = Field(default=None, foreign_key="draft.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The sweep drafting this thread holds it until then; only after that is it abandoned.
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
 from sqlalchemy import BigInteger, CheckConstraint, Text
 from sqlmodel import Field, SQLModel
 
+from agent.inputs import FREE_TEXT, LINE, NAME
 from agent.models.base import UTCDateTime, enum_column, utcnow
 
 
@@ -63,7 +65,7 @@ class Invoice(InvoiceBase, table=True):
 class InvoiceCreate(SQLModel):
     """What a caller supplies to open an invoice; the service fills in the rest."""
 
-    number: str = Field(min_length=1, max_length=64)
+    number: Annotated[str, NAME] = Field(min_length=1, max_length=64)
     client_id: int
     owner_id: int
     issue_date: date
@@ -71,10 +73,10 @@ class InvoiceCreate(SQLModel):
     terms_days: int | None = Field(default=None, ge=0, le=3650)
     currency: str
     amount_minor: int = Field(gt=0)
-    payment_method: str | None = None
-    reference: str | None = None
-    document_url: str | None = None
-    notes: str | None = None
+    payment_method: Annotated[str, LINE] | None = None
+    reference: Annotated[str, LINE] | None = None
+    document_url: Annotated[str, LINE] | None = None
+    notes: Annotated[str, FREE_TEXT] | None = None
     lifecycle: Lifecycle = Lifecycle.SENT
 
 

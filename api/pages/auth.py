@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from agent.errors import Unauthorized
 from agent.services.access import web_sessions
@@ -84,20 +85,11 @@ async def sign_in(request: Request) -> Response:
         )
     ip = request.client.host if request.client else "unknown"
     settings = settings_of(request)
+    password = str(form.get("password") or "")
     try:
-        with transaction(request) as session:
-            signed = web_sessions.sign_in(
-                session,
-                email=email,
-                password=str(form.get("password") or ""),
-                ip=ip,
-                settings=settings,
-            )
+        # Argon2 and the database would block the event loop (and /healthz) for every request.
+        signed = await run_in_threadpool(_sign_in, request, email, password, ip)
     except Unauthorized as exc:
-        # The failed attempt is recorded in its own transaction so that the rate limit holds.
-        if exc.status == 401:
-            with transaction(request) as session:
-                web_sessions.record_failure(session, email=email, ip=ip)
         return _sign_in_form(
             request, next=target, email=email, error=exc.message, status_code=exc.status
         )
@@ -112,6 +104,20 @@ async def sign_in(request: Request) -> Response:
         path="/",
     )
     return response
+
+
+def _sign_in(request: Request, email: str, password: str, ip: str) -> web_sessions.SignedIn:
+    try:
+        with transaction(request) as session:
+            return web_sessions.sign_in(
+                session, email=email, password=password, ip=ip, settings=settings_of(request)
+            )
+    except Unauthorized as exc:
+        # The failed attempt is recorded in its own transaction so that the rate limit holds.
+        if exc.status == 401:
+            with transaction(request) as session:
+                web_sessions.record_failure(session, email=email, ip=ip)
+        raise
 
 
 @router.post("/sign-out")

@@ -18,9 +18,11 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
     model_validator,
 )
 
+from agent.inputs import clean_line, clean_name, clean_text
 from agent.models import Lifecycle, UserRole
 from agent.models.api import DeliveryStatus
 from agent.models.draft import DraftStatus, Tone
@@ -33,12 +35,6 @@ EARLIEST = date(1900, 1, 1)
 LATEST = date(2999, 12, 31)
 
 T = TypeVar("T")
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
 
 
 def _iso_date_only(value: object) -> object:
@@ -56,12 +52,15 @@ def _sane_date(value: date) -> date:
     return value
 
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-MinorAmount = Annotated[int, Field(gt=0, le=MAX_MINOR, examples=[125000])]
+# Strict: JSON true or "100" is not an integer here (pydantic would read them as 1 and 100).
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+MinorAmount = Annotated[int, Field(strict=True, gt=0, le=MAX_MINOR, examples=[125000])]
 Day = Annotated[date, BeforeValidator(_iso_date_only), AfterValidator(_sane_date)]
-Text = Annotated[str, AfterValidator(_no_nul)]
+Text = Annotated[str, AfterValidator(clean_text)]
+LineText = Annotated[str, AfterValidator(clean_line)]
+NameText = Annotated[str, AfterValidator(clean_name)]
 Currency = Annotated[
-    str, Field(min_length=3, max_length=3, examples=["EUR"]), AfterValidator(_no_nul)
+    str, Field(min_length=3, max_length=3, examples=["EUR"]), AfterValidator(clean_name)
 ]
 EventName = Literal[
     "invoice.overdue",
@@ -106,13 +105,13 @@ class ClientIn(_In):
         },
     )
 
-    name: Annotated[Text, Field(min_length=1, max_length=300)]
+    name: Annotated[NameText, Field(min_length=1, max_length=300)]
     contact_emails: Annotated[list[EmailStr], Field(max_length=20)] = []
     language: Annotated[Text, Field(max_length=16)] = "en"
     country: Annotated[Text, Field(max_length=2)] | None = None
     timezone: Annotated[Text, Field(max_length=64)] = "UTC"
     currency: Currency = "EUR"
-    default_terms_days: Annotated[int, Field(ge=0, le=365)] = 30
+    default_terms_days: Annotated[int, Field(strict=True, ge=0, le=365)] = 30
     notes: Annotated[Text, Field(max_length=10_000)] | None = None
 
 
@@ -141,7 +140,7 @@ class UserIn(_In):
         },
     )
 
-    name: Annotated[Text, Field(min_length=1, max_length=200)]
+    name: Annotated[NameText, Field(min_length=1, max_length=200)]
     email: EmailStr
     role: UserRole = UserRole.OWNER
 
@@ -176,17 +175,17 @@ class InvoiceIn(_In):
         },
     )
 
-    number: Annotated[Text, Field(min_length=1, max_length=64)]
+    number: Annotated[NameText, Field(min_length=1, max_length=64)]
     client_id: Id
     owner_id: Id
     issue_date: Day
     due_date: Day | None = Field(default=None, description="Defaults to issue date + terms.")
-    terms_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    terms_days: Annotated[int, Field(strict=True, ge=0, le=3650)] | None = None
     currency: Currency
     amount_minor: MinorAmount
-    payment_method: Annotated[Text, Field(max_length=64)] | None = None
-    reference: Annotated[Text, Field(max_length=200)] | None = None
-    document_url: Annotated[Text, Field(max_length=2000)] | None = None
+    payment_method: Annotated[LineText, Field(max_length=64)] | None = None
+    reference: Annotated[LineText, Field(max_length=200)] | None = None
+    document_url: Annotated[LineText, Field(max_length=2000)] | None = None
     notes: Annotated[Text, Field(max_length=10_000)] | None = None
     lifecycle: Literal[Lifecycle.DRAFT, Lifecycle.SENT] = Lifecycle.SENT
 
@@ -198,9 +197,9 @@ class InvoicePatch(_In):
         extra="forbid", json_schema_extra={"examples": [{"reference": "PO 7781-B"}]}
     )
 
-    payment_method: Annotated[Text, Field(max_length=64)] | None = None
-    reference: Annotated[Text, Field(max_length=200)] | None = None
-    document_url: Annotated[Text, Field(max_length=2000)] | None = None
+    payment_method: Annotated[LineText, Field(max_length=64)] | None = None
+    reference: Annotated[LineText, Field(max_length=200)] | None = None
+    document_url: Annotated[LineText, Field(max_length=2000)] | None = None
     notes: Annotated[Text, Field(max_length=10_000)] | None = None
 
 
@@ -279,7 +278,7 @@ class PromiseIn(_In):
 
 
 class PauseIn(_In):
-    paused: bool = True
+    paused: StrictBool = True
     reason: Annotated[Text, Field(max_length=2000)] = ""
 
 
@@ -326,9 +325,9 @@ class PaymentIn(_In):
     )
     currency: Currency
     payment_date: Day | None = Field(default=None, description="Defaults to today.")
-    method: Annotated[Text, Field(max_length=64)] | None = None
-    reference: Annotated[Text, Field(max_length=300)] | None = None
-    external_id: Annotated[Text, Field(min_length=1, max_length=200)] | None = Field(
+    method: Annotated[LineText, Field(max_length=64)] | None = None
+    reference: Annotated[LineText, Field(max_length=300)] | None = None
+    external_id: Annotated[NameText, Field(min_length=1, max_length=200)] | None = Field(
         default=None, description="Recording the same external id twice records it once."
     )
 
@@ -412,7 +411,7 @@ class ApproveIn(_In):
 
     subject: Annotated[Text, Field(min_length=1, max_length=500)] | None = None
     body: Annotated[Text, Field(min_length=1, max_length=20_000)] | None = None
-    send_now: bool = False
+    send_now: StrictBool = False
 
 
 class RejectIn(_In):

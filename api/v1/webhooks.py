@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from agent.models.api import DeliveryStatus
-from agent.services.webhooks import webhooks
-from api.deps import Admin, SessionDep
+from agent.services.webhooks import targets, webhooks
+from api.deps import Admin, SessionDep, SettingsDep
 from api.v1.idempotent import IdempotencyDep
 from api.v1.schemas import MAX_ID, DeliveryOut, WebhookCreated, WebhookIn, WebhookOut
 
@@ -26,9 +26,14 @@ def list_subscriptions(session: SessionDep, _caller: Admin) -> list[WebhookOut]:
 
 @router.post("", status_code=201, summary="Subscribe a URL", response_model=WebhookCreated)
 def create_subscription(
-    body: WebhookIn, session: SessionDep, caller: Admin, idem: IdempotencyDep
+    body: WebhookIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: Admin,
+    idem: IdempotencyDep,
 ) -> Response:
     """The response carries the signing secret; it is not shown again."""
+    targets.require_public(body.url, allow_private=settings.webhook_allow_private_urls)
 
     def produce() -> WebhookCreated:
         created = webhooks.create_subscription(
@@ -81,8 +86,10 @@ def deliveries(
     "/{subscription_id}/test", summary="Send a test delivery now", response_model=DeliveryOut
 )
 def test_delivery(
-    subscription_id: SubscriptionId, session: SessionDep, _caller: Admin
+    subscription_id: SubscriptionId, session: SessionDep, settings: SettingsDep, _caller: Admin
 ) -> DeliveryOut:
     """Posts a signed ``webhook.test`` event once and returns the logged attempt."""
+    subscription = webhooks.get_subscription(session, subscription_id=subscription_id)
+    targets.require_public(subscription.url, allow_private=settings.webhook_allow_private_urls)
     delivery = webhooks.send_test(session, subscription_id=subscription_id)
     return DeliveryOut.model_validate(delivery, from_attributes=True)

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -20,11 +21,19 @@ from agent.services.reminders import sweeps
 from agent.services.reminders.milestones import Schedule
 from agent.services.webhooks import webhooks
 from agent.settings import Settings
+from api.app import create_app
 from tests.api.builders import client_and_invoice, store_draft
 from tests.api.conftest import Keys
 from tests.factories import make_invoice
 
 SECRET = "whsec_test_secret_0123456789"
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    """The receivers here listen on 127.0.0.1, which only an operator setting allows."""
+    allowed = settings.model_copy(update={"webhook_allow_private_urls": True})
+    return create_app(allowed, run_schedule=False)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from agent.actor import Actor
 from agent.errors import ClientNotFound, InvalidInput
+from agent.inputs import invalid_input
 from agent.models import Client, ClientCreate, Invoice
 from agent.money import normalise_currency
 
@@ -46,8 +47,7 @@ def create(session: Session, data: ClientCreate) -> Client:
     try:
         data = ClientCreate.model_validate(data.model_dump())
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidInput(first["msg"], field=str(first["loc"][0])) from None
+        raise invalid_input(exc) from None
     key = name_key(data.name)
     if find_by_name(session, name=data.name) is not None:
         raise InvalidInput(f"a client named {data.name!r} already exists", field="name")

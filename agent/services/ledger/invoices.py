@@ -11,7 +11,7 @@ from sqlalchemy import ScalarSelect, Subquery, func
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
-from agent.db import select_many
+from agent.db import hold_write_lock, select_many
 from agent.errors import (
     DuplicateInvoiceNumber,
     InvalidDate,
@@ -20,6 +20,7 @@ from agent.errors import (
     InvoiceClosed,
     InvoiceNotFound,
 )
+from agent.inputs import invalid_input
 from agent.models import Client, EventKind, Invoice, InvoiceCreate, Lifecycle, Payment, User
 from agent.money import format_plain, normalise_currency
 from agent.services.access import users
@@ -52,8 +53,7 @@ def create(
     try:
         data = InvoiceCreate.model_validate(data.model_dump())
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidInput(first["msg"], field=str(first["loc"][0])) from None
+        raise invalid_input(exc) from None
     client = clients.get(session, client_id=data.client_id)
     users.get(session, user_id=data.owner_id)
     currency = normalise_currency(data.currency)
@@ -124,10 +124,12 @@ def get_by_number(session: Session, *, number: str) -> Invoice:
 
 
 def lock(session: Session, *, invoice_id: int, actor: Actor) -> Invoice:
-    """Re-read the invoice holding a row lock (PostgreSQL) so concurrent changes serialise.
+    """Re-read the invoice under a lock so concurrent changes to what is owed serialise.
 
+    PostgreSQL locks the row; SQLite takes the database write lock (``hold_write_lock``).
     The access rule applies: another owner's invoice is not found.
     """
+    hold_write_lock(session)
     query = select(Invoice).where(Invoice.id == invoice_id).with_for_update()
     invoice = session.exec(query.execution_options(populate_existing=True)).first()
     if invoice is None:

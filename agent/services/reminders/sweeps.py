@@ -4,8 +4,9 @@ Each client's invoices are handled in their own short transaction, re-read befor
 one bad invoice never stops the rest. A milestone is claimed with an insert into
 ``milestone_claim`` whose unique key (invoice, milestone, due date) makes a second sweep — on
 this machine or another against the same PostgreSQL — fail to claim instead of drafting twice.
-Claims are committed before drafting starts; a claim left without a draft (a crash mid-way) is
-picked up again by the next sweep under the same thread id.
+Claims are committed before drafting starts and held by a lease (``sweep_lease_seconds``); a
+claim left without a draft after its lease ran out (a crash mid-way) is taken over by the next
+sweep under the same thread id, and one that failed here is released for the next sweep at once.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from agent.db import session_scope
 from agent.models import Client, Invoice, Lifecycle
+from agent.models.base import utcnow
 from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim
 from agent.models.notification import FollowUpTask, NotificationKind
 from agent.services.ledger import invoices
@@ -197,8 +199,12 @@ def process_group(
     as_of: date,
     settings: Settings,
     schedule: Schedule,
+    lease_until: datetime | None = None,
 ) -> GroupOutcome:
-    """Claim this client's due milestones; escalate where reminders have run out."""
+    """Claim this client's due milestones; escalate where reminders have run out.
+
+    Drafting claims are held until ``lease_until``; another sweep leaves them alone till then.
+    """
     client = session.get_one(Client, client_id)
     paid = invoices.paid_by_invoice(as_of)
     rows = session.exec(
@@ -261,6 +267,7 @@ def process_group(
                 due_date=invoice.due_date,
                 sweep_date=as_of,
                 thread_id=thread_id if milestone != ESCALATION else f"escalation:{invoice.id}",
+                lease_until=lease_until if milestone != ESCALATION else None,
             )
         )
         if milestone == ESCALATION:
@@ -296,15 +303,44 @@ def process_group(
     )
 
 
-def orphan_threads(session: Session) -> list[tuple[str, date]]:
-    """Threads whose claims were committed but whose draft never got stored (a crash)."""
+def _lease_expired(now: datetime) -> ColumnElement[bool]:
+    lease = col(MilestoneClaim.lease_until)
+    return or_(lease.is_(None), lease < now)
+
+
+def orphan_threads(session: Session, *, now: datetime) -> list[tuple[str, date]]:
+    """Threads whose claims have no draft and whose sweep's lease has run out (a crash)."""
     query = (
         select(MilestoneClaim.thread_id, func.min(MilestoneClaim.sweep_date))
         .where(col(MilestoneClaim.draft_id).is_(None))
         .where(MilestoneClaim.milestone != ESCALATION)
+        .where(_lease_expired(now))
         .group_by(MilestoneClaim.thread_id)
     )
     return [(thread, day) for thread, day in session.exec(query)]
+
+
+def take_over(session: Session, *, thread_id: str, now: datetime, lease_until: datetime) -> bool:
+    """Hold an abandoned thread's claims until ``lease_until``; False when another sweep has."""
+    result = session.execute(
+        update(MilestoneClaim)
+        .where(col(MilestoneClaim.thread_id) == thread_id)
+        .where(col(MilestoneClaim.draft_id).is_(None))
+        .where(_lease_expired(now))
+        .values(lease_until=lease_until)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(engine: Engine, *, thread_id: str, now: datetime) -> None:
+    """Give a thread back after drafting failed here, so the next sweep retries it at once."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(MilestoneClaim)
+            .where(col(MilestoneClaim.thread_id) == thread_id)
+            .where(col(MilestoneClaim.draft_id).is_(None))
+            .values(lease_until=now)
+        )
 
 
 def run(
@@ -313,16 +349,23 @@ def run(
     as_of: date,
     settings: Settings,
     pipeline: DraftPipeline,
+    now: datetime | None = None,
 ) -> SweepReport:
-    """One sweep over the whole ledger as of ``as_of``."""
+    """One sweep over the whole ledger as of ``as_of``; the report counts what it did itself."""
     schedule = Schedule.from_settings(settings)
     report = SweepReport(as_of=as_of)
+    moment = now or utcnow()
+    lease_until = moment + timedelta(seconds=settings.sweep_lease_seconds)
     with session_scope(engine) as session:
-        orphans = orphan_threads(session)
+        orphans = orphan_threads(session, now=moment)
     for thread_id, day in orphans:
-        if pipeline.start(thread_id=thread_id, as_of=day) is not None:
+        with session_scope(engine) as session:
+            held = take_over(session, thread_id=thread_id, now=moment, lease_until=lease_until)
+        if not held:
+            report.claimed_elsewhere += 1
+            continue
+        if _draft(pipeline, engine, report, thread_id=thread_id, as_of=day, now=moment):
             report.resumed_threads += 1
-            report.drafts_created += 1
     with Session(engine) as reader:
         groups = candidate_groups(reader, as_of=as_of, settings=settings)
         for client_id, invoice_ids in groups:
@@ -337,6 +380,7 @@ def run(
                         as_of=as_of,
                         settings=settings,
                         schedule=schedule,
+                        lease_until=lease_until,
                     )
             except (IntegrityError, OperationalError) as exc:
                 log.info(
@@ -349,13 +393,35 @@ def run(
             report.notifications += outcome.notifications
             if outcome.thread_id is None:
                 continue
-            try:
-                draft_id = pipeline.start(thread_id=outcome.thread_id, as_of=as_of)
-            except Exception as exc:  # one client's failure must not stop the sweep
-                log.exception("drafting failed for thread %s", outcome.thread_id)
-                report.failures.append(f"{outcome.thread_id}: {exc}")
-                continue
-            if draft_id is not None:
-                report.drafts_created += 1
+            if _draft(
+                pipeline, engine, report, thread_id=outcome.thread_id, as_of=as_of, now=moment
+            ):
                 report.invoices_drafted += outcome.invoices_claimed
     return report
+
+
+def _draft(
+    pipeline: DraftPipeline,
+    engine: Engine,
+    report: SweepReport,
+    *,
+    thread_id: str,
+    as_of: date,
+    now: datetime,
+) -> bool:
+    """Run one held thread to its draft; True when this sweep stored it."""
+    try:
+        draft_id = pipeline.start(thread_id=thread_id, as_of=as_of)
+    except IntegrityError:  # a concurrent sweep stored this thread's draft first
+        log.info("thread %s drafted by another sweep", thread_id)
+        report.claimed_elsewhere += 1
+        return False
+    except Exception as exc:  # one client's failure must not stop the sweep
+        log.exception("drafting failed for thread %s", thread_id)
+        report.failures.append(f"{thread_id}: {exc}")
+        release(engine, thread_id=thread_id, now=now)
+        return False
+    if draft_id is None:
+        return False
+    report.drafts_created += 1
+    return True

@@ -33,7 +33,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from agent.db import session_scope
+from agent.db import hold_write_lock, session_scope
 from agent.errors import InvalidInput, WebhookNotFound
 from agent.models.api import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from agent.models.base import utcnow
@@ -277,6 +277,7 @@ def _apply_outcome(
 
 def _lease_due(engine: Engine, *, now: datetime, limit: int) -> list[int]:
     with session_scope(engine) as session:
+        hold_write_lock(session)  # SQLite has no SKIP LOCKED: one leaser at a time instead
         query = (
             select(WebhookDelivery)
             .where(WebhookDelivery.status == DeliveryStatus.PENDING)

@@ -245,7 +245,7 @@ def _parse_row(reader: _RowReader, options: InvoiceRowOptions) -> InvoiceRecord 
         payment_method=reader.get("payment_method", text64),
         reference=reader.get("reference", text200),
         disputed=disputed,
-        notes=reader.get("notes", lambda v: parse_text(v, max_length=10_000)),
+        notes=reader.get("notes", lambda v: parse_text(v, max_length=10_000, multiline=True)),
         columns=reader.columns,
     )
 

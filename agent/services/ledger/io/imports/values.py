@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from agent.inputs import unsafe_reason
 from agent.services.ledger.io.imports.reading import Cell
 
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -142,10 +143,14 @@ def parse_terms(value: Cell) -> int:
     return days
 
 
-def parse_text(value: Cell, *, max_length: int) -> str:
+def parse_text(value: Cell, *, max_length: int, multiline: bool = False) -> str:
+    """A text cell, stripped; refused when it carries what ``agent.inputs`` refuses."""
     text = value.isoformat() if isinstance(value, date) else str(value).strip()
     if isinstance(value, float) and value == int(value):
         text = str(int(value))
+    reason = unsafe_reason(text, multiline=multiline)
+    if reason is not None:
+        raise CellError(reason)
     if len(text) > max_length:
         raise CellError(f"longer than {max_length} characters")
     return text
