@@ -18,6 +18,9 @@ class DraftStatus(StrEnum):
     REJECTED = "rejected"
     SUPERSEDED = "superseded"
     SENT = "sent"
+    # Approved, then stopped before it left (the send-time check or a person); see the outbox.
+    HELD = "held"
+    CANCELLED = "cancelled"
 
 
 class Tone(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import smtplib
@@ -18,6 +19,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from agent.errors import InvalidInput
 from agent.models.outbox import OutboxMessage
 from agent.settings import Settings
+
+
+class DeliveryUnconfirmed(Exception):
+    """The connection failed after the final "." — the server may have accepted the message."""
 
 
 class Transport(Protocol):
@@ -109,12 +114,21 @@ class SmtpTransport:
             payload += b"\r\n"
         smtp.send(payload)
         # Until the final dot the server must discard the message; record that we pass it.
+        # When on_commit raises (the send-time check failed), closing without the dot aborts.
         on_commit()
-        smtp.send(b".\r\n")
-        code, reply = smtp.getreply()
+        try:
+            smtp.send(b".\r\n")
+            code, reply = smtp.getreply()
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            raise DeliveryUnconfirmed(
+                "no answer from the server after the message was handed over "
+                f"({exc.__class__.__name__}: {exc}); it may have been delivered — check the "
+                "mailbox, then confirm or re-send"
+            ) from exc
         if code != 250:
             raise smtplib.SMTPDataError(code, reply)
-        smtp.quit()
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            smtp.quit()
         return ", ".join(r for r in recipients if r not in refused)
 
     def confirms(self, row: OutboxMessage) -> bool:
@@ -141,7 +155,11 @@ class FileTransport:
             handle.write(message.as_bytes(policy=SMTP_POLICY))
             handle.flush()
             os.fsync(handle.fileno())
-        on_commit()
+        try:
+            on_commit()
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
         os.replace(temporary, target)
         return str(target)
 

@@ -9,23 +9,43 @@ import logging
 import smtplib
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from agent.db import session_scope
 from agent.errors import PaytrackError
 from agent.models.base import utcnow
 from agent.models.outbox import OutboxMessage, OutboxStatus, SendPhase
-from agent.services.review.outbox.enqueue import enqueue_owner_notifications, mark_sent
+from agent.services.review import fresh
+from agent.services.review.outbox import send_check, withdraw
+from agent.services.review.outbox.enqueue import (
+    OUTBOX_ACTOR,
+    enqueue_owner_notifications,
+    mark_sent,
+)
 from agent.services.review.outbox.message import build_message
-from agent.services.review.outbox.transport import Transport, transport_from_settings
+from agent.services.review.outbox.send_check import SendCheck
+from agent.services.review.outbox.transport import (
+    DeliveryUnconfirmed,
+    Transport,
+    transport_from_settings,
+)
 from agent.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 3_600
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim attempt: ``mine`` when this sender won it, ``held`` when the check failed."""
+
+    row_id: int
+    mine: bool
+    held: SendCheck | None = None
 
 
 @dataclass
@@ -35,6 +55,8 @@ class DeliveryReport:
     failed: int = 0
     recovered: int = 0
     unconfirmed: int = 0
+    held: int = 0
+    cancelled: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -76,7 +98,31 @@ def recover_expired(
     return report
 
 
-def _claim_next(engine: Engine, *, settings: Settings, now: datetime) -> int | None:
+class Withheld(Exception):
+    """Raised at the commit point when the send-time check fails: the final "." is not sent."""
+
+
+def _hold_if_untrue(
+    session: Session, row: OutboxMessage, *, settings: Settings, today: date, lock: bool
+) -> SendCheck | None:
+    """The failed send-time check after holding the row, or None when it may leave."""
+    if row.draft_id is None:
+        return None
+    check = send_check.check_draft(
+        session,
+        draft_id=row.draft_id,
+        today=today,
+        due_soon_days=settings.due_soon_days,
+        lock=lock,
+    )
+    if check.passes:
+        return None
+    withdraw.hold(session, row=row, check=check, actor=OUTBOX_ACTOR)
+    return check
+
+
+def _claim_next(engine: Engine, *, settings: Settings, now: datetime) -> Claim | None:
+    """Claim the next due row, or hold it when what it states is no longer true."""
     with session_scope(engine) as session:
         candidate = session.exec(
             select(OutboxMessage.id)
@@ -100,16 +146,29 @@ def _claim_next(engine: Engine, *, settings: Settings, now: datetime) -> int | N
                 lease_until=now + timedelta(seconds=settings.outbox_lease_seconds),
             )
         )
-        return candidate if claimed.rowcount == 1 else -1
+        if claimed.rowcount != 1:
+            return Claim(row_id=candidate, mine=False)
+        row = session.get(OutboxMessage, candidate, populate_existing=True)
+        held = _hold_if_untrue(session, row, settings=settings, today=now.date(), lock=False)
+        return Claim(row_id=candidate, mine=True, held=held)
 
 
-def _mark_committing(engine: Engine, row_id: int) -> None:
+def _pass_commit_point(engine: Engine, row_id: int, *, settings: Settings) -> None:
+    """Record phase ``committing``, re-checking the ledger with the invoices locked.
+
+    The UPDATE comes first so that on SQLite this transaction holds the write lock while it
+    reads; a payment committed before it is seen, one after it waits and is too late.
+    """
     with session_scope(engine) as session:
         session.exec(  # type: ignore[call-overload]
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == row_id)
             .values(phase=SendPhase.COMMITTING)
         )
+        row = session.get(OutboxMessage, row_id, populate_existing=True)
+        held = _hold_if_untrue(session, row, settings=settings, today=utcnow().date(), lock=True)
+    if held is not None:
+        raise Withheld(held.reason)
 
 
 def _permanent(exc: Exception) -> bool:
@@ -135,24 +194,92 @@ def _record_failure(engine: Engine, row_id: int, exc: Exception, *, settings: Se
         return retry
 
 
-def deliver_one(engine: Engine, row_id: int, *, settings: Settings, transport: Transport) -> bool:
-    """Deliver a row already claimed by this sender; True when it was sent."""
+def _record_unconfirmed(engine: Engine, row_id: int, exc: Exception, *, settings: Settings) -> None:
+    """The server may hold the message: never an ordinary retry (see the package docstring)."""
+    with session_scope(engine) as session:
+        row = session.get(OutboxMessage, row_id)
+        row.phase = None
+        row.lease_until = None
+        row.last_error = f"{exc}"[:2000]
+        if settings.outbox_resend_unconfirmed:
+            row.status = OutboxStatus.PENDING
+            row.send_after = utcnow() + _backoff(row.attempts, settings)
+        else:
+            row.status = OutboxStatus.UNCONFIRMED
+        session.add(row)
+
+
+def deliver_one(
+    engine: Engine, row_id: int, *, settings: Settings, transport: Transport
+) -> OutboxStatus:
+    """Deliver a row already claimed by this sender; returns the row's status afterwards."""
     with session_scope(engine) as session:
         row = session.get(OutboxMessage, row_id)
         message = build_message(row)
         recipients = list(row.to_addrs)
     try:
         delivered_to = transport.deliver(
-            message, recipients=recipients, on_commit=lambda: _mark_committing(engine, row_id)
+            message,
+            recipients=recipients,
+            on_commit=lambda: _pass_commit_point(engine, row_id, settings=settings),
         )
+    except Withheld as exc:
+        log.info("outbox message %s held at the commit point: %s", row_id, exc)
+        return _status(engine, row_id)
+    except DeliveryUnconfirmed as exc:
+        log.warning("outbox message %s unconfirmed: %s", row_id, exc)
+        _record_unconfirmed(engine, row_id, exc, settings=settings)
+        return _status(engine, row_id)
     except (OSError, smtplib.SMTPException, PaytrackError) as exc:
         log.warning("outbox message %s not delivered: %s", row_id, exc)
         _record_failure(engine, row_id, exc, settings=settings)
-        return False
+        return _status(engine, row_id)
     with session_scope(engine) as session:
         row = session.get(OutboxMessage, row_id)
         mark_sent(session, row, transport=transport.name, delivered_to=delivered_to)
-    return True
+    return OutboxStatus.SENT
+
+
+def _status(engine: Engine, row_id: int) -> OutboxStatus:
+    with session_scope(engine) as session:
+        return session.get(OutboxMessage, row_id).status
+
+
+def prepare_fresh_draft(
+    engine: Engine, *, draft_id: int, settings: Settings, as_of: date
+) -> int | None:
+    """The agent drafts anew what is still owed on a held draft; None when nothing is."""
+    from agent.runtime import open_pipeline  # the graph imports the outbox's callers
+
+    with session_scope(engine) as session:
+        thread_id = fresh.claim_fresh_thread(
+            session, draft_id=draft_id, as_of=as_of, due_soon_days=settings.due_soon_days
+        )
+    if thread_id is None:
+        return None
+    with open_pipeline(engine, settings) as pipeline:
+        fresh_id = pipeline.start(thread_id=thread_id, as_of=as_of)
+    if fresh_id is not None:
+        with session_scope(engine) as session:
+            fresh.link(session, draft_id=draft_id, fresh_id=fresh_id)
+    return fresh_id
+
+
+def _after_hold(engine: Engine, row_id: int, *, settings: Settings, report: DeliveryReport) -> None:
+    with session_scope(engine) as session:
+        row = session.get(OutboxMessage, row_id)
+        status, draft_id = row.status, row.draft_id
+    if status == OutboxStatus.CANCELLED:
+        report.cancelled += 1
+        return
+    report.held += 1
+    if draft_id is None:
+        return
+    try:
+        prepare_fresh_draft(engine, draft_id=draft_id, settings=settings, as_of=utcnow().date())
+    except Exception as exc:  # the held message stays visible; a person can redraft by hand
+        log.exception("no fresh draft for held draft %s", draft_id)
+        report.errors.append(f"draft {draft_id}: no fresh draft ({exc})")
 
 
 def deliver_due(
@@ -161,27 +288,32 @@ def deliver_due(
     settings: Settings,
     transport: Transport | None = None,
     now: datetime | None = None,
-    limit: int = 100,
 ) -> DeliveryReport:
-    """One pass of the sender: settle expired leases, then deliver every due row."""
+    """One pass of the sender: settle expired leases, then deliver every due row.
+
+    Rows are claimed one at a time until none is due; a retried row is due again only after
+    its backoff, so the pass ends.
+    """
     transport = transport or transport_from_settings(settings)
     moment = now or datetime.now(UTC)
     report = recover_expired(engine, settings=settings, transport=transport, now=moment)
-    for _ in range(limit):
-        row_id = _claim_next(engine, settings=settings, now=moment)
-        if row_id is None:
-            break
-        if row_id == -1:
+    while (claim := _claim_next(engine, settings=settings, now=moment)) is not None:
+        if not claim.mine:
             continue
-        if deliver_one(engine, row_id, settings=settings, transport=transport):
+        if claim.held is not None:
+            _after_hold(engine, claim.row_id, settings=settings, report=report)
+            continue
+        status = deliver_one(engine, claim.row_id, settings=settings, transport=transport)
+        if status == OutboxStatus.SENT:
             report.sent += 1
+        elif status in (OutboxStatus.HELD, OutboxStatus.CANCELLED):
+            _after_hold(engine, claim.row_id, settings=settings, report=report)
+        elif status == OutboxStatus.UNCONFIRMED:
+            report.unconfirmed += 1
+        elif status == OutboxStatus.FAILED:
+            report.failed += 1
         else:
-            with session_scope(engine) as session:
-                status = session.get(OutboxMessage, row_id).status
-            if status == OutboxStatus.FAILED:
-                report.failed += 1
-            else:
-                report.retried += 1
+            report.retried += 1
     return report
 
 
