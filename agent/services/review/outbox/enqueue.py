@@ -7,6 +7,7 @@ import hashlib
 from datetime import datetime
 from email.utils import formataddr
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -224,14 +225,28 @@ def resend(session: Session, *, message_id: int, viewer: User) -> OutboxMessage:
 
 
 def enqueue_owner_notifications(session: Session, *, settings: Settings, limit: int = 500) -> int:
-    """Owner notifications not yet e-mailed become outbox rows to their owners (flushes only)."""
+    """Owner notifications not yet e-mailed become outbox rows to their owners (flushes only).
+
+    Each note is taken with a conditional UPDATE first, so concurrent senders never enqueue the
+    same note twice (the second waits for the first, then finds it taken). Returns the count.
+    """
     pending = session.exec(
         select(Notification)
         .where(col(Notification.emailed_at).is_(None))
         .order_by(col(Notification.id))
         .limit(limit)
     ).all()
+    taken = 0
     for note in pending:
+        claimed = session.exec(  # type: ignore[call-overload]
+            update(Notification)
+            .where(col(Notification.id) == note.id)
+            .where(col(Notification.emailed_at).is_(None))
+            .values(emailed_at=utcnow())
+        )
+        if claimed.rowcount != 1:
+            continue
+        taken += 1
         owner = session.get(User, note.owner_id)
         link = (
             f"{settings.base_url.rstrip('/')}/invoices/{note.invoice_id}" if note.invoice_id else ""
@@ -251,7 +266,5 @@ def enqueue_owner_notifications(session: Session, *, settings: Settings, limit: 
                 data={"notification_id": note.id},
             )
         )
-        note.emailed_at = utcnow()
-        session.add(note)
     session.flush()
-    return len(pending)
+    return taken

@@ -319,9 +319,10 @@ def deliver_due(
 
 def send_pass(engine: Engine, *, settings: Settings) -> DeliveryReport:
     """One sender pass: owner notifications into the outbox (when enabled), then delivery."""
-    if settings.notify_owners_by_email:
+    while settings.notify_owners_by_email:
         with session_scope(engine) as session:
-            enqueue_owner_notifications(session, settings=settings)
+            if not enqueue_owner_notifications(session, settings=settings):
+                break
     return deliver_due(engine, settings=settings)
 
 
