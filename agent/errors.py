@@ -11,6 +11,7 @@ PaytrackError
 └── InvalidInput
     ├── InvalidAmount, InvalidCurrency, CurrencyMismatch, InvalidDate
     ├── PaymentExceedsBalance
+    ├── EditRefused (carries one GuardrailViolation per problem of an edited draft)
     ├── ImportRejected (carries one RowProblem per bad cell)
     └── InsufficientHistory
 DraftWriterFailed (502), MalformedDraft: the LLM gave no usable draft
@@ -19,6 +20,7 @@ DraftWriterFailed (502), MalformedDraft: the LLM gave no usable draft
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class PaytrackError(Exception):
@@ -190,3 +192,14 @@ class TooManySignInAttempts(Unauthorized):
 
     status = 429
     title = "Too many sign-in attempts"
+
+
+class EditRefused(InvalidInput):
+    """An edited subject or body states what the draft's facts do not; nothing was stored."""
+
+    title = "Edit refused"
+
+    def __init__(self, violations: list[Any]) -> None:
+        listed = "; ".join(str(v) for v in violations)
+        super().__init__(f"the edited text was refused: {listed}", field="body")
+        self.violations = violations

@@ -24,9 +24,11 @@ from sqlmodel import Session, col, select
 
 from agent.actor import Actor
 from agent.db import session_scope
+from agent.drafting.edit_check import check_edit
 from agent.errors import (
     DraftAlreadyDecided,
     DraftStale,
+    EditRefused,
     Forbidden,
     InvalidDate,
     InvalidInput,
@@ -36,7 +38,7 @@ from agent.models.base import utcnow
 from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim, Tone
 from agent.services.ledger import history, invoices, payments
 from agent.services.ledger.standing import Standing
-from agent.services.review import drafts, outbox
+from agent.services.review import draft_facts, drafts, outbox
 from agent.settings import Settings
 
 RISK_RANK = {"high": 0, "medium": 1, "low": 2}
@@ -245,6 +247,7 @@ def approve(
     reasons = stale_reasons(session, draft=draft, as_of=day, settings=settings)
     if reasons:
         raise DraftStale("; ".join(reasons) + " — ask for a fresh draft", field="draft")
+    _check_edit(session, draft, subject=final_subject, body=final_body)
     decided = drafts.decide(
         session,
         draft_id=draft.id,
@@ -259,6 +262,18 @@ def approve(
     decided.snoozed_until = None
     outbox.enqueue_for_draft(session, draft=decided, settings=settings, send_now=send_now)
     return decided
+
+
+def _check_edit(session: Session, draft: Draft, *, subject: str | None, body: str | None) -> None:
+    """An edited text passes the draft's guardrails, or nothing is stored (``EditRefused``)."""
+    final_subject = (subject or draft.subject).strip()
+    final_body = (body or draft.body).strip()
+    if (final_subject, final_body) == (draft.subject.strip(), draft.body.strip()):
+        return
+    facts = draft_facts.for_draft(session, draft=draft)
+    violations = check_edit(facts, subject=final_subject, body=final_body)
+    if violations:
+        raise EditRefused(violations)
 
 
 def reject(
