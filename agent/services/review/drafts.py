@@ -85,6 +85,12 @@ class NewDraft:
     invoices: list[ListedInvoice]
 
 
+def subject_with_numbers(subject: str, numbers: list[str]) -> str:
+    """The subject naming every listed invoice; applied when stored, so the reviewer sees it."""
+    missing = [n for n in numbers if n not in subject]
+    return f"{subject} ({', '.join(missing)})" if missing else subject
+
+
 def find_by_thread(session: Session, *, thread_id: str) -> Draft | None:
     return session.exec(select(Draft).where(Draft.thread_id == thread_id)).first()
 
@@ -105,7 +111,7 @@ def store(session: Session, new: NewDraft, *, actor: Actor) -> Draft:
         tone=new.tone,
         tone_reason=new.tone_reason,
         language=new.language,
-        subject=new.subject,
+        subject=subject_with_numbers(new.subject, [listed.number for listed in new.invoices]),
         body=new.body,
         risk_snapshot=new.risk_snapshot,
         suggested_send_at=new.suggested_send_at,

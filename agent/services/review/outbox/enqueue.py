@@ -4,8 +4,10 @@ and what a person may do with an unconfirmed or failed message. Services only fl
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formataddr
+from pathlib import Path
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +28,6 @@ from agent.services.review.outbox.message import (
     html_body,
     mail_domain,
     message_id_for,
-    subject_with_numbers,
 )
 from agent.services.webhooks import webhooks
 from agent.settings import Settings
@@ -65,15 +66,36 @@ def _send_after(draft: Draft, client: Client, *, send_now: bool) -> datetime:
     return next_business_slot(not_before=now, timezone=client.timezone)
 
 
-def enqueue_for_draft(
-    session: Session, *, draft: Draft, settings: Settings, send_now: bool = False
-) -> OutboxMessage:
-    """The approved draft's e-mail as an outbox row; idempotent per draft (flushes only)."""
-    existing = find_for_draft(session, draft_id=draft.id)
-    if existing is not None:
-        return existing
-    if draft.status != DraftStatus.APPROVED:
-        raise InvalidInput(f"draft {draft.id} is {draft.status!s}, not approved", field="draft")
+@dataclass(frozen=True)
+class Composed:
+    """The e-mail exactly as it will leave: what the preview shows and the outbox stores."""
+
+    from_addr: str
+    to_addrs: list[str]
+    reply_to: str
+    subject: str
+    text_body: str
+    html_body: str
+    attachments: list[str]
+    invoice_ids: list[int]
+
+    @property
+    def attachment_names(self) -> list[str]:
+        return [Path(path).name for path in self.attachments]
+
+
+def compose_for_draft(
+    session: Session,
+    *,
+    draft: Draft,
+    settings: Settings,
+    subject: str | None = None,
+    body: str | None = None,
+) -> Composed:
+    """The draft's e-mail with ``subject``/``body`` (default: its final, else drafted, text).
+
+    No rule changes the subject or body after this: what it returns is what is sent.
+    """
     client = session.get(Client, draft.client_id)
     owner = session.get(User, draft.owner_id)
     listed = [
@@ -85,31 +107,49 @@ def enqueue_for_draft(
             .order_by(col(DraftInvoice.due_date), col(Invoice.number))
         ).all()
     ]
+    links = document_lines(listed)
+    text = (body or draft.final_body or draft.body).strip()
+    return Composed(
+        from_addr=settings.mail_from,
+        to_addrs=list(client.contact_emails),
+        reply_to=formataddr((owner.name, owner.email)),
+        subject=(subject or draft.final_subject or draft.subject).strip(),
+        text_body="\n\n".join([text, "\n".join(links)] if links else [text]) + "\n",
+        html_body=html_body(text, links),
+        attachments=[p for inv in listed if (p := attachment_path(inv, settings))],
+        invoice_ids=[inv.id for inv in listed],
+    )
+
+
+def enqueue_for_draft(
+    session: Session, *, draft: Draft, settings: Settings, send_now: bool = False
+) -> OutboxMessage:
+    """The approved draft's e-mail as an outbox row; idempotent per draft (flushes only)."""
+    existing = find_for_draft(session, draft_id=draft.id)
+    if existing is not None:
+        return existing
+    if draft.status != DraftStatus.APPROVED:
+        raise InvalidInput(f"draft {draft.id} is {draft.status!s}, not approved", field="draft")
+    client = session.get(Client, draft.client_id)
     if not client.contact_emails:
         raise InvalidInput(f"client {client.name!r} has no contact e-mail", field="contact_emails")
-    invoice_ids = [inv.id for inv in listed]
-    earlier = earlier_message_ids(session, invoice_ids=invoice_ids)
-    links = document_lines(listed)
-    text = (draft.final_body or draft.body).strip()
-    if links:
-        text = text + "\n\n" + "\n".join(links)
+    email = compose_for_draft(session, draft=draft, settings=settings)
+    earlier = earlier_message_ids(session, invoice_ids=email.invoice_ids)
     row = OutboxMessage(
         dedupe_key=f"draft:{draft.id}",
         draft_id=draft.id,
         owner_id=draft.owner_id,
         message_id=message_id_for(draft, settings=settings),
-        from_addr=settings.mail_from,
-        to_addrs=list(client.contact_emails),
-        reply_to=formataddr((owner.name, owner.email)),
-        subject=subject_with_numbers(
-            draft.final_subject or draft.subject, [inv.number for inv in listed]
-        ),
-        text_body=text + "\n",
-        html_body=html_body(draft.final_body or draft.body, links),
+        from_addr=email.from_addr,
+        to_addrs=email.to_addrs,
+        reply_to=email.reply_to,
+        subject=email.subject,
+        text_body=email.text_body,
+        html_body=email.html_body,
         in_reply_to=earlier[-1] if earlier else None,
         references=earlier[-10:],
-        attachments=[p for inv in listed if (p := attachment_path(inv, settings))],
-        invoice_ids=invoice_ids,
+        attachments=email.attachments,
+        invoice_ids=email.invoice_ids,
         send_after=_send_after(draft, client, send_now=send_now),
         data={"send_now": send_now},
     )

@@ -30,11 +30,6 @@ def message_id_for(draft: Draft, *, settings: Settings) -> str:
     return f"<draft-{draft.id}.{digest}@{mail_domain(settings)}>"
 
 
-def subject_with_numbers(subject: str, numbers: list[str]) -> str:
-    missing = [n for n in numbers if n not in subject]
-    return f"{subject} ({', '.join(missing)})" if missing else subject
-
-
 def document_lines(listed: list[Invoice]) -> list[str]:
     return [f"Invoice {inv.number}: {inv.document_url}" for inv in listed if inv.document_url]
 
