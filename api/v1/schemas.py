@@ -70,6 +70,9 @@ EventName = Literal[
     "reminder.sent",
     "payment.recorded",
     "invoice.paid",
+    "reminder.held",
+    "reminder.cancelled",
+    "reminder.requeued",
 ]
 assert set(EventName.__args__) == set(EVENTS)  # type: ignore[attr-defined]
 
@@ -375,6 +378,22 @@ class DraftInvoiceOut(BaseModel):
     days_overdue: int
 
 
+class EmailOut(BaseModel):
+    status: str = Field(
+        description="preview (not approved), pending, sending, sent, held, cancelled, "
+        "unconfirmed or failed"
+    )
+    from_addr: str
+    to_addrs: list[str]
+    reply_to: str
+    subject: str
+    text_body: str
+    attachments: list[str] = Field(description="File names attached to the e-mail.")
+    hold_reason: str | None = None
+    send_after: datetime | None = None
+    message_id: str | None = None
+
+
 class DraftOut(BaseModel):
     id: int
     client_id: int
@@ -402,6 +421,9 @@ class DraftOut(BaseModel):
         default=[], description="Why the draft no longer matches the ledger (cannot be approved)."
     )
     invoices: list[DraftInvoiceOut] = []
+    email: EmailOut | None = Field(
+        default=None, description="The e-mail exactly as it leaves: a preview until approved."
+    )
 
 
 class ApproveIn(_In):
@@ -421,6 +443,14 @@ class RejectIn(_In):
 
 class SnoozeIn(_In):
     until: Day
+
+
+class CancelIn(_In):
+    reason: Annotated[Text, Field(min_length=1, max_length=2000)]
+
+
+class RequeueIn(_In):
+    reason: Annotated[Text, Field(max_length=2000)] = ""
 
 
 # Risk ---------------------------------------------------------------------------------------

@@ -28,8 +28,12 @@ A sender that dies leaves ``sending`` with a lease; once the lease has passed, t
 
 from agent.services.review.outbox.enqueue import (
     OUTBOX_ACTOR,
+    Composed,
+    EmailView,
+    compose_for_draft,
     confirm_delivered,
     earlier_message_ids,
+    email_for_draft,
     enqueue_for_draft,
     enqueue_owner_notifications,
     find_for_draft,
@@ -46,6 +50,7 @@ from agent.services.review.outbox.transport import (
     leaves_machine,
     transport_from_settings,
 )
+from agent.services.review.outbox.withdraw import back_to_queue, cancel
 from agent.services.review.outbox.worker import (
     DeliveryReport,
     SenderLoop,
@@ -57,16 +62,22 @@ from agent.services.review.outbox.worker import (
 
 __all__ = [
     "OUTBOX_ACTOR",
+    "Composed",
     "DeliveryReport",
+    "EmailView",
     "FileTransport",
     "SenderLoop",
     "SmtpTransport",
     "Transport",
+    "back_to_queue",
     "build_message",
+    "cancel",
+    "compose_for_draft",
     "confirm_delivered",
     "deliver_due",
     "deliver_one",
     "earlier_message_ids",
+    "email_for_draft",
     "enqueue_for_draft",
     "enqueue_owner_notifications",
     "find_for_draft",

@@ -121,6 +121,45 @@ def compose_for_draft(
     )
 
 
+@dataclass(frozen=True)
+class EmailView:
+    """A draft's e-mail as the draft page shows it: a preview, or the queued row and its state."""
+
+    email: Composed
+    status: str
+    hold_reason: str | None = None
+    send_after: datetime | None = None
+    message_id: str | None = None
+    last_error: str | None = None
+
+
+def email_for_draft(session: Session, *, draft: Draft, settings: Settings) -> EmailView:
+    """The queued message when there is one, else the preview of what approval would send."""
+    row = find_for_draft(session, draft_id=draft.id)
+    if row is None:
+        return EmailView(
+            email=compose_for_draft(session, draft=draft, settings=settings), status="preview"
+        )
+    email = Composed(
+        from_addr=row.from_addr,
+        to_addrs=list(row.to_addrs),
+        reply_to=row.reply_to or "",
+        subject=row.subject,
+        text_body=row.text_body,
+        html_body=row.html_body,
+        attachments=list(row.attachments),
+        invoice_ids=list(row.invoice_ids),
+    )
+    return EmailView(
+        email=email,
+        status=str(row.status),
+        hold_reason=row.hold_reason,
+        send_after=row.send_after,
+        message_id=row.message_id,
+        last_error=row.last_error,
+    )
+
+
 def enqueue_for_draft(
     session: Session, *, draft: Draft, settings: Settings, send_now: bool = False
 ) -> OutboxMessage:
