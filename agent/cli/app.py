@@ -6,6 +6,7 @@ import typer
 
 from agent.cli import (
     db,
+    decisions,
     demo,
     exports,
     imports,
@@ -45,6 +46,7 @@ for module in (
     serve,
     users,
     report_monthly,
+    decisions,
 ):
     module.register(app)
 
