@@ -50,7 +50,7 @@ from agent.services.review.outbox.transport import (
     leaves_machine,
     transport_from_settings,
 )
-from agent.services.review.outbox.withdraw import back_to_queue, cancel
+from agent.services.review.outbox.withdraw import STOPPABLE, back_to_queue, cancel
 from agent.services.review.outbox.worker import (
     DeliveryReport,
     SenderLoop,
@@ -62,6 +62,7 @@ from agent.services.review.outbox.worker import (
 
 __all__ = [
     "OUTBOX_ACTOR",
+    "STOPPABLE",
     "Composed",
     "DeliveryReport",
     "EmailView",
