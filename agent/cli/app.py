@@ -10,6 +10,7 @@ from agent.cli import (
     demo,
     exports,
     imports,
+    invoice_actions,
     invoices,
     monitor,
     payments,
@@ -47,6 +48,7 @@ for module in (
     users,
     report_monthly,
     decisions,
+    invoice_actions,
 ):
     module.register(app)
 

@@ -35,6 +35,7 @@ class EventKind(StrEnum):
     REMINDER_HELD = "reminder_held"
     REMINDER_CANCELLED = "reminder_cancelled"
     REMINDER_REQUEUED = "reminder_requeued"
+    PAYMENT_REVERSED = "payment_reversed"
 
 
 class InvoiceEvent(SQLModel, table=True):

@@ -139,6 +139,7 @@ async def invoice_action(request: Request, invoice_id: int, action: str) -> Resp
                     paused=action == "pause",
                     reason=text,
                     actor=actor,
+                    until=_day(form.get("until"), "until") if form.get("until") else None,
                 )
             else:
                 reviews.reassign_owner(

@@ -73,6 +73,7 @@ EventName = Literal[
     "reminder.held",
     "reminder.cancelled",
     "reminder.requeued",
+    "payment.reversed",
 ]
 assert set(EventName.__args__) == set(EVENTS)  # type: ignore[attr-defined]
 
@@ -230,6 +231,7 @@ class InvoiceOut(BaseModel):
     dispute_reason: str | None
     promised_date: date | None
     reminders_paused: bool
+    reminders_paused_until: date | None = None
     payment_method: str | None
     reference: str | None
     document_url: str | None
@@ -284,6 +286,7 @@ class PromiseIn(_In):
 class PauseIn(_In):
     paused: bool = True
     reason: Annotated[Text, Field(max_length=2000)] = ""
+    until: Day | None = Field(default=None, description="Reminders resume by themselves then.")
 
 
 class NoteIn(_In):
@@ -356,6 +359,13 @@ class PaymentOut(BaseModel):
     external_id: str | None
     recorded_by: str
     created_at: datetime
+    reversed_at: datetime | None = None
+    reversed_by: str | None = None
+    reversal_reason: str | None = None
+
+
+class ReverseIn(_In):
+    reason: Annotated[Text, Field(min_length=1, max_length=2000)]
 
 
 class PaymentRecorded(BaseModel):

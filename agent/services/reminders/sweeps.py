@@ -159,7 +159,7 @@ def skip_reason(
     """Why no reminder may go out for this invoice today, or None when one may."""
     if state not in (State.OVERDUE, State.DUE_SOON, State.NOT_YET_DUE):
         return str(state)
-    if invoice.reminders_paused:
+    if invoices.paused_on(invoice, as_of):
         return "paused"
     if client.reminders_paused:
         return "client_paused"

@@ -19,6 +19,7 @@ from agent.models import Client, Invoice, Lifecycle, Payment, User
 from agent.models.draft import Draft, DraftStatus
 from agent.models.notification import FollowUpTask, TaskStatus
 from agent.models.risk import RiskScore
+from agent.services.ledger import invoices
 from agent.services.ledger.positions import positions, sum_if
 from agent.services.reporting import expected_cash, reports
 from agent.settings import Settings
@@ -139,6 +140,7 @@ def received_by_week(session: Session, *, as_of: date, weeks: int) -> dict[str, 
     query = (
         select(Payment.currency, *columns)
         .where(Payment.payment_date >= starts[0], Payment.payment_date < current)
+        .where(invoices.payment_counts())
         .group_by(col(Payment.currency))
     )
     return {
@@ -327,6 +329,7 @@ def balances_at(
                 for i, end in enumerate(ends)
             ),
         )
+        .where(invoices.payment_counts())
         .group_by(col(Payment.invoice_id))
         .subquery("paid_by")
     )

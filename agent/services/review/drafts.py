@@ -224,7 +224,7 @@ def staleness(session: Session, *, draft: Draft, as_of: date, due_soon_days: int
             reasons.append(f"invoice {invoice.number} has been paid")
         elif invoice.dispute_opened_date is not None:
             reasons.append(f"invoice {invoice.number} is disputed")
-        elif invoice.reminders_paused:
+        elif invoices.paused_on(invoice, as_of):
             reasons.append(f"reminders for invoice {invoice.number} are paused")
         elif invoice.version != listed.invoice_version:
             reasons.append(f"invoice {invoice.number} changed after the draft was written")

@@ -28,7 +28,7 @@ def remindable(
         invoice.lifecycle == Lifecycle.SENT
         and standing.outstanding_minor > 0
         and invoice.dispute_opened_date is None
-        and not invoice.reminders_paused
+        and not invoices.paused_on(invoice, as_of)
         and not client.reminders_paused
         and not promised
     )

@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from agent.models import Invoice, Lifecycle, Payment
+from agent.services.ledger import invoices
 
 PROMPT_MIN_SETTLED = 6
 PROMPT_MAX_LATE_SHARE = 0.1
@@ -55,6 +56,7 @@ def payment_record(
         .where(Invoice.client_id == client_id)
         .where(Invoice.lifecycle != Lifecycle.VOID)
         .where(Payment.payment_date <= as_of)
+        .where(invoices.payment_counts())
         .group_by(col(Invoice.id), Invoice.original_due_date, Invoice.amount_minor)
     )
     settled = late = 0

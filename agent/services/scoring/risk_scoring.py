@@ -20,6 +20,7 @@ from sqlmodel import Session, col, or_, select
 from agent.errors import InsufficientHistory, InvoiceNotFound, RiskModelUnavailable
 from agent.models import Client, EventKind, Invoice, InvoiceEvent, Lifecycle, Payment
 from agent.models.risk import RiskModelRecord, RiskScore
+from agent.services.ledger import invoices as ledger_invoices
 from agent.settings import Settings
 from risk import artifacts, timing
 from risk.evaluation import classification_metrics, interval_metrics
@@ -43,6 +44,7 @@ RESCORE_EVENTS = frozenset(
         EventKind.DISPUTE_RESOLVED,
         EventKind.PROMISE_RECORDED,
         EventKind.PAYMENT_RECORDED,
+        EventKind.PAYMENT_REVERSED,
         EventKind.DUE_DATE_EXTENDED,
     }
 )
@@ -141,7 +143,9 @@ def load_history(session: Session, *, client_id: int | None = None) -> HistoryFr
             "number",
         ],
     )
-    payment_query = select(Payment.invoice_id, Payment.payment_date, Payment.amount_minor)
+    payment_query = select(Payment.invoice_id, Payment.payment_date, Payment.amount_minor).where(
+        ledger_invoices.payment_counts()
+    )
     names_query = select(Client.id, Client.name)
     if client_id is not None:
         payment_query = payment_query.join(Invoice, col(Invoice.id) == Payment.invoice_id).where(

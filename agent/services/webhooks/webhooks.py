@@ -49,6 +49,7 @@ INVOICE_PAID = "invoice.paid"
 REMINDER_HELD = "reminder.held"
 REMINDER_CANCELLED = "reminder.cancelled"
 REMINDER_REQUEUED = "reminder.requeued"
+PAYMENT_REVERSED = "payment.reversed"
 EVENTS = (
     INVOICE_OVERDUE,
     DRAFT_CREATED,
@@ -59,6 +60,7 @@ EVENTS = (
     REMINDER_HELD,
     REMINDER_CANCELLED,
     REMINDER_REQUEUED,
+    PAYMENT_REVERSED,
 )
 TEST_EVENT = "webhook.test"
 

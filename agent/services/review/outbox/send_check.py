@@ -46,7 +46,7 @@ def invoice_reasons(
     reasons: list[str] = []
     if invoice.dispute_opened_date is not None:
         reasons.append(f"invoice {number} is disputed")
-    if invoice.reminders_paused or client.reminders_paused:
+    if invoices.paused_on(invoice, today) or client.reminders_paused:
         reasons.append(f"reminders for invoice {number} are paused")
     if invoice.promised_date is not None and invoice.promised_date >= today:
         reasons.append(f"the client promised to pay invoice {number} by {invoice.promised_date}")
