@@ -36,6 +36,7 @@ class EventKind(StrEnum):
     REMINDER_CANCELLED = "reminder_cancelled"
     REMINDER_REQUEUED = "reminder_requeued"
     PAYMENT_REVERSED = "payment_reversed"
+    REMINDER_WITHDRAWN = "reminder_withdrawn"
 
 
 class InvoiceEvent(SQLModel, table=True):

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
+from agent.actor import Actor
 from agent.db import session_scope
 from agent.models import Client, Invoice, Lifecycle
 from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim
@@ -32,11 +33,13 @@ from agent.services.ledger.standing import Standing, State, derive
 from agent.services.notices import notifications
 from agent.services.reminders import milestones
 from agent.services.reminders.milestones import ESCALATION, Schedule
+from agent.services.review import drafts
 from agent.services.scoring import risk_scores
 from agent.services.webhooks import webhooks
 from agent.settings import Settings
 from risk.timing import PRE_DUE_DAYS
 
+SWEEP_ACTOR = Actor.system("sweep")
 log = logging.getLogger(__name__)
 
 
@@ -208,6 +211,13 @@ def process_group(
         .order_by(col(Invoice.due_date), col(Invoice.id))
         .with_for_update(of=Invoice)
     ).all()
+    drafts.withdraw_stale(
+        session,
+        invoice_ids=invoice_ids,
+        as_of=as_of,
+        due_soon_days=settings.due_soon_days,
+        actor=SWEEP_ACTOR,
+    )
     pending = _pending_invoice_ids(session, invoice_ids)
     claims = _claims_by_invoice(session, [inv for inv, _ in rows])
     pre_due_days = _risk_pre_due_days(session, invoice_ids=invoice_ids, settings=settings)

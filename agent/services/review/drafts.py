@@ -287,3 +287,48 @@ def decide(
         event_id=f"draft.decided:{draft.id}",
     )
     return draft
+
+
+def withdraw_stale(
+    session: Session, *, invoice_ids: list[int], as_of: date, due_soon_days: int, actor: Actor
+) -> int:
+    """Withdraw pending drafts for these invoices that no longer match the ledger.
+
+    A stale draft cannot be approved; left pending it would block every later reminder for
+    its invoices. The reason is recorded on the draft and in each invoice's history.
+    """
+    pending = session.exec(
+        select(Draft)
+        .join(DraftInvoice, col(DraftInvoice.draft_id) == Draft.id)
+        .where(col(DraftInvoice.invoice_id).in_(invoice_ids))
+        .where(Draft.status == DraftStatus.PENDING_REVIEW)
+        .distinct()
+    ).all()
+    withdrawn = 0
+    for draft in pending:
+        reasons = staleness(session, draft=draft, as_of=as_of, due_soon_days=due_soon_days)
+        if not reasons:
+            continue
+        draft.status = DraftStatus.WITHDRAWN
+        draft.decided_at = utcnow()
+        draft.decision_note = "withdrawn automatically: " + "; ".join(reasons)
+        session.add(draft)
+        listed = listed_invoices(session, draft_id=draft.id)
+        for _row, invoice in listed:
+            history.record(
+                session,
+                invoice=invoice,
+                kind=EventKind.REMINDER_WITHDRAWN,
+                actor=actor,
+                data={"draft_id": draft.id, "reason": draft.decision_note},
+                bump_version=False,
+            )
+        webhooks.emit(
+            session,
+            event=webhooks.DRAFT_DECIDED,
+            data=_draft_event(draft, [invoice.id for _row, invoice in listed]),
+            event_id=f"draft.decided:{draft.id}",
+        )
+        withdrawn += 1
+    session.flush()
+    return withdrawn

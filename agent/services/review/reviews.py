@@ -33,12 +33,12 @@ from agent.errors import (
     InvalidDate,
     InvalidInput,
 )
-from agent.models import Client, Invoice, InvoiceEvent, Lifecycle, Payment, User, UserRole
+from agent.models import Client, Invoice, InvoiceEvent, Payment, User, UserRole
 from agent.models.base import utcnow
 from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim, Tone
 from agent.services.ledger import history, invoices, payments
 from agent.services.ledger.standing import Standing
-from agent.services.review import draft_facts, drafts, outbox
+from agent.services.review import draft_facts, drafts, fresh, outbox
 from agent.settings import Settings
 
 RISK_RANK = {"high": 0, "medium": 1, "low": 2}
@@ -271,7 +271,11 @@ def _check_edit(session: Session, draft: Draft, *, subject: str | None, body: st
     if (final_subject, final_body) == (draft.subject.strip(), draft.body.strip()):
         return
     facts = draft_facts.for_draft(session, draft=draft)
-    violations = check_edit(facts, subject=final_subject, body=final_body)
+    # Only what the edit introduces: the drafted text already passed the guardrails when written.
+    before = set(check_edit(facts, subject=draft.subject, body=draft.body))
+    violations = [
+        v for v in check_edit(facts, subject=final_subject, body=final_body) if v not in before
+    ]
     if violations:
         raise EditRefused(violations)
 
@@ -324,21 +328,6 @@ def _note_on_invoices(
         )
 
 
-def _remindable(
-    session: Session, invoice: Invoice, client: Client, *, as_of: date, settings: Settings
-) -> bool:
-    standing = invoices.standing(
-        session, invoice=invoice, as_of=as_of, due_soon_days=settings.due_soon_days
-    )
-    return (
-        invoice.lifecycle == Lifecycle.SENT
-        and standing.outstanding_minor > 0
-        and invoice.dispute_opened_date is None
-        and not invoices.paused_on(invoice, as_of)
-        and not client.reminders_paused
-    )
-
-
 def redraft(
     engine: Engine,
     *,
@@ -366,12 +355,14 @@ def redraft(
         keep = {
             invoice.id
             for _listed, invoice in drafts.listed_invoices(session, draft_id=old.id)
-            if _remindable(session, invoice, client, as_of=day, settings=settings)
+            if fresh.remindable(
+                session, invoice, client, as_of=day, due_soon_days=settings.due_soon_days
+            )
         }
         if not keep:
             raise DraftStale(
-                "none of the draft's invoices is still open, undisputed and unpaused — "
-                "there is nothing to remind about",
+                "none of the draft's invoices is still open, undisputed, unpaused and "
+                "without a pending promise to pay — there is nothing to remind about",
                 field="draft",
             )
         claims = session.exec(
