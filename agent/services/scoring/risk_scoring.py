@@ -372,6 +372,7 @@ def score_rows(
         grace_days=settings.late_grace_days,
         medium=settings.risk_band_medium,
         high=settings.risk_band_high,
+        current_due_days=inv["due_day"].to_numpy()[rows],
     )
     paid = _paid_through(ledger, rows, as_of_days)
     results = []
