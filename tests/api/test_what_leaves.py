@@ -89,12 +89,13 @@ def test_only_the_approved_and_still_true_e_mail_leaves_exactly_as_approved(
             "a4",
         )
         assert approved["email"]["subject"] == SUBJECT
-        sent = runner.invoke(cli, ["outbox", "send"])
+        sent = runner.invoke(cli, ["outbox", "send"], env={"COLUMNS": "300"})
         after = {
             d["id"]: api.get(f"/api/v1/drafts/{d['id']}", headers=headers).json()
             for d in (first, second, third, fourth)
         }
     assert sent.exit_code == 0, sent.output
+    assert "sent 1 " in sent.output and "1 held and 1 cancelled" in sent.output
     assert refused.status_code == 422, refused.text
     problem = refused.json()
     assert refused.headers["content-type"].startswith("application/problem+json")
