@@ -57,6 +57,9 @@ def queue_page(
         "approved": DraftStatus.APPROVED,
         "sent": DraftStatus.SENT,
         "rejected": DraftStatus.REJECTED,
+        "held": DraftStatus.HELD,
+        "cancelled": DraftStatus.CANCELLED,
+        "withdrawn": DraftStatus.WITHDRAWN,
     }.get(show, DraftStatus.PENDING_REVIEW)
     with transaction(request) as session:
         items = reviews.queue(
