@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from agent.db import session_scope
+from agent.models import Invoice
 from agent.models.draft import Draft, DraftStatus
 from agent.models.outbox import OutboxMessage, OutboxStatus
 from agent.services.ledger import history
+from agent.services.review import outbox
 from agent.settings import Settings
 from api.app import create_app
+from tests.factories import pay
 from tests.review.helpers import seed_invoices, seed_owner, sweep
 from tests.review.test_pages import csrf_of, sign_in
 
@@ -149,3 +154,18 @@ def test_the_invoice_page_extends_the_due_date(
     )
     assert response.status_code == 303
     assert "due date extended" in client.get(path).text.replace("_", " ")
+
+
+def test_the_draft_and_invoice_pages_say_why_an_approved_e_mail_did_not_leave(
+    client: TestClient, world: dict[str, int], engine: Engine, settings: Settings
+) -> None:
+    sign_in(client, "ann@example.com")
+    _approve(client, world["draft"], send_now="1")
+    with session_scope(engine) as session:
+        pay(session, session.get(Invoice, world["invoice"]), payment_date=date.today())
+    assert outbox.deliver_due(engine, settings=settings).cancelled == 1
+    draft_page = client.get(f"/drafts/{world['draft']}").text
+    assert 'id="hold-reason">Not sent: invoice 2026-001 has been paid in full' in draft_page
+    invoice_page = client.get(f"/invoices/{world['invoice']}").text
+    assert "not sent: invoice 2026-001 has been paid in full" in invoice_page
+    assert "reminder cancelled" in invoice_page.replace("_", " ")
