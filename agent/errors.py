@@ -16,6 +16,7 @@ PaytrackError
 ├── InvalidInput
 │   ├── InvalidAmount, InvalidCurrency, CurrencyMismatch, InvalidDate
 │   ├── PaymentExceedsBalance
+│   ├── EditRefused (carries one GuardrailViolation per problem of an edited draft)
 │   ├── ImportRejected (carries one RowProblem per bad cell)
 │   └── InsufficientHistory
 └── DraftWriterFailed (502): the LLM gave no usable draft
@@ -25,6 +26,7 @@ PaytrackError
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class PaytrackError(Exception):
@@ -202,3 +204,12 @@ class CopyMismatch(Conflict):
     """``db copy`` found the target holding other counts or money than the source."""
 
     title = "The copy does not match its source"
+class EditRefused(InvalidInput):
+    """An edited subject or body states what the draft's facts do not; nothing was stored."""
+
+    title = "Edit refused"
+
+    def __init__(self, violations: list[Any]) -> None:
+        listed = "; ".join(str(v) for v in violations)
+        super().__init__(f"the edited text was refused: {listed}", field="body")
+        self.violations = violations

@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.db import is_contention
-from agent.errors import ImportRejected, PaytrackError, Unauthorized
+from agent.errors import EditRefused, ImportRejected, PaytrackError, Unauthorized
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -30,6 +30,8 @@ async def _paytrack_error(_request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {}
     if exc.field:
         extra["field"] = exc.field
+    if isinstance(exc, EditRefused):
+        extra["violations"] = [{"code": v.code, "detail": v.detail} for v in exc.violations]
     if isinstance(exc, ImportRejected):
         extra["errors"] = [
             {"line": p.line, "column": p.column, "reason": p.reason} for p in exc.problems

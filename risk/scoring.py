@@ -24,12 +24,15 @@ def score(
     medium: float,
     high: float,
     explain: bool = True,
+    current_due_days: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per feature row; day columns are day numbers. ``model=None`` uses the prior.
 
     ``due_days`` is each invoice's original due day (what days late are counted from). An
     invoice already past due plus grace on ``as_of`` is late by definition: P(late) is 1. A
-    predicted date already behind us moves to ``as_of``.
+    predicted date already behind us moves to ``as_of``. ``current_due_days`` (the due day after
+    any extension, default ``due_days``) is what the "days past due" reason counts from, as
+    every page and reminder does.
     """
     with threadpool_limits(limits=thread_limit(len(features))):
         return _score(
@@ -41,6 +44,7 @@ def score(
             medium=medium,
             high=high,
             explain=explain,
+            current_due_days=due_days if current_due_days is None else current_due_days,
         )
 
 
@@ -54,6 +58,7 @@ def _score(
     medium: float,
     high: float,
     explain: bool,
+    current_due_days: np.ndarray,
 ) -> pd.DataFrame:
     if model is None:
         raw = prior.predict(features)
@@ -84,7 +89,7 @@ def _score(
         else:
             group_effects = reasons.effects(model, features, model.predict_late(features))
             frame["reasons"] = reasons.top_reasons(features, group_effects)
-        overdue = as_of_days - due_days
+        overdue = as_of_days - current_due_days
         frame["reasons"] = [
             ([f"already {d} days past due", *r])[:3] if d > grace_days else r
             for d, r in zip(overdue, frame["reasons"], strict=True)

@@ -6,9 +6,11 @@ import typer
 
 from agent.cli import (
     db,
+    decisions,
     demo,
     exports,
     imports,
+    invoice_actions,
     invoices,
     monitor,
     payments,
@@ -45,6 +47,8 @@ for module in (
     serve,
     users,
     report_monthly,
+    decisions,
+    invoice_actions,
 ):
     module.register(app)
 

@@ -126,8 +126,11 @@ def show_command(
     if received:
         console.print("[bold]Payments[/bold]")
         for p in received:
+            reversed_note = f"  REVERSED: {p.reversal_reason}" if p.reversed_at else ""
             console.print(
-                f"  {p.payment_date}  {money(p.amount_minor)}  {p.reference or ''}", markup=False
+                f"  #{p.id}  {p.payment_date}  {money(p.amount_minor)}  {p.reference or ''}"
+                f"{reversed_note}",
+                markup=False,
             )
     console.print("[bold]History[/bold]")
     for event in events:

@@ -15,7 +15,7 @@ from agent.models.draft import DraftStatus
 from agent.money import format_plain
 from agent.services.access import users
 from agent.services.notices import notifications
-from agent.services.review import drafts
+from agent.services.review import drafts, outbox
 from agent.settings import load_settings
 
 monitor_app = typer.Typer(help="The scheduled sweep over the ledger.", no_args_is_help=True)
@@ -135,9 +135,10 @@ def list_drafts_command(
 @drafts_app.command("show")
 def show_draft_command(draft_id: int = typer.Argument(..., help="Draft id.")) -> None:
     """One draft: invoices, tone and why, risk, provenance and the text."""
-    with command_session() as (session, _settings):
+    with command_session() as (session, settings):
         draft = drafts.get(session, draft_id=draft_id)
         listed = drafts.listed_invoices(session, draft_id=draft_id)
+        view = outbox.email_for_draft(session, draft=draft, settings=settings)
     console.print(f"[bold]Draft {draft.id}[/bold] — {draft.status!s}, {draft.milestone}")
     console.print(f"tone {draft.tone!s}: {draft.tone_reason}", markup=False)
     risk = draft.risk_snapshot
@@ -160,8 +161,20 @@ def show_draft_command(draft_id: int = typer.Argument(..., help="Draft id.")) ->
             f"due {link.due_date} ({link.days_overdue} days overdue)",
             markup=False,
         )
-    console.print(f"\nSubject: {draft.final_subject or draft.subject}\n", markup=False)
-    console.print(draft.final_body or draft.body, markup=False, highlight=False)
+    email = view.email
+    headers = [
+        f"E-mail ({view.status}"
+        + (f"; {view.hold_reason}" if view.hold_reason else "")
+        + "), exactly as it leaves:",
+        f"From: {email.from_addr}",
+        f"To: {', '.join(email.to_addrs)}",
+        f"Reply-To: {email.reply_to}",
+        f"Subject: {email.subject}",
+    ]
+    if email.attachment_names:
+        headers.append(f"Attachments: {', '.join(email.attachment_names)}")
+    console.print("\n" + "\n".join(headers) + "\n", markup=False, highlight=False)
+    console.print(email.text_body, markup=False, highlight=False)
 
 
 @notifications_app.command("list")

@@ -51,3 +51,22 @@ def record_command(
         console.print(f"recorded; invoice {invoice.number} is now paid in full")
     else:
         console.print(f"recorded; {balance} still outstanding on {invoice.number}")
+
+
+@app.command("reverse")
+def reverse_command(
+    payment_id: int = typer.Argument(..., help="Payment id (see `paytrack invoices show`)."),
+    reason: str = typer.Option(..., "--reason", help="Why the payment is taken back."),
+) -> None:
+    """Reverse a mistaken payment: it stays listed, stops counting, and the standing follows."""
+    with command_session() as (session, settings):
+        payment = payments.reverse(
+            session, payment_id=payment_id, reason=reason, actor=Actor.cli(), settings=settings
+        )
+        invoice = invoices.get(session, invoice_id=payment.invoice_id)
+        balance = invoice.amount_minor - invoices.paid_minor(session, invoice_id=invoice.id)
+    console.print(
+        f"payment {payment_id} reversed; {format_plain(balance, invoice.currency)} "
+        f"outstanding on {invoice.number}",
+        markup=False,
+    )

@@ -45,7 +45,8 @@ def send_command(
     engine.dispose()
     console.print(
         f"sent {report.sent} {where}; {report.retried} to retry, {report.failed} failed, "
-        f"{report.unconfirmed} unconfirmed, {report.recovered} recovered",
+        f"{report.unconfirmed} unconfirmed, {report.recovered} recovered; "
+        f"{report.held} held and {report.cancelled} cancelled by the send-time check",
         markup=False,
         highlight=False,
     )

@@ -18,6 +18,11 @@ class DraftStatus(StrEnum):
     REJECTED = "rejected"
     SUPERSEDED = "superseded"
     SENT = "sent"
+    # Approved, then stopped before it left (the send-time check or a person); see the outbox.
+    HELD = "held"
+    CANCELLED = "cancelled"
+    # Pending, then no longer true (paid, disputed, changed): withdrawn by the sweep, with why.
+    WITHDRAWN = "withdrawn"
 
 
 class Tone(StrEnum):

@@ -57,6 +57,8 @@ class Invoice(InvoiceBase, table=True):
     dispute_reason: str | None = Field(default=None, sa_type=Text)
     promised_date: date | None = None
     reminders_paused: bool = False
+    # Reminders resume by themselves on this day (None: paused until someone resumes them).
+    reminders_paused_until: date | None = None
     version: int = Field(default=1, description="Bumped on every change; drafts remember it.")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

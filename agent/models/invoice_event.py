@@ -32,6 +32,11 @@ class EventKind(StrEnum):
     REMINDER_APPROVED = "reminder_approved"
     REMINDER_REJECTED = "reminder_rejected"
     REMINDER_SENT = "reminder_sent"
+    REMINDER_HELD = "reminder_held"
+    REMINDER_CANCELLED = "reminder_cancelled"
+    REMINDER_REQUEUED = "reminder_requeued"
+    PAYMENT_REVERSED = "payment_reversed"
+    REMINDER_WITHDRAWN = "reminder_withdrawn"
 
 
 class InvoiceEvent(SQLModel, table=True):

@@ -18,6 +18,7 @@ class NotificationKind(StrEnum):
     NO_FOLLOW_UP = "no_follow_up"
     ESCALATION = "escalation"
     REASSIGNED = "reassigned"
+    REMINDER_HELD = "reminder_held"
 
 
 class Notification(SQLModel, table=True):

@@ -19,6 +19,10 @@ class OutboxStatus(StrEnum):
     # The sender died after the server may have accepted the message: a person decides.
     UNCONFIRMED = "unconfirmed"
     FAILED = "failed"
+    # The send-time check found the ledger moved on: a person decides (see hold_reason).
+    HELD = "held"
+    # Withdrawn before it left: nothing owed any more, or a person cancelled it.
+    CANCELLED = "cancelled"
 
 
 class SendPhase(StrEnum):
@@ -58,5 +62,6 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     transport: str | None = Field(default=None, max_length=16)
     delivered_to: str | None = Field(default=None, sa_type=Text)
+    hold_reason: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Text
 from sqlmodel import Field, SQLModel
 
 from agent.models.base import UTCDateTime, utcnow
@@ -27,6 +27,10 @@ class Payment(PaymentBase, table=True):
     id: int = Field(default=None, primary_key=True)
     recorded_by: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # A mistaken payment is reversed, never deleted: it stays listed and stops counting.
+    reversed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reversed_by: str | None = Field(default=None, max_length=200)
+    reversal_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class PaymentRead(PaymentBase):

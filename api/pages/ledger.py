@@ -26,7 +26,17 @@ from api.pages.common import (
 )
 
 router = APIRouter(route_class=PageRoute)
-ACTIONS = ("payment", "note", "promise", "dispute", "resolve", "pause", "resume", "reassign")
+ACTIONS = (
+    "payment",
+    "note",
+    "promise",
+    "dispute",
+    "resolve",
+    "pause",
+    "resume",
+    "reassign",
+    "extend",
+)
 
 
 def _invoice_page(
@@ -83,6 +93,15 @@ async def invoice_action(request: Request, invoice_id: int, action: str) -> Resp
                     method=str(form.get("method") or "") or None,
                     reference=str(form.get("reference") or "") or None,
                 )
+            elif action == "extend":
+                invoices.extend_due_date(
+                    session,
+                    invoice_id=invoice_id,
+                    new_due_date=_day(form.get("date"), "date"),
+                    reason=text,
+                    actor=actor,
+                    settings=settings_of(request),
+                )
             elif action == "note":
                 invoices.add_note(session, invoice_id=invoice_id, text=text, actor=actor)
             elif action == "promise":
@@ -119,6 +138,7 @@ async def invoice_action(request: Request, invoice_id: int, action: str) -> Resp
                     paused=action == "pause",
                     reason=text,
                     actor=actor,
+                    until=_day(form.get("until"), "until") if form.get("until") else None,
                 )
             else:
                 reviews.reassign_owner(

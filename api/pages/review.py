@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from agent.errors import DraftAlreadyDecided, InvalidDate, InvalidInput, PaytrackError
+from agent.errors import (
+    DraftAlreadyDecided,
+    EditRefused,
+    InvalidDate,
+    InvalidInput,
+    PaytrackError,
+)
 from agent.models import User, UserRole
 from agent.models.draft import DraftStatus, Tone
 from agent.services.access import users
-from agent.services.review import outbox, reviews
+from agent.services.review import drafts, outbox, reviews
 from api.pages.common import PageRoute, form_of, redirect, render, settings_of, transaction, viewer
 
 router = APIRouter(route_class=PageRoute)
@@ -23,6 +31,7 @@ NOTICES = {
     "snoozed": "Snoozed. The draft comes back on the chosen day.",
     "redrafted": "A fresh draft replaces the old one.",
     "bulk": "The selected drafts were approved.",
+    "bulk-none": "Nothing was selected, so nothing was approved. Tick the drafts to approve.",
 }
 
 
@@ -48,6 +57,9 @@ def queue_page(
         "approved": DraftStatus.APPROVED,
         "sent": DraftStatus.SENT,
         "rejected": DraftStatus.REJECTED,
+        "held": DraftStatus.HELD,
+        "cancelled": DraftStatus.CANCELLED,
+        "withdrawn": DraftStatus.WITHDRAWN,
     }.get(show, DraftStatus.PENDING_REVIEW)
     with transaction(request) as session:
         items = reviews.queue(
@@ -97,10 +109,22 @@ def draft_page(request: Request, draft_id: int, error: str | None = None) -> Res
             session, draft_id=draft_id, viewer=who.user, as_of=date.today(), settings=settings
         )
         message = outbox.find_for_draft(session, draft_id=draft_id)
-    return render(request, "draft.html", who, item=item, message=message, tones=list(Tone))
+        view = outbox.email_for_draft(session, draft=item.draft, settings=settings)
+    return render(
+        request,
+        "draft.html",
+        who,
+        item=item,
+        message=message,
+        view=view,
+        stoppable=set(outbox.STOPPABLE),
+        tones=list(Tone),
+    )
 
 
-def _decided_page(request: Request, who, draft_id: int, exc: PaytrackError) -> Response:
+def _decided_page(
+    request: Request, who, draft_id: int, exc: PaytrackError, **context: Any
+) -> Response:
     """A repeated or late decision: show what happened instead of doing it twice."""
     settings = settings_of(request)
     with transaction(request) as session:
@@ -108,6 +132,7 @@ def _decided_page(request: Request, who, draft_id: int, exc: PaytrackError) -> R
             session, draft_id=draft_id, viewer=who.user, as_of=date.today(), settings=settings
         )
         message = outbox.find_for_draft(session, draft_id=draft_id)
+        view = outbox.email_for_draft(session, draft=item.draft, settings=settings)
     return render(
         request,
         "draft.html",
@@ -115,8 +140,38 @@ def _decided_page(request: Request, who, draft_id: int, exc: PaytrackError) -> R
         status_code=exc.status,
         item=item,
         message=message,
+        view=view,
+        stoppable=set(outbox.STOPPABLE),
         tones=list(Tone),
         error=exc,
+        **context,
+    )
+
+
+def _refused_edit_page(
+    request: Request, who, draft_id: int, exc: EditRefused, *, subject: str, body: str
+) -> Response:
+    """The edit stays in the form, the violations beside it, and a diff against the draft."""
+    with transaction(request) as session:
+        draft = drafts.get(session, draft_id=draft_id)
+        original = f"Subject: {draft.subject}\n\n{draft.body}"
+    diff = "\n".join(
+        difflib.unified_diff(
+            original.splitlines(),
+            f"Subject: {subject}\n\n{body}".splitlines(),
+            "draft",
+            "your edit",
+            lineterm="",
+        )
+    )
+    return _decided_page(
+        request,
+        who,
+        draft_id,
+        exc,
+        edit={"subject": subject, "body": body},
+        violations=exc.violations,
+        diff=diff,
     )
 
 
@@ -134,6 +189,7 @@ async def approve(request: Request, draft_id: int) -> Response:
     who = viewer(request)
     form = await form_of(request, who)
     send_now = form.get("send_now") == "1"
+    subject, body = form.get("subject"), _newlines(form.get("body"))
     try:
         with transaction(request) as session:
             reviews.approve(
@@ -141,11 +197,15 @@ async def approve(request: Request, draft_id: int) -> Response:
                 draft_id=draft_id,
                 viewer=who.user,
                 settings=settings_of(request),
-                final_subject=form.get("subject"),
-                final_body=_newlines(form.get("body")),
+                final_subject=subject,
+                final_body=body,
                 send_now=send_now,
                 as_of=date.today(),
             )
+    except EditRefused as exc:
+        return _refused_edit_page(
+            request, who, draft_id, exc, subject=str(subject or ""), body=str(body or "")
+        )
     except (DraftAlreadyDecided, InvalidInput) as exc:
         return _decided_page(request, who, draft_id, exc)
     except PaytrackError as exc:
@@ -216,6 +276,8 @@ async def bulk_approve(request: Request) -> Response:
     who = viewer(request)
     form = await form_of(request, who)
     ids = [int(v) for v in form.get("draft_id") or [] if str(v).isdigit()]
+    if not ids:
+        return redirect("/queue?notice=bulk-none")
     problems: list[str] = []
     approved: list[int] = []
     for draft_id in ids:

@@ -10,26 +10,57 @@ from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
 from sqlalchemy.engine import Engine
 
 from agent.models.draft import Draft, DraftStatus
-from agent.services.review import reviews
+from agent.services.review import outbox, reviews
 from agent.services.review.reviews import QueueItem
 from agent.settings import Settings
 from api.deps import Approver, Reader, SessionDep, SettingsDep
 from api.v1.idempotent import IdempotencyDep
-from api.v1.schemas import MAX_ID, ApproveIn, DraftInvoiceOut, DraftOut, RejectIn, SnoozeIn
+from api.v1.schemas import (
+    MAX_ID,
+    ApproveIn,
+    CancelIn,
+    DraftInvoiceOut,
+    DraftOut,
+    EmailOut,
+    RejectIn,
+    RequeueIn,
+    SnoozeIn,
+)
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/drafts", tags=["drafts"])
 DraftId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _out(item: QueueItem) -> DraftOut:
+def _out(item: QueueItem, view: outbox.EmailView | None = None) -> DraftOut:
     listed = [
         DraftInvoiceOut.model_validate(row.model_dump(warnings=False) | {"number": invoice.number})
         for row, invoice in item.invoices
     ]
     return DraftOut.model_validate(
         item.draft.model_dump(warnings=False)
-        | {"invoices": listed, "risk_band": item.risk_band, "stale_reasons": item.stale_reasons}
+        | {
+            "invoices": listed,
+            "risk_band": item.risk_band,
+            "stale_reasons": item.stale_reasons,
+            "email": _email_out(view) if view else None,
+        }
+    )
+
+
+def _email_out(view: outbox.EmailView) -> EmailOut:
+    email = view.email
+    return EmailOut(
+        status=view.status,
+        from_addr=email.from_addr,
+        to_addrs=email.to_addrs,
+        reply_to=email.reply_to,
+        subject=email.subject,
+        text_body=email.text_body,
+        attachments=email.attachment_names,
+        hold_reason=view.hold_reason,
+        send_after=view.send_after,
+        message_id=view.message_id,
     )
 
 
@@ -74,15 +105,14 @@ def get_draft(
     item = reviews.item(
         session, draft_id=draft_id, viewer=caller.user, as_of=date.today(), settings=settings
     )
-    return _out(item)
+    return _out(item, outbox.email_for_draft(session, draft=item.draft, settings=settings))
 
 
 def _item_out(session: SessionDep, draft: Draft, caller: Approver, settings: Settings) -> DraftOut:
-    return _out(
-        reviews.item(
-            session, draft_id=draft.id, viewer=caller.user, as_of=date.today(), settings=settings
-        )
+    item = reviews.item(
+        session, draft_id=draft.id, viewer=caller.user, as_of=date.today(), settings=settings
     )
+    return _out(item, outbox.email_for_draft(session, draft=item.draft, settings=settings))
 
 
 @router.post("/{draft_id}/approve", summary="Approve (optionally edited)", response_model=DraftOut)
@@ -148,6 +178,50 @@ def snooze_draft(
     def produce() -> DraftOut:
         draft = reviews.snooze(
             session, draft_id=draft_id, viewer=caller.user, until=body.until, actor=caller.actor
+        )
+        return _item_out(session, draft, caller, settings)
+
+    return idem.respond(session, caller, status_code=200, produce=produce)
+
+
+@router.post(
+    "/{draft_id}/cancel", summary="Cancel an approved, unsent e-mail", response_model=DraftOut
+)
+def cancel_draft(
+    draft_id: DraftId,
+    body: CancelIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: Approver,
+    idem: IdempotencyDep,
+) -> Response:
+    """Withdraws the e-mail for good; recorded in the history, webhook ``reminder.cancelled``."""
+
+    def produce() -> DraftOut:
+        draft = outbox.cancel(session, draft_id=draft_id, actor=caller.actor, reason=body.reason)
+        return _item_out(session, draft, caller, settings)
+
+    return idem.respond(session, caller, status_code=200, produce=produce)
+
+
+@router.post(
+    "/{draft_id}/requeue",
+    summary="Send an approved, unsent e-mail back to the review queue",
+    response_model=DraftOut,
+)
+def requeue_draft(
+    draft_id: DraftId,
+    body: RequeueIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: Approver,
+    idem: IdempotencyDep,
+) -> Response:
+    """Takes the approval back: the draft awaits review again (webhook ``reminder.requeued``)."""
+
+    def produce() -> DraftOut:
+        draft = outbox.back_to_queue(
+            session, draft_id=draft_id, actor=caller.actor, reason=body.reason
         )
         return _item_out(session, draft, caller, settings)
 

@@ -377,6 +377,7 @@ def pause_reminders(
             paused=body.paused,
             reason=body.reason,
             actor=caller.actor,
+            until=body.until,
         ),
     )
 

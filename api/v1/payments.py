@@ -12,7 +12,7 @@ from agent.services.ledger import payments
 from api.deps import Reader, SessionDep, SettingsDep, Writer
 from api.v1.idempotent import IdempotencyDep
 from api.v1.paging import IdCursor, id_page
-from api.v1.schemas import MAX_ID, Page, PaymentIn, PaymentOut, PaymentRecorded
+from api.v1.schemas import MAX_ID, Page, PaymentIn, PaymentOut, PaymentRecorded, ReverseIn
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 
@@ -75,3 +75,29 @@ def get_payment(
     return PaymentOut.model_validate(
         payments.get(session, payment_id=payment_id), from_attributes=True
     )
+
+
+@router.post(
+    "/{payment_id}/reverse", summary="Reverse a mistaken payment", response_model=PaymentOut
+)
+def reverse_payment(
+    payment_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    body: ReverseIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: Writer,
+    idem: IdempotencyDep,
+) -> Response:
+    """The payment stays listed but no longer counts; history and ``payment.reversed`` record it."""
+
+    def produce() -> PaymentOut:
+        payment = payments.reverse(
+            session,
+            payment_id=payment_id,
+            reason=body.reason,
+            actor=caller.actor,
+            settings=settings,
+        )
+        return PaymentOut.model_validate(payment, from_attributes=True)
+
+    return idem.respond(session, caller, status_code=200, produce=produce)

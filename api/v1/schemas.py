@@ -69,6 +69,10 @@ EventName = Literal[
     "reminder.sent",
     "payment.recorded",
     "invoice.paid",
+    "reminder.held",
+    "reminder.cancelled",
+    "reminder.requeued",
+    "payment.reversed",
 ]
 assert set(EventName.__args__) == set(EVENTS)  # type: ignore[attr-defined]
 
@@ -226,6 +230,7 @@ class InvoiceOut(BaseModel):
     dispute_reason: str | None
     promised_date: date | None
     reminders_paused: bool
+    reminders_paused_until: date | None = None
     payment_method: str | None
     reference: str | None
     document_url: str | None
@@ -280,6 +285,7 @@ class PromiseIn(_In):
 class PauseIn(_In):
     paused: StrictBool = True
     reason: Annotated[Text, Field(max_length=2000)] = ""
+    until: Day | None = Field(default=None, description="Reminders resume by themselves then.")
 
 
 class NoteIn(_In):
@@ -352,6 +358,13 @@ class PaymentOut(BaseModel):
     external_id: str | None
     recorded_by: str
     created_at: datetime
+    reversed_at: datetime | None = None
+    reversed_by: str | None = None
+    reversal_reason: str | None = None
+
+
+class ReverseIn(_In):
+    reason: Annotated[Text, Field(min_length=1, max_length=2000)]
 
 
 class PaymentRecorded(BaseModel):
@@ -372,6 +385,22 @@ class DraftInvoiceOut(BaseModel):
     currency: str
     due_date: date
     days_overdue: int
+
+
+class EmailOut(BaseModel):
+    status: str = Field(
+        description="preview (not approved), pending, sending, sent, held, cancelled, "
+        "unconfirmed or failed"
+    )
+    from_addr: str
+    to_addrs: list[str]
+    reply_to: str
+    subject: str
+    text_body: str
+    attachments: list[str] = Field(description="File names attached to the e-mail.")
+    hold_reason: str | None = None
+    send_after: datetime | None = None
+    message_id: str | None = None
 
 
 class DraftOut(BaseModel):
@@ -401,6 +430,9 @@ class DraftOut(BaseModel):
         default=[], description="Why the draft no longer matches the ledger (cannot be approved)."
     )
     invoices: list[DraftInvoiceOut] = []
+    email: EmailOut | None = Field(
+        default=None, description="The e-mail exactly as it leaves: a preview until approved."
+    )
 
 
 class ApproveIn(_In):
@@ -420,6 +452,14 @@ class RejectIn(_In):
 
 class SnoozeIn(_In):
     until: Day
+
+
+class CancelIn(_In):
+    reason: Annotated[Text, Field(min_length=1, max_length=2000)]
+
+
+class RequeueIn(_In):
+    reason: Annotated[Text, Field(max_length=2000)] = ""
 
 
 # Risk ---------------------------------------------------------------------------------------

@@ -119,8 +119,8 @@ def test_sign_in_see_the_queue_edit_approve_and_one_message_arrives(page: Page, 
     assert card.locator(".client-name").inner_text() == "Van Dijk Studio"
     assert "2026-001" in card.inner_text() and "1234.50 EUR" in card.inner_text()
     card.get_by_text("Edit, approve or reject").click()
-    edited = "Dear Van Dijk team,\n\nEdited by Ann: please settle 2026-001 this week.\n\nAnn"
-    page.fill("#body", edited)
+    drafted = page.input_value("#body")
+    page.fill("#body", drafted + "\n\nEdited by Ann: please settle 2026-001 this week.")
     page.check("input[name=send_now]")
     page.click("#approve")
     page.wait_for_url("**/queue?notice=sent-now")

@@ -32,17 +32,15 @@ def approve_all(
     owner_id: int,
     *,
     send_now: bool = True,
-    body: str | None = None,
+    add_to_body: str | None = None,
 ) -> list[int]:
+    """Approve every pending draft, each with ``add_to_body`` appended to its text if given."""
     with Session(engine) as session:
-        ids = [
-            d.id
-            for d in session.exec(
-                select(Draft)
-                .where(Draft.status == DraftStatus.PENDING_REVIEW)
-                .order_by(col(Draft.id))
-            )
-        ]
+        pending = session.exec(
+            select(Draft).where(Draft.status == DraftStatus.PENDING_REVIEW).order_by(Draft.id)
+        ).all()
+        bodies = {d.id: f"{d.body}\n\n{add_to_body}" if add_to_body else None for d in pending}
+    ids = list(bodies)
     for draft_id in ids:
         with session_scope(engine) as session:
             reviews.approve(
@@ -50,7 +48,7 @@ def approve_all(
                 draft_id=draft_id,
                 viewer=user(engine, owner_id),
                 settings=settings,
-                final_body=body,
+                final_body=bodies[draft_id],
                 send_now=send_now,
                 as_of=DAY,
             )
@@ -74,9 +72,7 @@ def test_the_message_has_both_parts_threading_headers_attachment_and_history(
         invoice.document_url = "https://files.example/2026-001?a=1&b=<2>"
         session.add(invoice)
     sweep(engine, settings)
-    [draft_id] = approve_all(
-        engine, settings, ann, body="Dear team,\n\n<b>Pay</b> 2026-001 & thanks."
-    )
+    [draft_id] = approve_all(engine, settings, ann, add_to_body="Tom & Jerry say *thanks*.")
     with smtp_server() as (inbox, port):
         report = outbox.deliver_due(engine, settings=smtp_settings(settings, port))
         again = outbox.deliver_due(engine, settings=smtp_settings(settings, port))
@@ -96,9 +92,9 @@ def test_the_message_has_both_parts_threading_headers_attachment_and_history(
     assert "2026-001" in mail["Subject"]
     plain = part_text(mail, "plain")
     rich = part_text(mail, "html")
-    assert "<b>Pay</b> 2026-001 & thanks." in plain
+    assert "Tom & Jerry say *thanks*." in plain
     assert "https://files.example/2026-001?a=1&b=<2>" in plain
-    assert "&lt;b&gt;Pay&lt;/b&gt; 2026-001 &amp; thanks." in rich and "<b>" not in rich
+    assert "Tom &amp; Jerry say *thanks*." in rich and "a=1&amp;b=&lt;2&gt;" in rich
     assert [a.get_filename() for a in mail.iter_attachments()] == ["2026-001.pdf"]
     assert [e.data["message_id"] for e in sent_events] == [row.message_id]
     assert draft.status == DraftStatus.SENT and row.status == OutboxStatus.SENT
@@ -229,7 +225,7 @@ def test_a_sender_killed_after_sending_does_not_send_again_on_restart(
     ann = seed_owner(engine, email="ann@example.com")
     invoice_id = seed_invoices(engine, owner_id=ann)
     sweep(engine, settings)
-    approve_all(engine, settings, ann, body="Edited once.")
+    approve_all(engine, settings, ann, add_to_body="Edited once.")
     with smtp_server() as (inbox, port):
         live = smtp_settings(settings, port)
         _run_dying_sender(database_url, live.smtp_url, settings.data_dir, "after-send")

@@ -85,17 +85,19 @@ def test_approval_records_the_final_text_and_enqueues_exactly_once(
     engine: Engine, settings: Settings, world: dict[str, int]
 ) -> None:
     ann = user(engine, world["ann"])
+    with Session(engine) as session:
+        edited = session.get(Draft, world["draft"]).body + "\n\nEdited by Ann."
     with session_scope(engine) as session:
         draft = reviews.approve(
             session,
             draft_id=world["draft"],
             viewer=ann,
             settings=settings,
-            final_body="Edited by Ann.\n\nPlease pay 2026-001.",
+            final_body=edited,
             send_now=True,
             as_of=DAY,
         )
-        assert draft.final_body == "Edited by Ann.\n\nPlease pay 2026-001."
+        assert draft.final_body == edited
     with session_scope(engine) as session, pytest.raises(DraftAlreadyDecided):
         reviews.approve(session, draft_id=world["draft"], viewer=ann, settings=settings, as_of=DAY)
     # The thread resumes; its apply step enqueues again and finds the row: still one message.

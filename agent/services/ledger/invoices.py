@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import ScalarSelect, Subquery, func
+from sqlalchemy import ColumnElement, ScalarSelect, Subquery, func
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
@@ -138,16 +138,25 @@ def lock(session: Session, *, invoice_id: int, actor: Actor) -> Invoice:
     return invoice
 
 
+def payment_counts() -> ColumnElement[bool]:
+    """The condition every sum of payments applies: reversed payments no longer count."""
+    return col(Payment.reversed_at).is_(None)
+
+
 def paid_by_invoice(as_of: date | None = None) -> Subquery:
     """Per invoice: ``paid_minor`` and ``last_payment_date`` of payments dated by ``as_of``.
 
     Outer-join it on ``invoice_id``; an invoice without payments has no row (coalesce to 0).
     """
-    query = select_many(
-        col(Payment.invoice_id).label("invoice_id"),
-        func.sum(Payment.amount_minor).label("paid_minor"),
-        func.max(Payment.payment_date).label("last_payment_date"),
-    ).group_by(col(Payment.invoice_id))
+    query = (
+        select_many(
+            col(Payment.invoice_id).label("invoice_id"),
+            func.sum(Payment.amount_minor).label("paid_minor"),
+            func.max(Payment.payment_date).label("last_payment_date"),
+        )
+        .where(payment_counts())
+        .group_by(col(Payment.invoice_id))
+    )
     if as_of is not None:
         query = query.where(Payment.payment_date <= as_of)
     return query.subquery("paid")
@@ -158,6 +167,7 @@ def paid_total() -> ScalarSelect[int]:
     return (
         select(func.coalesce(func.sum(Payment.amount_minor), 0))
         .where(Payment.invoice_id == Invoice.id)
+        .where(payment_counts())
         .scalar_subquery()
     )
 
@@ -165,7 +175,7 @@ def paid_total() -> ScalarSelect[int]:
 def paid_minor(session: Session, *, invoice_id: int, as_of: date | None = None) -> int:
     """Sum of payments on the invoice, only those dated on or before ``as_of`` when given."""
     query = select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(
-        Payment.invoice_id == invoice_id
+        Payment.invoice_id == invoice_id, payment_counts()
     )
     if as_of is not None:
         query = query.where(Payment.payment_date <= as_of)
@@ -428,15 +438,35 @@ def add_note(session: Session, *, invoice_id: int, text: str, actor: Actor) -> I
     return invoice
 
 
+def paused_on(invoice: Invoice, day: date) -> bool:
+    """Are the invoice's reminders paused on ``day``? A pause with an end date lapses then."""
+    until = invoice.reminders_paused_until
+    return invoice.reminders_paused and (until is None or day < until)
+
+
 def set_reminders_paused(
-    session: Session, *, invoice_id: int, paused: bool, reason: str, actor: Actor
+    session: Session,
+    *,
+    invoice_id: int,
+    paused: bool,
+    reason: str,
+    actor: Actor,
+    until: date | None = None,
 ) -> Invoice:
+    """Pause (optionally until a day, when reminders resume by themselves) or resume."""
     invoice = lock(session, invoice_id=invoice_id, actor=actor)
-    if invoice.reminders_paused == paused:
+    if paused and until is not None and until <= date.today():
+        raise InvalidDate("pause until a day after today", field="until")
+    until = until if paused else None
+    if (invoice.reminders_paused, invoice.reminders_paused_until) == (paused, until):
         return invoice
     invoice.reminders_paused = paused
+    invoice.reminders_paused_until = until
     kind = EventKind.REMINDERS_PAUSED if paused else EventKind.REMINDERS_RESUMED
-    history.record(session, invoice=invoice, kind=kind, actor=actor, data={"reason": reason})
+    data: dict[str, str] = {"reason": reason}
+    if until is not None:
+        data["until"] = until.isoformat()
+    history.record(session, invoice=invoice, kind=kind, actor=actor, data=data)
     return invoice
 
 

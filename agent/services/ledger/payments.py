@@ -13,12 +13,16 @@ from agent.errors import (
     CurrencyMismatch,
     InvalidAmount,
     InvalidDate,
+    InvalidInput,
+    InvalidTransition,
     InvoiceClosed,
     NotFound,
     PaymentExceedsBalance,
 )
 from agent.models import EventKind, Invoice, Lifecycle, Payment
+from agent.models.base import utcnow
 from agent.money import format_plain, normalise_currency
+from agent.services.access.ownership import require_owner
 from agent.services.ledger import history, invoices
 from agent.services.scoring import rescoring
 from agent.services.webhooks import webhooks
@@ -81,6 +85,11 @@ def record(
         raise CurrencyMismatch(
             f"payment is in {currency} but invoice {invoice.number} is in {invoice.currency}",
             field="currency",
+        )
+    if payment_date > date.today():
+        raise InvalidDate(
+            f"payment date {payment_date} is after today; record a payment once it is received",
+            field="date",
         )
     if payment_date < invoice.issue_date:
         raise InvalidDate(
@@ -194,4 +203,60 @@ def get(session: Session, *, payment_id: int) -> Payment:
     payment = session.get(Payment, payment_id)
     if payment is None:
         raise NotFound(f"no payment with id {payment_id}", field="payment")
+    return payment
+
+
+def reverse(
+    session: Session,
+    *,
+    payment_id: int,
+    reason: str,
+    actor: Actor,
+    settings: Settings | None = None,
+) -> Payment:
+    """Take back a mistaken payment: kept and marked, no longer counted; the standing follows."""
+    payment = get(session, payment_id=payment_id)
+    invoice = invoices.lock(session, invoice_id=payment.invoice_id)
+    require_owner(actor, invoice.owner_id, not_found=NotFound(f"no payment with id {payment_id}"))
+    if not reason.strip():
+        raise InvalidInput("a reversal needs a reason", field="reason")
+    if payment.reversed_at is not None:
+        raise InvalidTransition(f"payment {payment_id} was already reversed")
+    payment.reversed_at = utcnow()
+    payment.reversed_by = actor.label
+    payment.reversal_reason = reason.strip()
+    session.add(payment)
+    session.flush()
+    balance = invoice.amount_minor - invoices.paid_minor(session, invoice_id=invoice.id)
+    data = {
+        "payment_id": payment.id,
+        "amount": format_plain(payment.amount_minor, payment.currency),
+        "payment_date": payment.payment_date.isoformat(),
+        "balance": format_plain(balance, invoice.currency),
+        "reason": payment.reversal_reason,
+    }
+    history.record(
+        session, invoice=invoice, kind=EventKind.PAYMENT_REVERSED, actor=actor, data=data
+    )
+    webhooks.emit(
+        session,
+        event=webhooks.PAYMENT_REVERSED,
+        data={
+            "payment_id": payment.id,
+            "invoice_id": invoice.id,
+            "invoice_number": invoice.number,
+            "amount_minor": payment.amount_minor,
+            "currency": payment.currency,
+            "balance_minor": balance,
+            "reason": payment.reversal_reason,
+        },
+        event_id=f"payment.reversed:{payment.id}",
+    )
+    rescoring.after_event(
+        session,
+        settings=settings,
+        invoice_id=invoice.id,
+        kind=EventKind.PAYMENT_REVERSED,
+        as_of=date.today(),
+    )
     return payment

@@ -22,9 +22,9 @@ def notify(
     data: dict[str, object] | None = None,
     dedupe_key: str | None = None,
 ) -> int:
-    """Store a notification unless this one (by default: kind, invoice, due date) exists.
+    """Store a notification unless this one exists; returns 0 or 1.
 
-    Returns 0 or 1.
+    By default one per kind, invoice and due date; ``dedupe_key`` names another unit (a draft).
     """
     key = dedupe_key or f"{kind}:{invoice.id}:{invoice.due_date.isoformat()}"
     exists = session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first()

@@ -8,19 +8,28 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from agent.errors import NotFound
-from agent.models import Invoice
-from agent.models.draft import MilestoneClaim
+from agent.models import Client, Invoice, Lifecycle
+from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim
 from agent.services.access import users
 from agent.services.ledger import clients, invoices
+from agent.services.ledger.standing import State
+from agent.services.reminders.milestones import PRE_DUE, Schedule, overdue_name
 
 
 def for_thread(
-    session: Session, *, thread_id: str, as_of: date, due_soon_days: int
+    session: Session,
+    *,
+    thread_id: str,
+    as_of: date,
+    due_soon_days: int,
+    schedule: Schedule | None = None,
 ) -> dict[str, Any]:
     """The claimed invoices of a thread with client, owner and standing, as plain JSON data.
 
     Invoices paid, closed or disputed since the claim are dropped; an empty ``invoices`` list
-    tells the agent there is nothing left to remind about.
+    tells the agent there is nothing left to remind about. With a ``schedule``, the client's
+    other open overdue invoices of the same owner join the list (``milestone_today`` false), so
+    a reminder states everything that is owed, not only what reached a milestone today.
     """
     claims = list(
         session.exec(
@@ -56,10 +65,21 @@ def for_thread(
                 "due_date": invoice.due_date.isoformat(),
                 "days_overdue": (as_of - invoice.due_date).days,
                 "milestone": claim.milestone,
+                "milestone_today": True,
                 "invoice_version": invoice.version,
             }
         )
     client = clients.get(session, client_id=client_id)
+    if rows and schedule is not None:
+        rows += _companions(
+            session,
+            client=client,
+            owner_id=owner_id,
+            listed={row["invoice_id"] for row in rows} | {c.invoice_id for c in claims},
+            as_of=as_of,
+            due_soon_days=due_soon_days,
+            schedule=schedule,
+        )
     owner = users.get(session, user_id=owner_id)
     if client.notes:
         notes.append(client.notes)
@@ -80,3 +100,57 @@ def for_thread(
         "broken_promise_date": broken_promise.isoformat() if broken_promise else None,
         "untrusted_notes": notes,
     }
+
+
+def _companions(
+    session: Session,
+    *,
+    client: Client,
+    owner_id: int | None,
+    listed: set[int],
+    as_of: date,
+    due_soon_days: int,
+    schedule: Schedule,
+) -> list[dict[str, Any]]:
+    """The client's other open overdue invoices a reminder may state, oldest due first."""
+    in_other_drafts = (
+        select(DraftInvoice.invoice_id)
+        .join(Draft, col(Draft.id) == DraftInvoice.draft_id)
+        .where(Draft.status == DraftStatus.PENDING_REVIEW)
+    )
+    candidates = session.exec(
+        select(Invoice)
+        .where(Invoice.client_id == client.id, Invoice.owner_id == owner_id)
+        .where(Invoice.lifecycle == Lifecycle.SENT, Invoice.due_date < as_of)
+        .where(col(Invoice.id).not_in(listed))
+        .where(col(Invoice.id).not_in(in_other_drafts))
+        .order_by(col(Invoice.due_date), col(Invoice.id))
+    ).all()
+    rows = []
+    for invoice in candidates:
+        standing = invoices.standing(
+            session, invoice=invoice, as_of=as_of, due_soon_days=due_soon_days
+        )
+        promised = invoice.promised_date is not None and invoice.promised_date >= as_of
+        if standing.state != State.OVERDUE or promised or invoices.paused_on(invoice, as_of):
+            continue
+        rows.append(
+            {
+                "invoice_id": invoice.id,
+                "number": invoice.number,
+                "outstanding_minor": standing.outstanding_minor,
+                "currency": invoice.currency,
+                "due_date": invoice.due_date.isoformat(),
+                "days_overdue": (as_of - invoice.due_date).days,
+                "milestone": _milestone_passed(schedule, days_overdue=standing.days_overdue),
+                "milestone_today": False,
+                "invoice_version": invoice.version,
+            }
+        )
+    return rows
+
+
+def _milestone_passed(schedule: Schedule, *, days_overdue: int) -> str:
+    """The last client-mail milestone an overdue invoice has passed (pre-due before the first)."""
+    passed = [d for d in schedule.overdue_days if days_overdue >= d]
+    return overdue_name(passed[-1]) if passed else PRE_DUE

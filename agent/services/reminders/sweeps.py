@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
+from agent.actor import Actor
 from agent.db import session_scope
 from agent.models import Client, Invoice, Lifecycle
 from agent.models.base import utcnow
@@ -34,11 +35,13 @@ from agent.services.ledger.standing import Standing, State, derive
 from agent.services.notices import notifications
 from agent.services.reminders import milestones
 from agent.services.reminders.milestones import ESCALATION, Schedule
+from agent.services.review import drafts
 from agent.services.scoring import risk_scores
 from agent.services.webhooks import webhooks
 from agent.settings import Settings
 from risk.timing import PRE_DUE_DAYS
 
+SWEEP_ACTOR = Actor.system("sweep")
 log = logging.getLogger(__name__)
 
 
@@ -161,7 +164,7 @@ def skip_reason(
     """Why no reminder may go out for this invoice today, or None when one may."""
     if state not in (State.OVERDUE, State.DUE_SOON, State.NOT_YET_DUE):
         return str(state)
-    if invoice.reminders_paused:
+    if invoices.paused_on(invoice, as_of):
         return "paused"
     if client.reminders_paused:
         return "client_paused"
@@ -214,6 +217,13 @@ def process_group(
         .order_by(col(Invoice.due_date), col(Invoice.id))
         .with_for_update(of=Invoice)
     ).all()
+    drafts.withdraw_stale(
+        session,
+        invoice_ids=invoice_ids,
+        as_of=as_of,
+        due_soon_days=settings.due_soon_days,
+        actor=SWEEP_ACTOR,
+    )
     pending = _pending_invoice_ids(session, invoice_ids)
     claims = _claims_by_invoice(session, [inv for inv, _ in rows])
     pre_due_days = _risk_pre_due_days(session, invoice_ids=invoice_ids, settings=settings)

@@ -22,6 +22,7 @@ from agent.models.draft import Draft, DraftStatus
 from agent.models.notification import FollowUpTask, TaskStatus
 from agent.models.risk import RiskScore
 from agent.services.access.ownership import owner_scope, scoped
+from agent.services.ledger import invoices
 from agent.services.ledger.positions import positions, sum_if
 from agent.services.reporting import expected_cash, reports
 from agent.settings import Settings
@@ -148,6 +149,7 @@ def received_by_week(
         select(Payment.currency, *columns)
         .join(Invoice, col(Invoice.id) == Payment.invoice_id)
         .where(Payment.payment_date >= starts[0], Payment.payment_date < current)
+        .where(invoices.payment_counts())
         .group_by(col(Payment.currency))
     )
     query = scoped(query, actor, Invoice.owner_id)
@@ -342,6 +344,7 @@ def balances_at(
                 for i, end in enumerate(ends)
             ),
         )
+        .where(invoices.payment_counts())
         .group_by(col(Payment.invoice_id))
         .subquery("paid_by")
     )

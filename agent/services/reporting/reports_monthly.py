@@ -24,6 +24,7 @@ from agent.models.draft import Draft, DraftInvoice
 from agent.models.invoice_event import EventKind, InvoiceEvent
 from agent.models.outbox import OutboxMessage, OutboxStatus
 from agent.services.access.ownership import owner_scope, scoped
+from agent.services.ledger import invoices
 from agent.services.ledger.positions import positions, sum_if
 from agent.services.reporting import cashflow, reports
 from agent.settings import Settings
@@ -143,6 +144,7 @@ def _currencies(session: Session, *, start: date, end: date, actor: Actor) -> li
                 Invoice.owner_id,
             )
             .where(Payment.payment_date >= start, Payment.payment_date <= end)
+            .where(invoices.payment_counts())
             .group_by(col(Payment.currency))
         ).all()
     )
@@ -204,7 +206,7 @@ def _settled_days(session: Session, invoice_ids: set[int]) -> dict[int, date]:
         running: dict[int, int] = defaultdict(int)
         for invoice_id, day, amount in session.exec(
             select_many(Payment.invoice_id, Payment.payment_date, Payment.amount_minor)
-            .where(col(Payment.invoice_id).in_(chunk))
+            .where(col(Payment.invoice_id).in_(chunk), invoices.payment_counts())
             .order_by(col(Payment.invoice_id), col(Payment.payment_date), col(Payment.id))
         ):
             running[invoice_id] += int(amount)

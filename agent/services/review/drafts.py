@@ -85,6 +85,12 @@ class NewDraft:
     invoices: list[ListedInvoice]
 
 
+def subject_with_numbers(subject: str, numbers: list[str]) -> str:
+    """The subject naming every listed invoice; applied when stored, so the reviewer sees it."""
+    missing = [n for n in numbers if n not in subject]
+    return f"{subject} ({', '.join(missing)})" if missing else subject
+
+
 def find_by_thread(session: Session, *, thread_id: str) -> Draft | None:
     return session.exec(select(Draft).where(Draft.thread_id == thread_id)).first()
 
@@ -105,7 +111,7 @@ def store(session: Session, new: NewDraft, *, actor: Actor) -> Draft:
         tone=new.tone,
         tone_reason=new.tone_reason,
         language=new.language,
-        subject=new.subject,
+        subject=subject_with_numbers(new.subject, [listed.number for listed in new.invoices]),
         body=new.body,
         risk_snapshot=new.risk_snapshot,
         suggested_send_at=new.suggested_send_at,
@@ -218,7 +224,7 @@ def staleness(session: Session, *, draft: Draft, as_of: date, due_soon_days: int
             reasons.append(f"invoice {invoice.number} has been paid")
         elif invoice.dispute_opened_date is not None:
             reasons.append(f"invoice {invoice.number} is disputed")
-        elif invoice.reminders_paused:
+        elif invoices.paused_on(invoice, as_of):
             reasons.append(f"reminders for invoice {invoice.number} are paused")
         elif invoice.version != listed.invoice_version:
             reasons.append(f"invoice {invoice.number} changed after the draft was written")
@@ -281,3 +287,48 @@ def decide(
         event_id=f"draft.decided:{draft.id}",
     )
     return draft
+
+
+def withdraw_stale(
+    session: Session, *, invoice_ids: list[int], as_of: date, due_soon_days: int, actor: Actor
+) -> int:
+    """Withdraw pending drafts for these invoices that no longer match the ledger.
+
+    A stale draft cannot be approved; left pending it would block every later reminder for
+    its invoices. The reason is recorded on the draft and in each invoice's history.
+    """
+    pending = session.exec(
+        select(Draft)
+        .join(DraftInvoice, col(DraftInvoice.draft_id) == Draft.id)
+        .where(col(DraftInvoice.invoice_id).in_(invoice_ids))
+        .where(Draft.status == DraftStatus.PENDING_REVIEW)
+        .distinct()
+    ).all()
+    withdrawn = 0
+    for draft in pending:
+        reasons = staleness(session, draft=draft, as_of=as_of, due_soon_days=due_soon_days)
+        if not reasons:
+            continue
+        draft.status = DraftStatus.WITHDRAWN
+        draft.decided_at = utcnow()
+        draft.decision_note = "withdrawn automatically: " + "; ".join(reasons)
+        session.add(draft)
+        listed = listed_invoices(session, draft_id=draft.id)
+        for _row, invoice in listed:
+            history.record(
+                session,
+                invoice=invoice,
+                kind=EventKind.REMINDER_WITHDRAWN,
+                actor=actor,
+                data={"draft_id": draft.id, "reason": draft.decision_note},
+                bump_version=False,
+            )
+        webhooks.emit(
+            session,
+            event=webhooks.DRAFT_DECIDED,
+            data=_draft_event(draft, [invoice.id for _row, invoice in listed]),
+            event_id=f"draft.decided:{draft.id}",
+        )
+        withdrawn += 1
+    session.flush()
+    return withdrawn

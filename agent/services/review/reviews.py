@@ -24,14 +24,16 @@ from sqlmodel import Session, col, select
 
 from agent.actor import Actor
 from agent.db import session_scope
+from agent.drafting.edit_check import check_edit
 from agent.errors import (
     DraftAlreadyDecided,
     DraftStale,
+    EditRefused,
     Forbidden,
     InvalidDate,
     InvalidInput,
 )
-from agent.models import Client, Invoice, InvoiceEvent, Lifecycle, Payment, User, UserRole
+from agent.models import Client, Invoice, InvoiceEvent, Payment, User, UserRole
 from agent.models.base import utcnow
 from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim, Tone
 from agent.models.notification import NotificationKind
@@ -40,7 +42,7 @@ from agent.services.access.ownership import require_admin
 from agent.services.ledger import history, invoices, payments
 from agent.services.ledger.standing import Standing
 from agent.services.notices import notifications
-from agent.services.review import drafts, outbox
+from agent.services.review import draft_facts, drafts, fresh, outbox
 from agent.settings import Settings
 
 RISK_RANK = {"high": 0, "medium": 1, "low": 2}
@@ -249,6 +251,7 @@ def approve(
     reasons = stale_reasons(session, draft=draft, as_of=day, settings=settings)
     if reasons:
         raise DraftStale("; ".join(reasons) + " — ask for a fresh draft", field="draft")
+    _check_edit(session, draft, subject=final_subject, body=final_body)
     decided = drafts.decide(
         session,
         draft_id=draft.id,
@@ -263,6 +266,22 @@ def approve(
     decided.snoozed_until = None
     outbox.enqueue_for_draft(session, draft=decided, settings=settings, send_now=send_now)
     return decided
+
+
+def _check_edit(session: Session, draft: Draft, *, subject: str | None, body: str | None) -> None:
+    """An edited text passes the draft's guardrails, or nothing is stored (``EditRefused``)."""
+    final_subject = (subject or draft.subject).strip()
+    final_body = (body or draft.body).strip()
+    if (final_subject, final_body) == (draft.subject.strip(), draft.body.strip()):
+        return
+    facts = draft_facts.for_draft(session, draft=draft)
+    # Only what the edit introduces: the drafted text already passed the guardrails when written.
+    before = set(check_edit(facts, subject=draft.subject, body=draft.body))
+    violations = [
+        v for v in check_edit(facts, subject=final_subject, body=final_body) if v not in before
+    ]
+    if violations:
+        raise EditRefused(violations)
 
 
 def reject(
@@ -313,21 +332,6 @@ def _note_on_invoices(
         )
 
 
-def _remindable(
-    session: Session, invoice: Invoice, client: Client, *, as_of: date, settings: Settings
-) -> bool:
-    standing = invoices.standing(
-        session, invoice=invoice, as_of=as_of, due_soon_days=settings.due_soon_days
-    )
-    return (
-        invoice.lifecycle == Lifecycle.SENT
-        and standing.outstanding_minor > 0
-        and invoice.dispute_opened_date is None
-        and not invoice.reminders_paused
-        and not client.reminders_paused
-    )
-
-
 def redraft(
     engine: Engine,
     *,
@@ -355,12 +359,14 @@ def redraft(
         keep = {
             invoice.id
             for _listed, invoice in drafts.listed_invoices(session, draft_id=old.id)
-            if _remindable(session, invoice, client, as_of=day, settings=settings)
+            if fresh.remindable(
+                session, invoice, client, as_of=day, due_soon_days=settings.due_soon_days
+            )
         }
         if not keep:
             raise DraftStale(
-                "none of the draft's invoices is still open, undisputed and unpaused — "
-                "there is nothing to remind about",
+                "none of the draft's invoices is still open, undisputed, unpaused and "
+                "without a pending promise to pay — there is nothing to remind about",
                 field="draft",
             )
         claims = session.exec(

@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from agent.db import select_many
 from agent.models import Invoice, Lifecycle, Payment
+from agent.services.ledger import invoices
 
 PROMPT_MIN_SETTLED = 6
 PROMPT_MAX_LATE_SHARE = 0.1
@@ -56,6 +57,7 @@ def payment_record(
         .where(Invoice.client_id == client_id)
         .where(Invoice.lifecycle != Lifecycle.VOID)
         .where(Payment.payment_date <= as_of)
+        .where(invoices.payment_counts())
         .group_by(col(Invoice.id), col(Invoice.original_due_date), col(Invoice.amount_minor))
     )
     settled = late = 0

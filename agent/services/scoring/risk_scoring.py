@@ -21,6 +21,7 @@ from agent.db import select_many
 from agent.errors import InsufficientHistory, InvoiceNotFound, RiskModelUnavailable
 from agent.models import Client, EventKind, Invoice, InvoiceEvent, Lifecycle, Payment
 from agent.models.risk import RiskModelRecord, RiskScore
+from agent.services.ledger import invoices as ledger_invoices
 from agent.settings import Settings
 from risk import artifacts, timing
 from risk.evaluation import classification_metrics, interval_metrics
@@ -44,6 +45,7 @@ RESCORE_EVENTS = frozenset(
         EventKind.DISPUTE_RESOLVED,
         EventKind.PROMISE_RECORDED,
         EventKind.PAYMENT_RECORDED,
+        EventKind.PAYMENT_REVERSED,
         EventKind.DUE_DATE_EXTENDED,
     }
 )
@@ -142,7 +144,9 @@ def load_history(session: Session, *, client_id: int | None = None) -> HistoryFr
             "number",
         ],
     )
-    payment_query = select_many(Payment.invoice_id, Payment.payment_date, Payment.amount_minor)
+    payment_query = select_many(
+        Payment.invoice_id, Payment.payment_date, Payment.amount_minor
+    ).where(ledger_invoices.payment_counts())
     names_query = select(Client.id, Client.name)
     if client_id is not None:
         payment_query = payment_query.join(Invoice, col(Invoice.id) == Payment.invoice_id).where(
@@ -369,6 +373,7 @@ def score_rows(
         grace_days=settings.late_grace_days,
         medium=settings.risk_band_medium,
         high=settings.risk_band_high,
+        current_due_days=inv["due_day"].to_numpy()[rows],
     )
     paid = _paid_through(ledger, rows, as_of_days)
     results = []

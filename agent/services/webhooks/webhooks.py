@@ -46,6 +46,10 @@ DRAFT_DECIDED = "draft.decided"
 REMINDER_SENT = "reminder.sent"
 PAYMENT_RECORDED = "payment.recorded"
 INVOICE_PAID = "invoice.paid"
+REMINDER_HELD = "reminder.held"
+REMINDER_CANCELLED = "reminder.cancelled"
+REMINDER_REQUEUED = "reminder.requeued"
+PAYMENT_REVERSED = "payment.reversed"
 EVENTS = (
     INVOICE_OVERDUE,
     DRAFT_CREATED,
@@ -53,6 +57,10 @@ EVENTS = (
     REMINDER_SENT,
     PAYMENT_RECORDED,
     INVOICE_PAID,
+    REMINDER_HELD,
+    REMINDER_CANCELLED,
+    REMINDER_REQUEUED,
+    PAYMENT_REVERSED,
 )
 TEST_EVENT = "webhook.test"
 
