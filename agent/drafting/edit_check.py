@@ -1,17 +1,28 @@
 """The check a person's edit of a draft must pass before it may be approved.
 
-An edited subject or body may reword the prose, but may not state any amount, invoice number,
-date, percentage, link, account number or threat that is not in the facts, nor drop an invoice
-the draft lists. Each violation names what is wrong, for the reviewer to fix.
+An edit may reword the prose, but the facts block (invoice lines, totals, dates, payment
+details) must stand byte for byte, the signature too, and every other line is checked as
+prose: no amount, invoice number, date, percentage, link, address, account number, markup or
+threat, and nothing the meaning check refuses. A dropped invoice is named.
 """
 
 from __future__ import annotations
 
-from agent.drafting.facts import DraftFacts, DraftOut
-from agent.drafting.guardrails import GuardrailViolation, check_draft
+from collections.abc import Sequence
+
+from agent.drafting.facts import DraftFacts
+from agent.drafting.guardrails import GuardrailViolation
+from agent.drafting.meaning.check import MeaningCheck, OfflineMeaningCheck
+from agent.drafting.prose_check import check_assembled
 
 
-def check_edit(facts: DraftFacts, *, subject: str, body: str) -> list[GuardrailViolation]:
+def check_edit(
+    facts: DraftFacts,
+    *,
+    subject: str,
+    body: str,
+    checks: Sequence[MeaningCheck] | None = None,
+) -> list[GuardrailViolation]:
     """Every reason the edited ``subject`` and ``body`` may not be sent; empty means it passes."""
-    edited = DraftOut(subject=subject, body=body, tone=facts.tone, language=facts.language)
-    return check_draft(facts, edited)
+    checks = [OfflineMeaningCheck()] if checks is None else checks
+    return check_assembled(facts, subject=subject, body=body, checks=checks)

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from agent.errors import ClientNotFound, InvalidInput
 from agent.models import Client, ClientCreate
 from agent.money import normalise_currency
+from agent.names import UnsafeName, clean_name
 
 
 def name_key(name: str) -> str:
@@ -42,6 +43,10 @@ def create(session: Session, data: ClientCreate) -> Client:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InvalidInput(first["msg"], field=str(first["loc"][0])) from None
+    try:
+        data.name = clean_name(data.name, max_chars=300)
+    except UnsafeName as exc:
+        raise InvalidInput(str(exc), field="name") from None
     key = name_key(data.name)
     if find_by_name(session, name=data.name) is not None:
         raise InvalidInput(f"a client named {data.name!r} already exists", field="name")
@@ -49,7 +54,7 @@ def create(session: Session, data: ClientCreate) -> Client:
     if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
         raise InvalidInput(f"{data.country!r} is not an ISO 3166 country code", field="country")
     client = Client(
-        name=re.sub(r"\s+", " ", data.name).strip(),
+        name=data.name,
         name_key=key,
         contact_emails=[e.strip().lower() for e in data.contact_emails if e.strip()],
         language=validate_language(data.language),
