@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from agent.drafting.facts import Consequence, DraftFacts, InvoiceFact, locale_for
+from agent.drafting.compose import assemble
+from agent.drafting.facts import Consequence, DraftFacts, DraftOut, InvoiceFact, locale_for
 from agent.drafting.templates import TemplateDrafter
 from agent.drafting.tone import choose_tone, most_advanced
 from agent.llm import OpenAIDraftWriter
@@ -66,6 +67,11 @@ def make_facts(
         allowed_consequence=allowed_consequence,
         contact_name=contact_name,
     )
+
+
+def template_draft(facts: DraftFacts) -> DraftOut:
+    """The templates' draft for ``facts``, assembled around the facts block."""
+    return assemble(facts, TemplateDrafter().write(facts))
 
 
 def good_prose(facts: DraftFacts) -> dict[str, Any]:
