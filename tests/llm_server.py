@@ -35,6 +35,8 @@ class ScriptedLLMServer:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.responder: Responder | None = None
+        # Like llama.cpp's server: refuse the strict ``json_schema`` response format with a 400.
+        self.refuse_json_schema = False
         self._script: deque[Scripted] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -92,6 +94,9 @@ class ScriptedLLMServer:
     def _next(self, request: dict[str, Any]) -> Scripted:
         with self._lock:
             self.requests.append(request)
+            if self.refuse_json_schema and _asks_json_schema(request):
+                message = "response_format type must be 'text' or 'json_object'"
+                return Scripted(status=400, content=json.dumps({"error": {"message": message}}))
             if self._script:
                 return self._script.popleft()
         if self.responder is not None:
@@ -152,6 +157,10 @@ def _completion(request: dict[str, Any], content: str) -> str:
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
         }
     )
+
+
+def _asks_json_schema(request: dict[str, Any]) -> bool:
+    return (request.get("response_format") or {}).get("type") == "json_schema"
 
 
 def user_messages(request: dict[str, Any]) -> list[str]:
