@@ -7,6 +7,7 @@ the template drafter never shows notes at all, and the guardrails check every fa
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from enum import StrEnum
@@ -27,6 +28,7 @@ Language = Literal["en", "sv", "nl", "bg"]
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "sv", "nl", "bg")
 DEFAULT_LOCALES = {"en": "en_GB", "sv": "sv_SE", "nl": "nl_NL", "bg": "bg_BG"}
 MAX_CONTACT_CHARS = 60
+_PERSON_NAME = re.compile(r"[^\W\d_]+(?:[ .'’-]{1,2}[^\W\d_]+)*\.?")
 MAX_GREETING_CHARS = 100
 MAX_PROSE_FIELD_CHARS = 600
 
@@ -112,7 +114,9 @@ class DraftFacts(BaseModel):
     @field_validator("contact_name", mode="before")
     @classmethod
     def _contact_name(cls, value: str | None) -> str | None:
-        return (display_name(value, max_chars=MAX_CONTACT_CHARS) or None) if value else None
+        """A person's name or nothing: anything else (digits, markup) means a neutral greeting."""
+        name = display_name(value, max_chars=MAX_CONTACT_CHARS) if value else ""
+        return name if _PERSON_NAME.fullmatch(name) else None
 
     @field_validator("invoices")
     @classmethod
