@@ -71,10 +71,10 @@ class _Chat:
         return _parse(completion, answer)
 
     def _create(self, messages: list[dict[str, str]], answer: type[BaseModel], name: str) -> Any:
-        return self._openai().chat.completions.create(
+        return self._openai().chat.completions.create(  # type: ignore[call-overload]
             model=self.model,
-            messages=messages,  # type: ignore[arg-type]
-            response_format=self._format(answer, name),  # type: ignore[arg-type]
+            messages=messages,
+            response_format=self._format(answer, name),
             temperature=self._temperature,
             max_tokens=self._max_tokens,
         )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from itertools import product
+from typing import get_args
 
-from agent.drafting.facts import SUPPORTED_LANGUAGES, DraftFacts, InvoiceFact
+from agent.drafting.facts import DraftFacts, InvoiceFact, Language
 from agent.drafting.meaning.check import sentences
 from agent.drafting.templates import TemplateDrafter
 from agent.models.draft import Tone
@@ -13,7 +14,9 @@ from agent.models.draft import Tone
 _DAY = date(2024, 1, 1)
 
 
-def _facts(language: str, tone: Tone, days: list[int], promise: bool, contact: bool) -> DraftFacts:
+def _facts(
+    language: Language, tone: Tone, days: list[int], promise: bool, contact: bool
+) -> DraftFacts:
     invoices = [
         InvoiceFact(
             number=f"X-{i}",
@@ -43,7 +46,7 @@ def all_template_sentences() -> list[tuple[str, str]]:
     found: dict[tuple[str, str], None] = {}
     situations = ([5], [-3], [5, 9], [-3, -5], [5, -3], [5, 9, -3, -4])
     for language, tone, days, promise, contact in product(
-        SUPPORTED_LANGUAGES, Tone, situations, (False, True), (False, True)
+        get_args(Language), Tone, situations, (False, True), (False, True)
     ):
         prose = drafter.write(_facts(language, tone, days, promise, contact))
         for sentence in sentences(prose.fields()):
