@@ -47,6 +47,10 @@ def create(session: Session, data: ClientCreate) -> Client:
         data.name = clean_name(data.name, max_chars=300)
     except UnsafeName as exc:
         raise InvalidInput(str(exc), field="name") from None
+    try:
+        contact = clean_name(data.contact_name, max_chars=60) if data.contact_name else None
+    except UnsafeName as exc:
+        raise InvalidInput(str(exc), field="contact_name") from None
     key = name_key(data.name)
     if find_by_name(session, name=data.name) is not None:
         raise InvalidInput(f"a client named {data.name!r} already exists", field="name")
@@ -63,6 +67,7 @@ def create(session: Session, data: ClientCreate) -> Client:
         currency=normalise_currency(data.currency),
         default_terms_days=data.default_terms_days,
         notes=data.notes,
+        contact_name=contact,
     )
     session.add(client)
     session.flush()
