@@ -15,6 +15,7 @@ from agent.drafting.facts import (
     draft_language,
     locale_for,
 )
+from agent.drafting.guardrails import check_draft
 from agent.drafting.meaning.check import MeaningCheck, OfflineMeaningCheck
 from agent.drafting.prose_check import check_assembled
 from agent.drafting.templates import TemplateDrafter
@@ -125,7 +126,8 @@ class DraftingKit:
         self, context: dict[str, Any], plan_: dict[str, Any], written: dict[str, Any]
     ) -> list[str]:
         """The rules once more on what will be queued (the facts block byte for byte, the
-        prose), plus tone and language policy. The meaning check ran when the prose was written."""
+        prose, every number), plus tone and language policy. The meaning check ran when the
+        prose was written."""
         facts = facts_for(context, plan_)
         out = DraftOut(
             subject=written["subject"],
@@ -133,7 +135,10 @@ class DraftingKit:
             tone=written["tone"],
             language=written["language"],
         )
-        problems = [str(v) for v in check_assembled(facts, subject=out.subject, body=out.body)]
+        violations = check_assembled(facts, subject=out.subject, body=out.body)
+        # An independent scan of the whole e-mail: every number must be one of the facts.
+        violations += check_draft(facts, out)
+        problems = [str(v) for v in dict.fromkeys(violations)]
         if out.tone != facts.tone:
             problems.append(f"tone is {out.tone.value} but the policy chose {facts.tone.value}")
         if out.language != facts.language:
