@@ -27,6 +27,7 @@ class Scripted:
     content: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     delay_seconds: float = 0.0
+    finish_reason: str = "stop"
 
 
 class ScriptedLLMServer:
@@ -83,6 +84,10 @@ class ScriptedLLMServer:
             )
         )
 
+    def truncated(self, content: str) -> None:
+        """An answer cut off by the token budget (``finish_reason: length``)."""
+        self._push(Scripted(content=content, finish_reason="length"))
+
     def stall(self, *, seconds: float) -> None:
         """Answer only after ``seconds`` (longer than the client's timeout)."""
         self._push(Scripted(content="{}", delay_seconds=seconds))
@@ -119,7 +124,8 @@ class ScriptedLLMServer:
                 if scripted.status != 200:
                     self._send(scripted.status, scripted.content, scripted.headers)
                     return
-                self._send(200, _completion(request, scripted.content), scripted.headers)
+                body = _completion(request, scripted.content, scripted.finish_reason)
+                self._send(200, body, scripted.headers)
 
             def _send(self, status: int, body: str, headers: dict[str, str]) -> None:
                 payload = body.encode()
@@ -140,7 +146,7 @@ class ScriptedLLMServer:
         return Handler
 
 
-def _completion(request: dict[str, Any], content: str) -> str:
+def _completion(request: dict[str, Any], content: str, finish_reason: str) -> str:
     return json.dumps(
         {
             "id": "chatcmpl-test",
@@ -151,7 +157,7 @@ def _completion(request: dict[str, Any], content: str) -> str:
                 {
                     "index": 0,
                     "message": {"role": "assistant", "content": content},
-                    "finish_reason": "stop",
+                    "finish_reason": finish_reason,
                 }
             ],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},

@@ -100,6 +100,17 @@ def test_malformed_json_is_retried_with_feedback(
     assert "not valid" in user_messages(llm_server.requests[1])[-1]
 
 
+def test_an_answer_cut_by_the_token_budget_is_not_used(
+    llm_server: ScriptedLLMServer, llm_writer: OpenAIDraftWriter
+) -> None:
+    facts = make_facts()
+    llm_server.truncated(json.dumps(good_prose(facts)))
+    llm_server.reply(good_prose(facts))
+    result = draft_with_fallback(facts, writer=llm_writer)
+    assert result.drafter == "llm"
+    assert "token budget" in (result.attempts[0].error or "")
+
+
 def test_malformed_twice_falls_back_to_the_template(
     llm_server: ScriptedLLMServer, llm_writer: OpenAIDraftWriter
 ) -> None:
