@@ -1,97 +1,85 @@
 """The LLM port: the only module that imports ``openai``.
 
-``OpenAIDraftWriter`` talks to any OpenAI-compatible endpoint (key, base URL and model from
-settings) and asks for structured output: a JSON object that parses as ``DraftOut``. The SDK
-handles timeouts and retries with backoff, honouring ``Retry-After`` on 429; what is left when
-it gives up becomes ``DraftWriterFailed``, and an answer that is not a draft ``MalformedDraft``.
-The client is built on first use, never at import time.
+``OpenAIDraftWriter`` asks any OpenAI-compatible endpoint for the reminder's prose and
+``OpenAIMeaningCheck`` for a yes/no verdict on it, both as structured output. Strict
+``json_schema`` is asked first; a server that refuses it (llama.cpp's server accepts only
+``text`` and ``json_object``) gets ``json_object`` with the schema attached, which llama.cpp
+turns into a grammar, and keeps getting it. Every call carries a token budget and a timeout.
+The SDK retries with backoff, honouring ``Retry-After`` on 429; what is left when it gives up
+becomes ``DraftWriterFailed``, an answer that does not parse ``MalformedDraft``. The client is
+built on first use, never at import time.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.chat.completion_create_params import ResponseFormat
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from agent.drafting.facts import DraftFacts, DraftOut, prompt_facts, untrusted_data
+from agent.drafting.facts import DraftFacts, DraftProse, untrusted_data, writer_facts
+from agent.drafting.meaning.verdict import MeaningVerdict
 from agent.errors import DraftWriterFailed, MalformedDraft
 from agent.settings import Settings
-from prompts.loader import ReminderPrompt
+from prompts.loader import MeaningPrompt, ReminderPrompt, load_meaning_prompt
 
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
+_SCHEMA_REFUSED = (400, 415, 422, 501)
+Answer = TypeVar("Answer", bound=BaseModel)
 
 
-class OpenAIDraftWriter:
-    """Writes a reminder with a chat-completions model; implements the ``DraftWriter`` port."""
+class _Chat:
+    """One endpoint and model; structured answers with the JSON-mode fallback."""
 
     def __init__(
         self,
         *,
         api_key: str,
         model: str,
-        base_url: str | None = None,
-        timeout_seconds: float = 30.0,
-        max_retries: int = 2,
-        temperature: float = 0.2,
-        response_format: str = "json_schema",
+        base_url: str | None,
+        timeout_seconds: float,
+        max_retries: int,
+        temperature: float,
+        max_tokens: int,
+        response_format: str,
     ) -> None:
+        self.model = model
         self._api_key = api_key
-        self._model = model
         self._base_url = base_url or None
         self._timeout_seconds = timeout_seconds
         self._max_retries = max_retries
         self._temperature = temperature
-        self._response_format = response_format
+        self._max_tokens = max_tokens
+        self.response_format = response_format
         self._client: openai.OpenAI | None = None
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> OpenAIDraftWriter:
-        return cls(
-            api_key=settings.openai_api_key,
-            model=settings.llm_model,
-            base_url=settings.openai_base_url,
-            timeout_seconds=settings.llm_timeout_seconds,
-            max_retries=settings.llm_max_retries,
-            temperature=settings.llm_temperature,
-            response_format=settings.llm_response_format,
-        )
-
-    @property
-    def model(self) -> str:
-        return self._model
-
-    def write(
-        self, facts: DraftFacts, prompt: ReminderPrompt, *, feedback: list[str] | None = None
-    ) -> DraftOut:
-        """One draft from the model; raises ``DraftWriterFailed`` or ``MalformedDraft``."""
+    def ask(self, messages: list[dict[str, str]], answer: type[Answer], *, name: str) -> Answer:
         try:
-            completion = self._openai().chat.completions.create(
-                model=self._model,
-                messages=cast(
-                    "list[ChatCompletionMessageParam]",
-                    build_messages(facts, prompt, feedback=feedback),
-                ),
-                response_format=cast("ResponseFormat", self._format()),
-                temperature=self._temperature,
-            )
-        except openai.APITimeoutError as exc:
-            raise DraftWriterFailed(
-                f"LLM timed out after {self._timeout_seconds}s ({self._max_retries} retries)"
-            ) from exc
-        except openai.RateLimitError as exc:
-            raise DraftWriterFailed(
-                f"LLM rate limit still hit after {self._max_retries} retries"
-            ) from exc
+            completion = self._create(messages, answer, name)
         except openai.APIStatusError as exc:
-            raise DraftWriterFailed(f"LLM answered HTTP {exc.status_code}") from exc
+            if self.response_format != "json_schema" or exc.status_code not in _SCHEMA_REFUSED:
+                raise _failure(exc, self._timeout_seconds, self._max_retries) from exc
+            self.response_format = "json_object"  # this server refuses strict schemas
+            try:
+                completion = self._create(messages, answer, name)
+            except openai.OpenAIError as retry_exc:
+                raise _failure(retry_exc, self._timeout_seconds, self._max_retries) from exc
         except openai.OpenAIError as exc:
-            raise DraftWriterFailed(f"LLM unreachable: {type(exc).__name__}") from exc
-        return _parse(completion)
+            raise _failure(exc, self._timeout_seconds, self._max_retries) from exc
+        return _parse(completion, answer)
+
+    def _create(self, messages: list[dict[str, str]], answer: type[BaseModel], name: str) -> Any:
+        return self._openai().chat.completions.create(  # type: ignore[call-overload]
+            model=self.model,
+            messages=messages,
+            response_format=self._format(answer, name),
+            temperature=self._temperature,
+            max_tokens=self._max_tokens,
+        )
 
     def _openai(self) -> openai.OpenAI:
         if self._client is None:
@@ -103,25 +91,145 @@ class OpenAIDraftWriter:
             )
         return self._client
 
-    def _format(self) -> dict[str, Any]:
-        if self._response_format == "json_object":
-            return {"type": "json_object"}
+    def _format(self, answer: type[BaseModel], name: str) -> dict[str, Any]:
+        schema = answer.model_json_schema()
+        if self.response_format == "json_object":
+            return {"type": "json_object", "schema": schema}
         return {
             "type": "json_schema",
-            "json_schema": {
-                "name": "reminder_draft",
-                "strict": True,
-                "schema": DraftOut.model_json_schema(),
-            },
+            "json_schema": {"name": name, "strict": True, "schema": schema},
         }
+
+
+def _failure(exc: Exception, timeout_seconds: float, max_retries: int) -> DraftWriterFailed:
+    if isinstance(exc, openai.APITimeoutError):
+        return DraftWriterFailed(f"LLM timed out after {timeout_seconds}s ({max_retries} retries)")
+    if isinstance(exc, openai.RateLimitError):
+        return DraftWriterFailed(f"LLM rate limit still hit after {max_retries} retries")
+    if isinstance(exc, openai.APIStatusError):
+        return DraftWriterFailed(f"LLM answered HTTP {exc.status_code}")
+    return DraftWriterFailed(f"LLM unreachable: {type(exc).__name__}")
+
+
+def _parse(completion: Any, answer: type[Answer]) -> Answer:
+    if not completion.choices:
+        raise MalformedDraft("LLM returned no choices")
+    choice = completion.choices[0]
+    if getattr(choice.message, "refusal", None):
+        raise MalformedDraft("LLM refused to answer")
+    if choice.finish_reason == "length":
+        raise MalformedDraft("LLM ran out of its token budget")
+    content = _FENCE.sub("", (choice.message.content or "").strip())
+    try:
+        return answer.model_validate_json(content)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise MalformedDraft(f"LLM answer is not valid: {where} {problem['msg']}".strip()) from exc
+
+
+def _chat(settings: Settings) -> _Chat:
+    return _Chat(
+        api_key=settings.openai_api_key,
+        model=settings.llm_model,
+        base_url=settings.openai_base_url,
+        timeout_seconds=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+        temperature=settings.llm_temperature,
+        max_tokens=settings.llm_max_tokens,
+        response_format=settings.llm_response_format,
+    )
+
+
+class OpenAIDraftWriter:
+    """Writes a reminder's prose with a chat model; implements the ``DraftWriter`` port."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        model: str,
+        base_url: str | None = None,
+        timeout_seconds: float = 30.0,
+        max_retries: int = 2,
+        temperature: float = 0.2,
+        max_tokens: int = 600,
+        response_format: str = "json_schema",
+    ) -> None:
+        self._chat = _Chat(
+            api_key=api_key,
+            model=model,
+            base_url=base_url,
+            timeout_seconds=timeout_seconds,
+            max_retries=max_retries,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            response_format=response_format,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OpenAIDraftWriter:
+        return cls(
+            api_key=settings.openai_api_key,
+            model=settings.llm_model,
+            base_url=settings.openai_base_url,
+            timeout_seconds=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+            temperature=settings.llm_temperature,
+            max_tokens=settings.llm_max_tokens,
+            response_format=settings.llm_response_format,
+        )
+
+    @property
+    def model(self) -> str:
+        return self._chat.model
+
+    def write(
+        self, facts: DraftFacts, prompt: ReminderPrompt, *, feedback: list[str] | None = None
+    ) -> DraftProse:
+        """One prose answer; raises ``DraftWriterFailed`` or ``MalformedDraft``."""
+        messages = build_messages(facts, prompt, feedback=feedback)
+        return self._chat.ask(messages, DraftProse, name="reminder_prose")
+
+
+class OpenAIMeaningCheck:
+    """The meaning check by an LLM: a separate prompt, the prose as quoted data, yes/no only."""
+
+    def __init__(self, chat: _Chat, *, prompt: MeaningPrompt | None = None) -> None:
+        self._chat = chat
+        self._prompt = prompt or load_meaning_prompt()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OpenAIMeaningCheck:
+        return cls(_chat(settings))
+
+    @property
+    def name(self) -> str:
+        return f"llm:{self._chat.model}"
+
+    def verdict(self, facts: DraftFacts, prose: dict[str, str]) -> MeaningVerdict:
+        expected = {
+            "language": facts.language,
+            "tone": facts.tone.value,
+            "any_invoice_overdue": facts.overdue,
+        }
+        user = self._prompt.user_message(
+            expected_json=json.dumps(expected),
+            prose_json=json.dumps(prose, ensure_ascii=False, indent=2),
+        )
+        messages = [
+            {"role": "system", "content": self._prompt.system},
+            {"role": "user", "content": user},
+        ]
+        return self._chat.ask(messages, MeaningVerdict, name="meaning_verdict")
 
 
 def build_messages(
     facts: DraftFacts, prompt: ReminderPrompt, *, feedback: list[str] | None = None
 ) -> list[dict[str, str]]:
-    """System text with no data in it; facts and quoted untrusted text in the user message."""
+    """System text with no data in it; the situation and the quoted contact name as user text."""
     user = prompt.user_message(
-        facts_json=json.dumps(prompt_facts(facts), ensure_ascii=False, indent=2),
+        facts_json=json.dumps(writer_facts(facts), ensure_ascii=False, indent=2),
         untrusted_json=json.dumps(untrusted_data(facts), ensure_ascii=False, indent=2),
     )
     messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": user}]
@@ -130,22 +238,15 @@ def build_messages(
     return messages
 
 
-def _parse(completion: Any) -> DraftOut:
-    if not completion.choices:
-        raise MalformedDraft("LLM returned no choices")
-    message = completion.choices[0].message
-    if getattr(message, "refusal", None):
-        raise MalformedDraft("LLM refused to write the draft")
-    content = _FENCE.sub("", (message.content or "").strip())
-    try:
-        return DraftOut.model_validate_json(content)
-    except ValidationError as exc:
-        problem = exc.errors()[0]
-        raise MalformedDraft(f"LLM answer is not a draft: {problem['msg']}") from exc
-
-
 def build_draft_writer(*, settings: Settings) -> OpenAIDraftWriter | None:
     """The LLM writer when a key is configured; ``None`` means the template drafter writes."""
     if not settings.openai_api_key:
         return None
     return OpenAIDraftWriter.from_settings(settings)
+
+
+def build_meaning_check(*, settings: Settings) -> OpenAIMeaningCheck | None:
+    """The LLM meaning check when a key is configured; ``None`` means the offline classifier."""
+    if not settings.openai_api_key:
+        return None
+    return OpenAIMeaningCheck.from_settings(settings)

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
         description="'json_schema' (strict structured output) or 'json_object' for servers "
         "that only support JSON mode.",
     )
+    llm_max_tokens: int = Field(
+        default=600, description="Token budget per LLM answer, so a small model cannot run on."
+    )
 
     risk_min_history_rows: int = Field(
         default=200, description="Settled invoices needed before `paytrack risk train` fits."

@@ -16,8 +16,9 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 PROMPTS_ROOT = Path(__file__).resolve().parent
-CURRENT_REMINDER_VERSION = "reminder/v1"
-CURRENT_TEMPLATE_VERSION = "templates/v1"
+CURRENT_REMINDER_VERSION = "reminder/v2"
+CURRENT_MEANING_VERSION = "meaning/v1"
+CURRENT_TEMPLATE_VERSION = "templates/v2"
 _VERSION = re.compile(r"^[a-z_]+/v[0-9]+$")
 
 
@@ -63,3 +64,21 @@ class ReminderPrompt:
 def load_reminder_prompt(version: str = CURRENT_REMINDER_VERSION) -> ReminderPrompt:
     system = (_version_dir(version) / "system.md").read_text(encoding="utf-8").strip()
     return ReminderPrompt(version=version, system=system)
+
+
+@dataclass(frozen=True)
+class MeaningPrompt:
+    """The meaning check's prompt: a fixed system text, the prose quoted in the user message."""
+
+    version: str
+    system: str
+
+    def user_message(self, *, expected_json: str, prose_json: str) -> str:
+        template = environment(self.version).get_template("user.md")
+        return template.render(expected_json=expected_json, prose_json=prose_json)
+
+
+@lru_cache(maxsize=8)
+def load_meaning_prompt(version: str = CURRENT_MEANING_VERSION) -> MeaningPrompt:
+    system = (_version_dir(version) / "system.md").read_text(encoding="utf-8").strip()
+    return MeaningPrompt(version=version, system=system)

@@ -27,6 +27,7 @@ class Scripted:
     content: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     delay_seconds: float = 0.0
+    finish_reason: str = "stop"
 
 
 class ScriptedLLMServer:
@@ -35,6 +36,8 @@ class ScriptedLLMServer:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.responder: Responder | None = None
+        # Like llama.cpp's server: refuse the strict ``json_schema`` response format with a 400.
+        self.refuse_json_schema = False
         self._script: deque[Scripted] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -81,6 +84,10 @@ class ScriptedLLMServer:
             )
         )
 
+    def truncated(self, content: str) -> None:
+        """An answer cut off by the token budget (``finish_reason: length``)."""
+        self._push(Scripted(content=content, finish_reason="length"))
+
     def stall(self, *, seconds: float) -> None:
         """Answer only after ``seconds`` (longer than the client's timeout)."""
         self._push(Scripted(content="{}", delay_seconds=seconds))
@@ -92,6 +99,9 @@ class ScriptedLLMServer:
     def _next(self, request: dict[str, Any]) -> Scripted:
         with self._lock:
             self.requests.append(request)
+            if self.refuse_json_schema and _asks_json_schema(request):
+                message = "response_format type must be 'text' or 'json_object'"
+                return Scripted(status=400, content=json.dumps({"error": {"message": message}}))
             if self._script:
                 return self._script.popleft()
         if self.responder is not None:
@@ -114,7 +124,8 @@ class ScriptedLLMServer:
                 if scripted.status != 200:
                     self._send(scripted.status, scripted.content, scripted.headers)
                     return
-                self._send(200, _completion(request, scripted.content), scripted.headers)
+                body = _completion(request, scripted.content, scripted.finish_reason)
+                self._send(200, body, scripted.headers)
 
             def _send(self, status: int, body: str, headers: dict[str, str]) -> None:
                 payload = body.encode()
@@ -135,7 +146,7 @@ class ScriptedLLMServer:
         return Handler
 
 
-def _completion(request: dict[str, Any], content: str) -> str:
+def _completion(request: dict[str, Any], content: str, finish_reason: str) -> str:
     return json.dumps(
         {
             "id": "chatcmpl-test",
@@ -146,12 +157,16 @@ def _completion(request: dict[str, Any], content: str) -> str:
                 {
                     "index": 0,
                     "message": {"role": "assistant", "content": content},
-                    "finish_reason": "stop",
+                    "finish_reason": finish_reason,
                 }
             ],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
         }
     )
+
+
+def _asks_json_schema(request: dict[str, Any]) -> bool:
+    return (request.get("response_format") or {}).get("type") == "json_schema"
 
 
 def user_messages(request: dict[str, Any]) -> list[str]:

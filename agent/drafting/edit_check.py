@@ -1,30 +1,28 @@
-"""A person's edit of a draft passes the same guardrails as the draft itself.
+"""The check a person's edit of a draft must pass before it may be approved.
 
-A thin stand-in over ``guardrails.check_draft``: an edited subject or body may state only the
-facts of the draft (amounts, numbers, dates, links, consequences) and must still list every
-invoice. Tone and language are the draft's own, so only the text is judged.
+An edit may reword the prose, but the facts block (invoice lines, totals, dates, payment
+details) must stand byte for byte, the signature too, and every other line is checked as
+prose: no amount, invoice number, date, percentage, link, address, account number, markup or
+threat, and nothing the meaning check refuses. A dropped invoice is named.
 """
 
 from __future__ import annotations
 
-from agent.drafting.facts import DraftFacts, DraftOut
-from agent.drafting.guardrails import (
-    MISSING_INVOICE_NUMBER,
-    GuardrailViolation,
-    check_draft,
-    normalise_text,
-)
+from collections.abc import Sequence
+
+from agent.drafting.facts import DraftFacts
+from agent.drafting.guardrails import GuardrailViolation
+from agent.drafting.meaning.check import MeaningCheck, OfflineMeaningCheck
+from agent.drafting.prose_check import check_assembled
 
 
-def check_edit(facts: DraftFacts, *, subject: str, body: str) -> list[GuardrailViolation]:
-    """Every reason the edited text may not be sent for ``facts``; empty when it may."""
-    edited = DraftOut(subject=subject, body=body, tone=facts.tone, language=facts.language)
-    violations = check_draft(facts, edited)
-    text = normalise_text(f"{subject}\n{body}")
-    for invoice in facts.invoices:
-        dropped = GuardrailViolation(
-            MISSING_INVOICE_NUMBER, f"invoice number {invoice.number} is not stated"
-        )
-        if invoice.number not in text and dropped not in violations:
-            violations.append(dropped)
-    return violations
+def check_edit(
+    facts: DraftFacts,
+    *,
+    subject: str,
+    body: str,
+    checks: Sequence[MeaningCheck] | None = None,
+) -> list[GuardrailViolation]:
+    """Every reason the edited ``subject`` and ``body`` may not be sent; empty means it passes."""
+    checks = [OfflineMeaningCheck()] if checks is None else checks
+    return check_assembled(facts, subject=subject, body=body, checks=checks)

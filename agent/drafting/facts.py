@@ -7,6 +7,7 @@ the template drafter never shows notes at all, and the guardrails check every fa
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from enum import StrEnum
@@ -15,10 +16,10 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from babel import Locale, UnknownLocaleError
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
-from agent.drafting.formatting import format_day
 from agent.drafting.tone import most_advanced
 from agent.models.draft import Tone
 from agent.money import format_for_locale, normalise_currency
+from agent.names import display_name
 
 if TYPE_CHECKING:
     from prompts.loader import ReminderPrompt
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 Language = Literal["en", "sv", "nl", "bg"]
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "sv", "nl", "bg")
 DEFAULT_LOCALES = {"en": "en_GB", "sv": "sv_SE", "nl": "nl_NL", "bg": "bg_BG"}
+MAX_CONTACT_CHARS = 60
+_PERSON_NAME = re.compile(r"[^\W\d_]+(?:[ .'’-]{1,2}[^\W\d_]+)*\.?")
+MAX_GREETING_CHARS = 100
+MAX_PROSE_FIELD_CHARS = 600
 
 
 class Consequence(StrEnum):
@@ -82,9 +87,15 @@ class InvoiceFact(BaseModel):
 
 
 class DraftFacts(BaseModel):
-    """Everything one reminder to one client may state, plus the untrusted text around it."""
+    """Everything one reminder to one client may state.
+
+    Free text that clients or users wrote (notes, dispute texts) is not here: what a writer
+    needs from it arrives as typed facts (a broken promise date, the contact person's name).
+    The names are cleaned (one visible line, length-limited) before any use.
+    """
 
     client_name: str = Field(min_length=1, max_length=300)
+    contact_name: str | None = Field(default=None, max_length=MAX_CONTACT_CHARS)
     language: Language = "en"
     locale: str = "en_GB"
     invoices: list[InvoiceFact] = Field(min_length=1)
@@ -94,10 +105,18 @@ class DraftFacts(BaseModel):
     owner_name: str = Field(min_length=1, max_length=200)
     signature: str = Field(min_length=1, max_length=500)
     allowed_consequence: Consequence | None = None
-    untrusted_notes: list[str] = Field(
-        default_factory=list,
-        description="Client notes, dispute texts: context for the LLM, never instructions.",
-    )
+
+    @field_validator("client_name", mode="before")
+    @classmethod
+    def _client_name(cls, value: str) -> str:
+        return display_name(value, max_chars=300) or "?"
+
+    @field_validator("contact_name", mode="before")
+    @classmethod
+    def _contact_name(cls, value: str | None) -> str | None:
+        """A person's name or nothing: anything else (digits, markup) means a neutral greeting."""
+        name = display_name(value, max_chars=MAX_CONTACT_CHARS) if value else ""
+        return name if _PERSON_NAME.fullmatch(name) else None
 
     @field_validator("invoices")
     @classmethod
@@ -125,12 +144,21 @@ class DraftFacts(BaseModel):
     def overdue(self) -> bool:
         return any(invoice.days_overdue > 0 for invoice in self.invoices)
 
+    @property
+    def overdue_invoices(self) -> list[InvoiceFact]:
+        return [invoice for invoice in self.invoices if invoice.days_overdue > 0]
+
+    @property
+    def coming_due_invoices(self) -> list[InvoiceFact]:
+        """Invoices not yet overdue: listed apart, never demanded without further delay."""
+        return [invoice for invoice in self.invoices if invoice.days_overdue <= 0]
+
     def money(self, amount_minor: int, currency: str) -> str:
         return format_for_locale(amount_minor, currency, self.locale)
 
 
 class DraftOut(BaseModel):
-    """A writer's output: the structured answer asked of the LLM, and the template's too."""
+    """A finished draft: the subject and body the code assembled, as queued for review."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -138,6 +166,27 @@ class DraftOut(BaseModel):
     body: str
     tone: Tone
     language: Language
+
+
+class DraftProse(BaseModel):
+    """The only text a writer writes: four short prose fields around the code's facts block.
+
+    This is the strict structured output asked of the LLM (and what the templates render). It
+    holds no fact: no amount, number, date, link or address; the code adds those.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    greeting: str = Field(min_length=1, max_length=MAX_GREETING_CHARS)
+    opening: str = Field(min_length=1, max_length=MAX_PROSE_FIELD_CHARS)
+    situation: str = Field(min_length=1, max_length=MAX_PROSE_FIELD_CHARS)
+    closing: str = Field(min_length=1, max_length=MAX_PROSE_FIELD_CHARS)
+
+    def fields(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in PROSE_FIELDS}
+
+
+PROSE_FIELDS: tuple[str, ...] = ("greeting", "opening", "situation", "closing")
 
 
 class DraftWriter(Protocol):
@@ -148,39 +197,22 @@ class DraftWriter(Protocol):
 
     def write(
         self, facts: DraftFacts, prompt: ReminderPrompt, *, feedback: list[str] | None = None
-    ) -> DraftOut: ...
+    ) -> DraftProse: ...
 
 
-def prompt_facts(facts: DraftFacts) -> dict[str, object]:
-    """The trusted facts as the LLM sees them, formatted exactly as the draft must state them."""
+def writer_facts(facts: DraftFacts) -> dict[str, object]:
+    """What the LLM needs to write the prose: the situation, never an amount, number or date."""
     return {
         "language": facts.language,
         "tone": facts.tone.value,
-        "milestone": facts.milestone,
-        "invoices": [
-            {
-                "number": invoice.number,
-                "outstanding_amount": facts.money(invoice.outstanding_minor, invoice.currency),
-                "due_date": format_day(invoice.due_date, facts.locale),
-                "days_overdue": invoice.days_overdue,
-            }
-            for invoice in facts.invoices
-        ],
-        "totals_per_currency": [
-            facts.money(amount, currency) for currency, amount in facts.totals.items()
-        ],
-        "broken_promise_date": (
-            format_day(facts.broken_promise_date, facts.locale)
-            if facts.broken_promise_date
-            else None
-        ),
-        "allowed_consequence": (
-            facts.allowed_consequence.value.replace("_", " ") if facts.allowed_consequence else None
-        ),
-        "signature": facts.signature,
+        "invoice_count": len(facts.invoices),
+        "overdue_invoice_count": len(facts.overdue_invoices),
+        "coming_due_invoice_count": len(facts.coming_due_invoices),
+        "most_days_overdue": max(invoice.days_overdue for invoice in facts.invoices),
+        "payment_was_promised_and_missed": facts.broken_promise_date is not None,
     }
 
 
 def untrusted_data(facts: DraftFacts) -> dict[str, object]:
-    """Text clients or users control: quoted for the LLM as data, never as instructions."""
-    return {"client_name": facts.client_name, "notes": list(facts.untrusted_notes)}
+    """The one client-controlled text the writer sees, quoted as data: the contact's name."""
+    return {"contact_person_name": facts.contact_name}

@@ -29,8 +29,6 @@ MAX_SUBJECT_CHARS = 120
 MIN_BODY_CHARS = 40
 BODY_BASE_CHARS = 1800
 BODY_CHARS_PER_INVOICE = 150
-ECHO_WINDOW_WORDS = 6
-MIN_ECHO_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,6 @@ TOO_LONG = "too_long"
 TOO_SHORT = "too_short"
 WRONG_TONE = "wrong_tone"
 WRONG_LANGUAGE = "wrong_language"
-ECHOES_UNTRUSTED = "echoes_untrusted_text"
 
 # Consequence and threat phrases, matched on case-folded text. Stems catch inflections.
 _CONSEQUENCES: dict[str, tuple[str, ...]] = {
@@ -307,7 +304,6 @@ def check_draft(facts: DraftFacts, draft: DraftOut) -> list[GuardrailViolation]:
     violations += checker.scan(body, found)
     violations += checker.missing(found)
     violations += _check_wording(facts, f"{subject}\n{body}")
-    violations += _check_echo(facts, normalise_text(f"{draft.subject}\n{draft.body}"))
     return _unique(violations)
 
 
@@ -352,13 +348,23 @@ def _check_shape(facts: DraftFacts, draft: DraftOut) -> list[GuardrailViolation]
 
 
 def _check_wording(facts: DraftFacts, scrubbed: str) -> list[GuardrailViolation]:
-    text = scrubbed.casefold()
-    violations = []
     allowed = (
         facts.allowed_consequence.value
         if facts.allowed_consequence and facts.tone is Tone.FIRM and facts.overdue
         else None
     )
+    return _wording(scrubbed, allowed=allowed)
+
+
+def wording_violations(text: str) -> list[GuardrailViolation]:
+    """Threat, consequence, contradiction and placeholder wording in prose, where none may be
+    (an allowed consequence is the facts block's to state, never the prose's)."""
+    return _wording(normalise_text(text), allowed=None)
+
+
+def _wording(scrubbed: str, *, allowed: str | None) -> list[GuardrailViolation]:
+    text = scrubbed.casefold()
+    violations = []
     for consequence, patterns in _CONSEQUENCES.items():
         hit = _first_match(patterns, text)
         if hit and consequence != allowed:
@@ -382,24 +388,6 @@ def _check_wording(facts: DraftFacts, scrubbed: str) -> list[GuardrailViolation]
             GuardrailViolation(PLACEHOLDER, f"unfilled placeholder {placeholder.group(0)!r}")
         )
     return violations
-
-
-def _check_echo(facts: DraftFacts, text: str) -> list[GuardrailViolation]:
-    """Untrusted notes are context, never content: no run of their words may be repeated."""
-    words_in_text = " ".join(text.casefold().split())
-    for note in facts.untrusted_notes:
-        words = normalise_text(note).casefold().split()
-        size = min(ECHO_WINDOW_WORDS, len(words))
-        if size < MIN_ECHO_WORDS:
-            continue
-        for start in range(len(words) - size + 1):
-            if " ".join(words[start : start + size]) in words_in_text:
-                return [
-                    GuardrailViolation(
-                        ECHOES_UNTRUSTED, "repeats text from the client's notes, which is data"
-                    )
-                ]
-    return []
 
 
 def _first_match(patterns: tuple[str, ...], text: str) -> str | None:

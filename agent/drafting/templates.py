@@ -1,20 +1,19 @@
-"""The offline drafter: deterministic templates from ``prompts/templates`` write the reminder.
+"""The offline drafter: deterministic templates from ``prompts/templates`` write the prose.
 
-Used when no LLM is configured and as the fallback when the LLM's drafts fail the guardrails.
-It never shows client notes; every fact is formatted here for the client's locale.
+Used when no LLM is configured and as the fallback when the LLM's prose fails the checks. It
+writes the same four prose fields an LLM would; the code adds the facts block around them.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from agent.drafting.facts import DraftFacts, DraftOut, InvoiceFact, addressee
-from agent.drafting.formatting import format_day
-from agent.models.draft import Tone
+from agent.drafting.compose import template_context
+from agent.drafting.facts import PROSE_FIELDS, DraftFacts, DraftProse
 from prompts.loader import CURRENT_TEMPLATE_VERSION, ReminderPrompt, environment
 
-_BLANK_LINES = re.compile(r"\n{3,}")
+# trim_blocks eats the line break after a closing tag, so "---" may follow on the same line.
+_SEPARATOR = re.compile(r"\n?---\n")
 
 
 class TemplateDrafter:
@@ -31,50 +30,11 @@ class TemplateDrafter:
         prompt: ReminderPrompt | None = None,
         *,
         feedback: list[str] | None = None,
-    ) -> DraftOut:
-        """Render the reminder; ``prompt`` and ``feedback`` are for LLM writers and ignored."""
+    ) -> DraftProse:
+        """Render the prose; ``prompt`` and ``feedback`` are for LLM writers and ignored."""
         template = environment(self.prompt_version).get_template(
             f"{facts.language}/{facts.tone.value}.j2"
         )
-        subject, _, body = _tidy(template.render(**_context(facts))).partition("\n")
-        return DraftOut(
-            subject=subject.strip(), body=body.strip(), tone=facts.tone, language=facts.language
-        )
-
-
-def _tidy(text: str) -> str:
-    lines = [line.rstrip() for line in text.strip().splitlines()]
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines))
-
-
-def _invoice(facts: DraftFacts, invoice: InvoiceFact) -> dict[str, Any]:
-    return {
-        "number": invoice.number,
-        "amount": facts.money(invoice.outstanding_minor, invoice.currency),
-        "due": format_day(invoice.due_date, facts.locale),
-        "days": invoice.days_overdue,
-    }
-
-
-def _context(facts: DraftFacts) -> dict[str, Any]:
-    invoices = [_invoice(facts, invoice) for invoice in facts.invoices]
-    return {
-        "client_name": addressee(facts.client_name),
-        "single": len(invoices) == 1,
-        "invoice": invoices[0],
-        "invoices": invoices,
-        "count": len(invoices),
-        "totals": [facts.money(amount, currency) for currency, amount in facts.totals.items()],
-        "overdue": facts.overdue,
-        "promise": (
-            format_day(facts.broken_promise_date, facts.locale)
-            if facts.broken_promise_date
-            else None
-        ),
-        "consequence": (
-            facts.allowed_consequence.value
-            if facts.tone is Tone.FIRM and facts.allowed_consequence and facts.overdue
-            else None
-        ),
-        "signature": facts.signature,
-    }
+        parts = _SEPARATOR.split(template.render(**template_context(facts)).strip())
+        fields = zip(PROSE_FIELDS, parts, strict=True)  # a template of another shape is a bug
+        return DraftProse(**{name: part.strip() for name, part in fields})

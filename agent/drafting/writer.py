@@ -1,17 +1,22 @@
-"""LLM first, checked; one retry with the violations as feedback; then the template drafter.
+"""LLM first, checked; one retry with the reasons as feedback; then the templates.
 
+The LLM writes only the prose; the code assembles subject and body around its facts block.
 The result records who wrote the draft (``llm`` or ``template``), the model and prompt version,
-why the template took over, and every attempt, so a reviewer sees what happened.
+why the templates took over, and every attempt, so a reviewer sees what happened.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from agent.drafting.facts import DraftFacts, DraftOut, DraftWriter
-from agent.drafting.guardrails import GuardrailViolation, check_draft
+from agent.drafting.compose import assemble
+from agent.drafting.facts import DraftFacts, DraftOut, DraftProse, DraftWriter
+from agent.drafting.guardrails import GuardrailViolation
+from agent.drafting.meaning.check import MeaningCheck, OfflineMeaningCheck
+from agent.drafting.prose_check import check_assembled, check_prose
 from agent.drafting.templates import TemplateDrafter
 from agent.errors import DraftWriterFailed, MalformedDraft
 from agent.models.draft import Tone
@@ -30,8 +35,7 @@ class DraftAttempt(BaseModel):
 
 class DraftResult(BaseModel):
     """The draft to queue, with its provenance. ``violations`` is empty unless even the
-    template failed the guardrails (a client name they cannot read, say); then no draft may be
-    queued without a person looking first."""
+    template failed its checks; then no draft may be queued without a person looking first."""
 
     subject: str
     body: str
@@ -50,23 +54,33 @@ class DraftResult(BaseModel):
         return not self.violations
 
 
+def default_checks() -> list[MeaningCheck]:
+    return [OfflineMeaningCheck()]
+
+
 def draft_with_fallback(
     facts: DraftFacts,
     *,
     writer: DraftWriter | None,
     template_drafter: TemplateDrafter | None = None,
     prompt: ReminderPrompt | None = None,
+    checks: Sequence[MeaningCheck] | None = None,
 ) -> DraftResult:
-    """Write the reminder for ``facts``; ``writer=None`` (no key configured) means templates."""
+    """Write the reminder for ``facts``; ``writer=None`` (no key configured) means templates.
+
+    ``checks`` are the meaning checks the LLM's prose must pass (the offline classifier by
+    default; the LLM checker too when a key is set).
+    """
     template_drafter = template_drafter or TemplateDrafter()
     if writer is None:
         return _from_template(facts, template_drafter, "no LLM configured", [])
+    checks = default_checks() if checks is None else checks
     prompt = prompt or load_reminder_prompt()
     attempts: list[DraftAttempt] = []
     feedback: list[str] | None = None
     for _ in range(2):
         try:
-            draft = writer.write(facts, prompt, feedback=feedback)
+            prose = writer.write(facts, prompt, feedback=feedback)
         except MalformedDraft as exc:
             attempts.append(DraftAttempt(drafter="llm", error=exc.message))
             feedback = [f"{exc.message}; answer with the JSON object only"]
@@ -74,8 +88,9 @@ def draft_with_fallback(
         except DraftWriterFailed as exc:
             attempts.append(DraftAttempt(drafter="llm", error=exc.message))
             return _from_template(facts, template_drafter, exc.message, attempts)
-        violations = check_draft(facts, draft)
+        violations = check_prose(facts, prose, checks=checks)
         if not violations:
+            draft = assemble(facts, prose)
             return _result(facts, draft, "llm", writer.model, prompt.version, None, attempts, [])
         attempts.append(DraftAttempt(drafter="llm", violations=_strings(violations)))
         feedback = _strings(violations)
@@ -94,8 +109,10 @@ def _from_template(
     reason: str,
     attempts: list[DraftAttempt],
 ) -> DraftResult:
-    draft = template_drafter.write(facts)
-    violations = _strings(check_draft(facts, draft))
+    prose: DraftProse = template_drafter.write(facts)
+    draft = assemble(facts, prose)
+    # The template's words are the project's own: only the rules run, not the classifiers.
+    violations = _strings(check_assembled(facts, subject=draft.subject, body=draft.body))
     attempts = [*attempts, DraftAttempt(drafter="template", violations=violations)]
     return _result(
         facts,

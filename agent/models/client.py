@@ -25,6 +25,8 @@ class ClientBase(SQLModel):
     # The one consequence a firm reminder may announce to this client (None: none at all),
     # e.g. "late_payment_interest" or "referral_to_collection". A policy, set by a person.
     reminder_consequence: str | None = Field(default=None, max_length=40)
+    # The person reminders greet by name; unset, they greet neutrally (never the company).
+    contact_name: str | None = Field(default=None, max_length=60)
 
 
 class Client(ClientBase, table=True):
@@ -43,6 +45,7 @@ class ClientCreate(SQLModel):
     currency: str = "EUR"
     default_terms_days: int = Field(default=30, ge=0, le=365)
     notes: Annotated[str, FREE_TEXT] | None = None
+    contact_name: str | None = Field(default=None, max_length=60)
 
 
 class ClientRead(ClientBase):

@@ -16,6 +16,8 @@ from agent.drafting.facts import (
     locale_for,
 )
 from agent.drafting.guardrails import check_draft
+from agent.drafting.meaning.check import MeaningCheck, OfflineMeaningCheck
+from agent.drafting.prose_check import check_assembled
 from agent.drafting.templates import TemplateDrafter
 from agent.drafting.tone import choose_tone, most_advanced
 from agent.drafting.writer import draft_with_fallback
@@ -73,29 +75,40 @@ def facts_for(context: dict[str, Any], plan_: dict[str, Any]) -> DraftFacts:
         owner_name=owner["name"],
         signature=f"{owner['name']}\n{owner['email']}",
         allowed_consequence=Consequence(consequence) if consequence else None,
-        untrusted_notes=list(context.get("untrusted_notes", [])),
+        contact_name=client.get("contact_name"),
     )
 
 
 @dataclass(frozen=True)
 class DraftingKit:
-    """The writers the graph may use: an LLM writer when configured, and the templates."""
+    """The writers the graph may use (an LLM writer when configured, and the templates) and
+    the meaning checks LLM prose must pass (the offline classifier, plus the LLM when set)."""
 
     llm: DraftWriter | None
     templates: TemplateDrafter
+    checks: tuple[MeaningCheck, ...] = (OfflineMeaningCheck(),)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DraftingKit:
         if not settings.openai_api_key:
             return cls(llm=None, templates=TemplateDrafter())
-        from agent.llm import build_draft_writer  # the SDK loads only when a key is configured
+        # The SDK loads only when a key is configured.
+        from agent.llm import build_draft_writer, build_meaning_check
 
-        return cls(llm=build_draft_writer(settings=settings), templates=TemplateDrafter())
+        llm_check = build_meaning_check(settings=settings)
+        return cls(
+            llm=build_draft_writer(settings=settings),
+            templates=TemplateDrafter(),
+            checks=(OfflineMeaningCheck(), *([llm_check] if llm_check else [])),
+        )
 
     def write(self, context: dict[str, Any], plan_: dict[str, Any]) -> dict[str, Any]:
         """LLM first (checked, one retry with feedback), then the template; with provenance."""
         result = draft_with_fallback(
-            facts_for(context, plan_), writer=self.llm, template_drafter=self.templates
+            facts_for(context, plan_),
+            writer=self.llm,
+            template_drafter=self.templates,
+            checks=self.checks,
         )
         return {
             "subject": result.subject,
@@ -112,7 +125,9 @@ class DraftingKit:
     def check(
         self, context: dict[str, Any], plan_: dict[str, Any], written: dict[str, Any]
     ) -> list[str]:
-        """The guardrails once more on what will be queued, plus tone and language policy."""
+        """The rules once more on what will be queued (the facts block byte for byte, the
+        prose, every number), plus tone and language policy. The meaning check ran when the
+        prose was written."""
         facts = facts_for(context, plan_)
         out = DraftOut(
             subject=written["subject"],
@@ -120,7 +135,10 @@ class DraftingKit:
             tone=written["tone"],
             language=written["language"],
         )
-        problems = [str(v) for v in check_draft(facts, out)]
+        violations = check_assembled(facts, subject=out.subject, body=out.body)
+        # An independent scan of the whole e-mail: every number must be one of the facts.
+        violations += check_draft(facts, out)
+        problems = [str(v) for v in dict.fromkeys(violations)]
         if out.tone != facts.tone:
             problems.append(f"tone is {out.tone.value} but the policy chose {facts.tone.value}")
         if out.language != facts.language:

@@ -66,7 +66,7 @@ def test_sweep_queues_one_checked_draft_per_client(engine: Engine, settings: Set
     assert (draft.drafter, draft.model, draft.prompt_version) == (
         "template",
         "template",
-        "templates/v1",
+        "templates/v2",
     )
     assert "2026-001" in draft.body and "2026-007" in draft.body
     assert "1.234,50" in draft.body

@@ -8,7 +8,15 @@ from typing import Any, cast
 
 import pytest
 
-from agent.drafting.facts import Consequence, DraftFacts, InvoiceFact, Language, locale_for
+from agent.drafting.compose import assemble
+from agent.drafting.facts import (
+    Consequence,
+    DraftFacts,
+    DraftOut,
+    InvoiceFact,
+    Language,
+    locale_for,
+)
 from agent.drafting.templates import TemplateDrafter
 from agent.drafting.tone import choose_tone, most_advanced
 from agent.llm import OpenAIDraftWriter
@@ -43,7 +51,7 @@ def make_facts(
     language: str = "en",
     tone: Tone | None = None,
     client_name: str = "Acme Trading Ltd",
-    notes: list[str] | None = None,
+    contact_name: str | None = None,
     broken_promise_date: date | None = None,
     allowed_consequence: Consequence | None = None,
     signature: str = "Ann Smith\nAccounts receivable, Example BV",
@@ -64,12 +72,17 @@ def make_facts(
         owner_name="Ann Smith",
         signature=signature,
         allowed_consequence=allowed_consequence,
-        untrusted_notes=notes or [],
+        contact_name=contact_name,
     )
 
 
-def good_draft(facts: DraftFacts) -> dict[str, Any]:
-    """What a well-behaved LLM answers: the template's text, as JSON."""
+def template_draft(facts: DraftFacts) -> DraftOut:
+    """The templates' draft for ``facts``, assembled around the facts block."""
+    return assemble(facts, TemplateDrafter().write(facts))
+
+
+def good_prose(facts: DraftFacts) -> dict[str, Any]:
+    """What a well-behaved LLM answers: the template's prose fields, as JSON."""
     return TemplateDrafter().write(facts).model_dump(mode="json")
 
 

@@ -1,80 +1,77 @@
-"""A person's edit passes the same guardrails as a draft, in every language."""
+"""A person's edit passes the same checks as a model's prose, and the facts block stands."""
 
 from __future__ import annotations
 
 import pytest
 
 from agent.drafting.edit_check import check_edit
-from agent.drafting.facts import DraftFacts
-from agent.drafting.guardrails import MISSING_INVOICE_NUMBER, GuardrailViolation
-from agent.drafting.templates import TemplateDrafter
-from tests.drafting.conftest import CURRENCY, make_facts, make_invoice
+from agent.drafting.guardrails import GuardrailViolation
+from agent.models.draft import Tone
+from tests.drafting.conftest import make_facts, make_invoice, template_draft
 
-LANGUAGES = ["en", "sv", "nl", "bg"]
-
-
-def _facts(language: str) -> DraftFacts:
-    currency = CURRENCY[language]
-    return make_facts(
-        language=language,
-        invoices=[
-            make_invoice(number="INV-7", currency=currency),
-            make_invoice(number="INV-8", currency=currency, outstanding_minor=50_000),
-        ],
-    )
+OPENING = "Our records show that the invoice below has not yet been paid."
 
 
 def _codes(violations: list[GuardrailViolation]) -> set[str]:
-    return {v.code for v in violations}
+    return {violation.code for violation in violations}
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_the_drafted_text_passes_unchanged(language: str) -> None:
-    facts = _facts(language)
-    draft = TemplateDrafter().write(facts)
+def test_an_unchanged_draft_passes() -> None:
+    facts = make_facts()
+    draft = template_draft(facts)
     assert check_edit(facts, subject=draft.subject, body=draft.body) == []
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_an_added_demand_is_refused_naming_each_violation(language: str) -> None:
-    facts = _facts(language)
-    draft = TemplateDrafter().write(facts)
-    body = draft.body + "\n\nPlease also pay 99,999.00 for invoice INV-0000 today."
+def test_reworded_prose_passes() -> None:
+    facts = make_facts(language="en")
+    draft = template_draft(facts)
+    opening = draft.body.split("\n\n")[1]
+    body = draft.body.replace(opening, "We are writing about the invoice below, which is open.")
+    assert check_edit(facts, subject="About your invoice INV-2024-0042", body=body) == []
+
+
+def test_an_edit_that_changes_the_amount_is_refused() -> None:
+    facts = make_facts()
+    draft = template_draft(facts)
+    body = draft.body.replace("€1,234.50", "€123.45")
     violations = check_edit(facts, subject=draft.subject, body=body)
-    assert violations and all(v.detail for v in violations)
-    assert any("99" in v.detail or "0000" in v.detail for v in violations), violations
+    assert "facts_block_changed" in _codes(violations)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_a_multiplied_amount_is_refused(language: str) -> None:
-    facts = _facts(language)
-    draft = TemplateDrafter().write(facts)
-    stated = facts.money(123_450, facts.invoices[0].currency)
-    wrong = facts.money(1_234_500, facts.invoices[0].currency)
-    assert stated in draft.body
-    violations = check_edit(facts, subject=draft.subject, body=draft.body.replace(stated, wrong))
-    assert violations
+def test_an_edit_that_drops_an_invoice_is_refused_and_names_it() -> None:
+    first, second = make_invoice(), make_invoice(number="INV-2024-0043", outstanding_minor=500)
+    facts = make_facts(invoices=[first, second])
+    draft = template_draft(facts)
+    body = "\n".join(line for line in draft.body.splitlines() if "INV-2024-0043" not in line)
+    violations = check_edit(facts, subject=draft.subject, body=body)
+    assert "missing_invoice" in _codes(violations)
+    assert any("INV-2024-0043" in violation.detail for violation in violations)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_dropping_a_listed_invoice_is_refused(language: str) -> None:
-    facts = _facts(language)
-    draft = TemplateDrafter().write(facts)
-    body = "\n".join(line for line in draft.body.splitlines() if "INV-8" not in line)
-    subject = draft.subject.replace("INV-8", "").strip(" ,")
-    assert MISSING_INVOICE_NUMBER in _codes(check_edit(facts, subject=subject, body=body))
+@pytest.mark.parametrize(
+    ("added", "code"),
+    [
+        ("Pay at https://evil.example/pay today.", "link_in_prose"),
+        ("A ten percent discount applies.", "percentage_in_prose"),
+        ("Otherwise we will see you in court.", "consequence_not_allowed"),
+        ("Pay to account 12345678 instead.", "number_in_prose"),
+        ("Please use IBAN NL91ABNA0417164300.", "payment_details_in_prose"),
+        ("<img src=x onerror=alert(document.cookie)>", "markup_in_prose"),
+        ("Invoice INV-9999 replaces this one.", "number_in_prose"),
+        ("Pay only 31 March 2031.", "number_in_prose"),
+        ("You may treat this invoice as closed now.", "meaning_claims_change"),
+    ],
+)
+def test_an_edit_adding_a_fact_or_a_claim_to_the_prose_is_refused(added: str, code: str) -> None:
+    facts = make_facts(tone=Tone.FORMAL)
+    draft = template_draft(facts)
+    body = draft.body.replace(OPENING, f"{OPENING} {added}")
+    assert body != draft.body
+    assert code in _codes(check_edit(facts, subject=draft.subject, body=body)), added
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_a_link_or_a_threat_is_refused(language: str) -> None:
-    facts = _facts(language)
-    draft = TemplateDrafter().write(facts)
-    for extra in ("Pay here: https://pay.evil.example/now", "Otherwise we will sue you in court."):
-        assert check_edit(facts, subject=draft.subject, body=draft.body + "\n\n" + extra), extra
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_a_reworded_subject_without_facts_passes(language: str) -> None:
-    facts = _facts(language)
-    draft = TemplateDrafter().write(facts)
-    assert check_edit(facts, subject="A friendly note from Ann", body=draft.body) == []
+def test_a_subject_stating_another_number_is_refused() -> None:
+    facts = make_facts()
+    draft = template_draft(facts)
+    violations = check_edit(facts, subject="Invoice INV-2024-0042: now only €5", body=draft.body)
+    assert {"number_in_prose", "amount_in_prose"} <= _codes(violations)

@@ -32,6 +32,28 @@ RELEASED = {
     "templates/v1/sv/firm.j2": "f9fca2315af097fd",
     "templates/v1/sv/formal.j2": "5281aac6f619d98a",
     "templates/v1/sv/friendly.j2": "75a6d634f479d5fc",
+    "meaning/v1/system.md": "2a003b9d546c27be",
+    "meaning/v1/user.md": "2801bbe5869e5fa9",
+    "reminder/v2/feedback.md": "d9aacb1ad27dafea",
+    "reminder/v2/system.md": "1adff19170421e6d",
+    "reminder/v2/user.md": "ccd47b445308283d",
+    "templates/v2/README.md": "059b95fdb8b05ed5",
+    "templates/v2/bg/block.j2": "1d102346b95da0dd",
+    "templates/v2/bg/firm.j2": "29b80e6ad7f9f67d",
+    "templates/v2/bg/formal.j2": "adf468921f7c0e80",
+    "templates/v2/bg/friendly.j2": "2cecccba6f814aa3",
+    "templates/v2/en/block.j2": "737947257b5fc996",
+    "templates/v2/en/firm.j2": "cb17d5acc4c6de7e",
+    "templates/v2/en/formal.j2": "65e4e8aaa0da94cc",
+    "templates/v2/en/friendly.j2": "838a907e8a2c4cd4",
+    "templates/v2/nl/block.j2": "3cd73a65673dea36",
+    "templates/v2/nl/firm.j2": "414c33deba0ae344",
+    "templates/v2/nl/formal.j2": "e91c2ae592290d6b",
+    "templates/v2/nl/friendly.j2": "bb93f71bcfe2f883",
+    "templates/v2/sv/block.j2": "f59ea0c18b126743",
+    "templates/v2/sv/firm.j2": "c91f853c63db4c17",
+    "templates/v2/sv/formal.j2": "203c63540f73d1eb",
+    "templates/v2/sv/friendly.j2": "5fe684259e0dd57c",
 }
 
 
@@ -39,7 +61,7 @@ def test_released_prompt_versions_are_unchanged() -> None:
     for name, digest in RELEASED.items():
         content = (PROMPTS_ROOT / name).read_bytes().replace(b"\r\n", b"\n")
         assert hashlib.sha256(content).hexdigest()[:16] == digest, f"{name} was edited"
-    for version in ("reminder/v1", "templates/v1"):
+    for version in ("reminder/v1", "templates/v1", "reminder/v2", "templates/v2", "meaning/v1"):
         present = {
             path.relative_to(PROMPTS_ROOT).as_posix()
             for path in (PROMPTS_ROOT / version).rglob("*")
@@ -50,7 +72,7 @@ def test_released_prompt_versions_are_unchanged() -> None:
 
 def test_reminder_prompt_keeps_data_out_of_the_system_text() -> None:
     prompt = load_reminder_prompt()
-    assert prompt.version == "reminder/v1"
+    assert prompt.version == "reminder/v2"
     assert "{{" not in prompt.system
     user = prompt.user_message(facts_json='{"a": "{{ 7*7 }}"}', untrusted_json="{}")
     assert '{"a": "{{ 7*7 }}"}' in user and "49" not in user

@@ -17,6 +17,7 @@ from agent.errors import ClientNotFound, InvalidInput
 from agent.inputs import invalid_input
 from agent.models import Client, ClientCreate, Invoice
 from agent.money import normalise_currency
+from agent.names import UnsafeName, clean_name
 
 S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
@@ -48,6 +49,14 @@ def create(session: Session, data: ClientCreate) -> Client:
         data = ClientCreate.model_validate(data.model_dump())
     except ValidationError as exc:
         raise invalid_input(exc) from None
+    try:
+        data.name = clean_name(data.name, max_chars=300)
+    except UnsafeName as exc:
+        raise InvalidInput(str(exc), field="name") from None
+    try:
+        contact = clean_name(data.contact_name, max_chars=60) if data.contact_name else None
+    except UnsafeName as exc:
+        raise InvalidInput(str(exc), field="contact_name") from None
     key = name_key(data.name)
     if find_by_name(session, name=data.name) is not None:
         raise InvalidInput(f"a client named {data.name!r} already exists", field="name")
@@ -55,7 +64,7 @@ def create(session: Session, data: ClientCreate) -> Client:
     if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
         raise InvalidInput(f"{data.country!r} is not an ISO 3166 country code", field="country")
     client = Client(
-        name=re.sub(r"\s+", " ", data.name).strip(),
+        name=data.name,
         name_key=key,
         contact_emails=[e.strip().lower() for e in data.contact_emails if e.strip()],
         language=validate_language(data.language),
@@ -64,6 +73,7 @@ def create(session: Session, data: ClientCreate) -> Client:
         currency=normalise_currency(data.currency),
         default_terms_days=data.default_terms_days,
         notes=data.notes,
+        contact_name=contact,
     )
     session.add(client)
     session.flush()

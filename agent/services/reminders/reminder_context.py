@@ -94,6 +94,7 @@ def for_thread(
             "timezone": client.timezone,
             "currency": client.currency,
             "reminder_consequence": client.reminder_consequence,
+            "contact_name": client.contact_name,
         },
         "owner": {"id": owner.id, "name": owner.name, "email": owner.email},
         "invoices": rows,
