@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import ScalarSelect, Subquery, func
+from sqlalchemy import ColumnElement, Subquery, case, func, or_
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
@@ -22,9 +22,8 @@ from agent.errors import (
 from agent.models import Client, EventKind, Invoice, InvoiceCreate, Lifecycle, Payment, User
 from agent.money import format_plain, normalise_currency
 from agent.services.access import users
-from agent.services.ledger import clients, history
+from agent.services.ledger import changes, clients, history
 from agent.services.ledger.standing import Standing, State, derive
-from agent.services.scoring import rescoring
 from agent.settings import Settings
 
 
@@ -139,23 +138,44 @@ def paid_by_invoice(as_of: date | None = None) -> Subquery:
     return query.subquery("paid")
 
 
-def paid_total() -> ScalarSelect[int]:
-    """Everything paid on the outer query's invoice, as a correlated scalar (0 when nothing)."""
-    return (
-        select(func.coalesce(func.sum(Payment.amount_minor), 0))
-        .where(Payment.invoice_id == Invoice.id)
-        .scalar_subquery()
-    )
+def paid_total() -> ColumnElement[int]:
+    """Everything paid on the outer query's invoice (the maintained total)."""
+    return col(Invoice.paid_minor)
 
 
 def paid_minor(session: Session, *, invoice_id: int, as_of: date | None = None) -> int:
     """Sum of payments on the invoice, only those dated on or before ``as_of`` when given."""
-    query = select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(
-        Payment.invoice_id == invoice_id
+    query = select(paid_as_of(as_of)).where(Invoice.id == invoice_id)
+    return int(session.exec(query).one_or_none() or 0)
+
+
+def paid_as_of(as_of: date | None = None) -> ColumnElement[int]:
+    """Paid on the outer query's invoice by ``as_of`` (everything when None), exact for any day.
+
+    The maintained ``Invoice.paid_minor`` answers whenever the invoice's last payment is dated
+    by ``as_of`` (every as-of-today read); only an earlier day sums that invoice's payments.
+    """
+    if as_of is None:
+        return col(Invoice.paid_minor)
+    earlier = (
+        select(func.coalesce(func.sum(Payment.amount_minor), 0))
+        .where(Payment.invoice_id == Invoice.id, Payment.payment_date <= as_of)
+        .scalar_subquery()
     )
-    if as_of is not None:
-        query = query.where(Payment.payment_date <= as_of)
-    return int(session.exec(query).one())
+    return case(
+        (
+            or_(col(Invoice.last_payment_date).is_(None), col(Invoice.last_payment_date) <= as_of),
+            col(Invoice.paid_minor),
+        ),
+        else_=earlier,
+    )
+
+
+def add_paid(invoice: Invoice, *, amount_minor: int, payment_date: date) -> None:
+    """Keep the maintained paid total exact: every payment written goes through here."""
+    invoice.paid_minor += amount_minor
+    if invoice.last_payment_date is None or payment_date > invoice.last_payment_date:
+        invoice.last_payment_date = payment_date
 
 
 def standing(session: Session, *, invoice: Invoice, as_of: date, due_soon_days: int) -> Standing:
@@ -175,12 +195,10 @@ def list_rows(
     limit: int | None = None,
 ) -> list[InvoiceRow]:
     """Invoices issued by ``as_of`` with their standing, filtered on derived state."""
-    paid = paid_by_invoice(as_of)
     query = (
-        select(Invoice, Client, User, func.coalesce(paid.c.paid_minor, 0))
+        select(Invoice, Client, User, paid_as_of(as_of))
         .join(Client, Client.id == Invoice.client_id)
         .join(User, User.id == Invoice.owner_id)
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .where(Invoice.issue_date <= as_of)
         .order_by(col(Invoice.due_date), col(Invoice.number))
     )
@@ -268,7 +286,7 @@ def extend_due_date(
             "reason": reason.strip(),
         },
     )
-    rescoring.after_event(
+    changes.request_rescore(
         session,
         settings=settings,
         invoice_id=invoice.id,
@@ -302,7 +320,7 @@ def open_dispute(
         actor=actor,
         data={"opened_date": opened_date.isoformat(), "reason": reason.strip()},
     )
-    rescoring.after_event(
+    changes.request_rescore(
         session,
         settings=settings,
         invoice_id=invoice.id,
@@ -340,7 +358,7 @@ def resolve_dispute(
             "resolution": resolution.strip(),
         },
     )
-    rescoring.after_event(
+    changes.request_rescore(
         session,
         settings=settings,
         invoice_id=invoice.id,
@@ -372,7 +390,7 @@ def record_promise(
         actor=actor,
         data={"promised_date": promised_date.isoformat(), "note": note.strip()},
     )
-    rescoring.after_event(
+    changes.request_rescore(
         session,
         settings=settings,
         invoice_id=invoice.id,

@@ -19,8 +19,7 @@ from agent.errors import (
 )
 from agent.models import EventKind, Invoice, Lifecycle, Payment
 from agent.money import format_plain, normalise_currency
-from agent.services.ledger import history, invoices
-from agent.services.scoring import rescoring
+from agent.services.ledger import changes, history, invoices
 from agent.services.webhooks import webhooks
 from agent.settings import Settings
 
@@ -68,7 +67,7 @@ def record(
                     f"payment {external_id!r} was already recorded with different details",
                     field="external_id",
                 )
-            balance = invoice.amount_minor - invoices.paid_minor(session, invoice_id=invoice.id)
+            balance = invoice.amount_minor - invoice.paid_minor
             return PaymentOutcome(payment=existing, created=False, balance_minor=balance)
     if invoice.lifecycle in (Lifecycle.VOID, Lifecycle.WRITTEN_OFF):
         raise InvoiceClosed(
@@ -88,7 +87,7 @@ def record(
             f"({invoice.issue_date})",
             field="date",
         )
-    balance = invoice.amount_minor - invoices.paid_minor(session, invoice_id=invoice.id)
+    balance = invoice.amount_minor - invoice.paid_minor
     if amount_minor > balance:
         raise PaymentExceedsBalance(
             f"payment of {format_plain(amount_minor, currency)} exceeds the outstanding "
@@ -106,6 +105,7 @@ def record(
         recorded_by=actor.label,
     )
     session.add(payment)
+    invoices.add_paid(invoice, amount_minor=amount_minor, payment_date=payment_date)
     session.flush()
     balance -= amount_minor
     history.record(
@@ -131,7 +131,7 @@ def record(
         )
     _emit_payment_events(session, invoice=invoice, payment=payment, balance_minor=balance)
     if balance > 0:
-        rescoring.after_event(
+        changes.request_rescore(
             session,
             settings=settings,
             invoice_id=invoice.id,
