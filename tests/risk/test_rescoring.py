@@ -13,7 +13,7 @@ from agent.db import session_scope
 from agent.models import RescoreRequest, RiskScoreCurrent
 from agent.models.risk import RiskScore
 from agent.services.ledger import invoices, payments
-from agent.services.scoring import risk_scoring, worker
+from agent.services.scoring import risk_scores, risk_scoring, worker
 from agent.settings import Settings
 from tests.factories import TEST_ACTOR, make_client, make_invoice, make_user, pay
 
@@ -77,7 +77,7 @@ def test_events_are_scored_after_the_write_with_what_they_say(
     with Session(engine) as session:
         assert scores(session) == [*seen, (invoice_id, "event:dispute_opened")]
         assert session.exec(select(RescoreRequest)).all() == []
-        latest = risk_scoring.latest_score(session, invoice_id=invoice_id)
+        latest = risk_scores.latest_score(session, invoice_id=invoice_id)
         newest = session.exec(select(RiskScore).order_by(RiskScore.id.desc())).first()
     assert latest is not None and newest is not None
     assert (latest.score_id, latest.model_version, latest.as_of_date) == (

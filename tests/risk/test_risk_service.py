@@ -14,7 +14,7 @@ from agent.errors import InsufficientHistory
 from agent.models import RescoreRequest
 from agent.models.risk import RiskScore
 from agent.services.ledger import invoices
-from agent.services.scoring import risk_scoring
+from agent.services.scoring import risk_scores, risk_scoring
 from agent.settings import Settings
 from tests.factories import TEST_ACTOR, make_client, make_invoice, make_user, pay
 
@@ -53,7 +53,7 @@ def test_cold_start_refuses_training_and_scores_with_the_prior(
     assert again is not None
     risk_scoring.store_requested(session, request=request, risk=again)
     assert again is not None
-    latest = risk_scoring.latest_score(session, invoice_id=open_one.id)
+    latest = risk_scores.latest_score(session, invoice_id=open_one.id)
     assert latest is not None and latest.trigger == "event:dispute_opened"
 
 

@@ -45,6 +45,10 @@ def latest_scores(session: Session, *, invoice_ids: Sequence[int]) -> dict[int, 
     return {score.invoice_id: score for score in session.exec(query)}
 
 
+def latest_score(session: Session, *, invoice_id: int) -> RiskScoreCurrent | None:
+    return session.get(RiskScoreCurrent, invoice_id)
+
+
 def make_current(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert or replace the current score of each row's invoice (rows as stored in history)."""
     if not rows:

@@ -22,7 +22,6 @@ from agent.errors import InsufficientHistory, InvoiceNotFound, RiskModelUnavaila
 from agent.models import Client, EventKind, Invoice, InvoiceEvent, Lifecycle, Payment
 from agent.models.rescore_request import RescoreRequest
 from agent.models.risk import RiskModelRecord, RiskScore
-from agent.models.risk_score_current import RiskScoreCurrent
 from agent.services.scoring import risk_scores
 from agent.settings import Settings
 from risk import artifacts, timing
@@ -546,10 +545,6 @@ def rescore_requested(
 
 def store_requested(session: Session, *, request: RescoreRequest, risk: InvoiceRisk) -> None:
     _store(session, [risk], trigger=f"event:{request.kind}")
-
-
-def latest_score(session: Session, *, invoice_id: int) -> RiskScoreCurrent | None:
-    return risk_scores.latest_scores(session, invoice_ids=[invoice_id]).get(invoice_id)
 
 
 def follow_up_plan(risk: InvoiceRisk, *, as_of: date) -> timing.FollowUpPlan:
