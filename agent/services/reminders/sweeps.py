@@ -74,17 +74,15 @@ def candidate_groups(
     session: Session, *, as_of: date, settings: Settings, batch_size: int = 2_000
 ) -> Iterator[tuple[int, list[int]]]:
     """(client id, invoice ids) for open invoices near or past due, streamed client by client."""
-    paid = invoices.paid_by_invoice(as_of)
     horizon = as_of + timedelta(
         days=max(settings.reminder_max_pre_due_days, settings.due_soon_days)
     )
     query = (
         select(Invoice.client_id, Invoice.id)
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .where(Invoice.lifecycle == Lifecycle.SENT)
         .where(Invoice.issue_date <= as_of)
         .where(Invoice.due_date <= horizon)
-        .where(func.coalesce(paid.c.paid_minor, 0) < Invoice.amount_minor)
+        .where(invoices.paid_as_of(as_of) < Invoice.amount_minor)
         .order_by(col(Invoice.client_id), col(Invoice.due_date), col(Invoice.id))
     )
     current_client: int | None = None
@@ -200,10 +198,8 @@ def process_group(
 ) -> GroupOutcome:
     """Claim this client's due milestones; escalate where reminders have run out."""
     client = session.get(Client, client_id)
-    paid = invoices.paid_by_invoice(as_of)
     rows = session.exec(
-        select(Invoice, func.coalesce(paid.c.paid_minor, 0))
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
+        select(Invoice, invoices.paid_as_of(as_of))
         .where(col(Invoice.id).in_(invoice_ids))
         .order_by(col(Invoice.due_date), col(Invoice.id))
         .with_for_update(of=Invoice)
