@@ -210,13 +210,14 @@ def process_group(
     skipped: Counter[str] = Counter()
     to_claim: list[tuple[Invoice, str]] = []
     escalations = 0
-    sent_notes = 0
+    followed_up = notifications.followed_up(session, invoices=[inv for inv, _ in rows])
+    notices: list[notifications.Notice] = []
     for invoice, paid_sum in rows:
         standing = derive(
             invoice, paid_minor=int(paid_sum), as_of=as_of, due_soon_days=settings.due_soon_days
         )
-        sent_notes += notifications.notify_for_standing(
-            session, invoice=invoice, standing=standing, settings=settings
+        notices += notifications.for_standing(
+            invoice, standing=standing, settings=settings, followed_up=invoice.id in followed_up
         )
         if standing.state == State.OVERDUE:
             _emit_overdue(session, invoice=invoice, standing=standing)
@@ -272,16 +273,18 @@ def process_group(
                     due_date=as_of,
                 )
             )
-            sent_notes += notifications.notify(
-                session,
-                owner_id=invoice.owner_id,
-                kind=NotificationKind.ESCALATION,
-                invoice=invoice,
-                message=(
-                    f"Invoice {invoice.number} is {(as_of - invoice.due_date).days} days overdue; "
-                    "reminders have stopped and a follow-up task is open for you."
-                ),
+            notices.append(
+                notifications.Notice(
+                    owner_id=invoice.owner_id,
+                    kind=NotificationKind.ESCALATION,
+                    invoice=invoice,
+                    message=(
+                        f"Invoice {invoice.number} is {(as_of - invoice.due_date).days} days "
+                        "overdue; reminders have stopped and a follow-up task is open for you."
+                    ),
+                )
             )
+    sent_notes = notifications.notify_many(session, notices)
     session.flush()
     return GroupOutcome(
         thread_id=thread_id if drafting else None,
