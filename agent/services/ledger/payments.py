@@ -129,7 +129,7 @@ def record(
             actor=actor,
             data={"paid_date": payment_date.isoformat()},
         )
-    _emit_payment_events(session, invoice=invoice, payment=payment, balance_minor=balance)
+    emit_payment_events(session, invoice=invoice, payment=payment, balance_minor=balance)
     if balance > 0:
         changes.request_rescore(
             session,
@@ -141,7 +141,7 @@ def record(
     return PaymentOutcome(payment=payment, created=True, balance_minor=balance)
 
 
-def _emit_payment_events(
+def emit_payment_events(
     session: Session, *, invoice: Invoice, payment: Payment, balance_minor: int
 ) -> None:
     """Queue payment.recorded (and invoice.paid when settled) for webhook subscribers."""
