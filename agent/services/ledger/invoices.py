@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, Subquery, case, func, or_
+from sqlalchemy import ColumnElement, case, func, or_
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
@@ -123,21 +123,6 @@ def lock(session: Session, *, invoice_id: int) -> Invoice:
     return invoice
 
 
-def paid_by_invoice(as_of: date | None = None) -> Subquery:
-    """Per invoice: ``paid_minor`` and ``last_payment_date`` of payments dated by ``as_of``.
-
-    Outer-join it on ``invoice_id``; an invoice without payments has no row (coalesce to 0).
-    """
-    query = select(
-        col(Payment.invoice_id).label("invoice_id"),
-        func.sum(Payment.amount_minor).label("paid_minor"),
-        func.max(Payment.payment_date).label("last_payment_date"),
-    ).group_by(col(Payment.invoice_id))
-    if as_of is not None:
-        query = query.where(Payment.payment_date <= as_of)
-    return query.subquery("paid")
-
-
 def paid_total() -> ColumnElement[int]:
     """Everything paid on the outer query's invoice (the maintained total)."""
     return col(Invoice.paid_minor)
@@ -166,6 +151,22 @@ def paid_as_of(as_of: date | None = None) -> ColumnElement[int]:
         (
             or_(col(Invoice.last_payment_date).is_(None), col(Invoice.last_payment_date) <= as_of),
             col(Invoice.paid_minor),
+        ),
+        else_=earlier,
+    )
+
+
+def last_paid_as_of(as_of: date) -> ColumnElement[date | None]:
+    """The outer query's invoice's last payment date on or before ``as_of`` (None if none)."""
+    earlier = (
+        select(func.max(Payment.payment_date))
+        .where(Payment.invoice_id == Invoice.id, Payment.payment_date <= as_of)
+        .scalar_subquery()
+    )
+    return case(
+        (
+            or_(col(Invoice.last_payment_date).is_(None), col(Invoice.last_payment_date) <= as_of),
+            col(Invoice.last_payment_date),
         ),
         else_=earlier,
     )

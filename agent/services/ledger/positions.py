@@ -76,8 +76,8 @@ def positions(as_of: date) -> Subquery:
     The state CASE mirrors ``standing.derive``'s precedence; ``open`` covers not yet due,
     due soon, overdue and disputed.
     """
-    paid = invoices.paid_by_invoice(as_of)
-    paid_minor = func.coalesce(paid.c.paid_minor, 0)
+    paid_minor = invoices.paid_as_of(as_of)
+    last_paid = invoices.last_paid_as_of(as_of)
     closed_by = and_(col(Invoice.closed_date).is_not(None), col(Invoice.closed_date) <= as_of)
     state = case(
         (and_(Invoice.lifecycle == Lifecycle.VOID.value, closed_by), "void"),
@@ -118,12 +118,11 @@ def positions(as_of: date) -> Subquery:
             disputed.label("disputed"),
             days_overdue.label("days_overdue"),
             bucket.label("bucket"),
-            days_between(Invoice.issue_date, paid.c.last_payment_date).label("days_to_pay"),
-            days_between(Invoice.original_due_date, paid.c.last_payment_date).label("days_late"),
-            paid.c.last_payment_date,
+            days_between(Invoice.issue_date, last_paid).label("days_to_pay"),
+            days_between(Invoice.original_due_date, last_paid).label("days_late"),
+            last_paid.label("last_payment_date"),
         )
         .select_from(Invoice)
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .where(Invoice.issue_date <= as_of)
         .subquery("position")
     )
