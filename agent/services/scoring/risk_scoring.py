@@ -444,9 +444,12 @@ def _store(session: Session, results: list[InvoiceRisk], *, trigger: str) -> Non
     ]
     for start in range(0, len(rows), STORE_BATCH):
         batch = rows[start : start + STORE_BATCH]
-        ids = session.execute(
-            insert(RiskScore).returning(col(RiskScore.id), sort_by_parameter_order=True), batch
-        ).scalars()
+        table = RiskScore.__table__  # type: ignore[attr-defined]
+        ids = (
+            session.connection()
+            .execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), batch)
+            .scalars()
+        )
         risk_scores.make_current(
             session, [row | {"score_id": i} for row, i in zip(batch, ids, strict=True)]
         )
