@@ -36,6 +36,13 @@ def upgrade() -> None:
         " WHERE p.invoice_id = invoice.id)"
     )
 
+    with op.batch_alter_table("payment", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_payment_invoice_day", ["invoice_id", "payment_date", "amount_minor"], unique=False
+        )
+    with op.batch_alter_table("risk_score", schema=None) as batch_op:
+        batch_op.create_index("ix_risk_score_scored_at", ["scored_at"], unique=False)
+
     op.create_table(
         "rescore_request",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -94,6 +101,10 @@ def downgrade() -> None:
     with op.batch_alter_table("rescore_request", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_rescore_request_invoice_id"))
     op.drop_table("rescore_request")
+    with op.batch_alter_table("risk_score", schema=None) as batch_op:
+        batch_op.drop_index("ix_risk_score_scored_at")
+    with op.batch_alter_table("payment", schema=None) as batch_op:
+        batch_op.drop_index("ix_payment_invoice_day")
     with op.batch_alter_table("invoice", schema=None) as batch_op:
         batch_op.drop_column("last_payment_date")
         batch_op.drop_column("paid_minor")
