@@ -3,6 +3,7 @@ which the worker answers after the write has committed, in a transaction of its 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import date
 
@@ -140,3 +141,32 @@ def test_bulk_callers_without_settings_leave_scoring_to_the_scheduled_run(
     session.flush()
     assert session.exec(select(RescoreRequest)).all() == []
     assert scores(session) == []
+
+
+def test_the_serve_loop_answers_requests_in_the_background(
+    engine: Engine, settings: Settings
+) -> None:
+    with session_scope(engine) as session:
+        invoice = make_invoice(session, issue_date=date(2026, 3, 1))
+        invoices.open_dispute(
+            session,
+            invoice_id=invoice.id,
+            reason="x",
+            opened_date=date(2026, 3, 5),
+            actor=TEST_ACTOR,
+            settings=settings,
+        )
+    loop = worker.RescoreLoop(engine, settings.model_copy(update={"rescore_poll_seconds": 0.05}))
+    loop.start()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with Session(engine) as session:
+                if risk_scores.latest_score(session, invoice_id=invoice.id) is not None:
+                    break
+            time.sleep(0.1)
+    finally:
+        loop.stop()
+    with Session(engine) as session:
+        assert scores(session) == [(invoice.id, "event:dispute_opened")]
+        assert session.exec(select(RescoreRequest)).all() == []
