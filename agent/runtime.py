@@ -12,6 +12,7 @@ from agent.checkpoint import open_checkpointer
 from agent.db import session_scope
 from agent.graph import AgentDeps, GraphPipeline
 from agent.services.reminders import daily_worker, sweeps
+from agent.services.retention import worker as retention
 from agent.settings import Settings
 from agent.tools.drafting import DraftingKit
 
@@ -29,14 +30,16 @@ def open_pipeline(
 def score_then_sweep(
     engine: Engine, settings: Settings, *, as_of: date, score: bool = True
 ) -> sweeps.SweepReport:
-    """The monitoring job: refresh the open invoices' risk scores, then sweep with them."""
+    """The monitoring job: refresh the open invoices' risk scores, sweep with them, prune."""
     if score:
         from agent.services.scoring import risk_scoring  # pandas and scikit-learn load only here
 
         with session_scope(engine) as session:
             risk_scoring.score_open(session, settings=settings, as_of=as_of, trigger="sweep")
     with open_pipeline(engine, settings) as pipeline:
-        return sweeps.run(engine, as_of=as_of, settings=settings, pipeline=pipeline)
+        report = sweeps.run(engine, as_of=as_of, settings=settings, pipeline=pipeline)
+    retention.prune(engine, settings=settings)
+    return report
 
 
 def daily_sweep(engine: Engine, settings: Settings, *, day: date) -> sweeps.SweepReport | None:

@@ -170,6 +170,26 @@ class Settings(BaseSettings):
         default=False,
         description="Let webhooks target loopback, link-local and private addresses (admin only).",
     )
+    rescore_poll_seconds: float = Field(
+        default=1.0, description="How often `serve` answers re-score requests from ledger writes."
+    )
+    retention_score_history_days: int = Field(
+        default=90,
+        description="Scheduled risk-score history older than this is pruned (current scores, "
+        "scores at issue and after events stay).",
+    )
+    retention_checkpoint_days: int = Field(
+        default=30, description="Agent checkpoints of threads finished this long ago are pruned."
+    )
+    retention_notification_days: int = Field(
+        default=90, description="Read notifications older than this are pruned."
+    )
+    retention_webhook_delivery_days: int = Field(
+        default=30, description="Delivered or failed webhook deliveries older than this go."
+    )
+    retention_outbox_days: int = Field(
+        default=180, description="Sent or failed outbox messages older than this are pruned."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -14,6 +14,7 @@ from agent.scheduler import DailySweep, parse_daily_at
 from agent.services.access import worker as access_worker
 from agent.services.reminders import sweeps
 from agent.services.review import outbox
+from agent.services.scoring.worker import RescoreLoop
 from agent.settings import Settings
 from api import dashboard, pages, problems, v1
 from api.routes import health
@@ -39,13 +40,16 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
         app.state.schedule = schedule
         app.state.daily_job = sweep_today
         sender = outbox.SenderLoop(engine, settings)
+        rescorer = RescoreLoop(engine, settings)
         if run_schedule:
             schedule.start()
             sender.start()
+            rescorer.start()
         try:
             yield
         finally:
             if run_schedule:
+                rescorer.stop()
                 sender.stop()
                 schedule.stop()
             engine.dispose()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -48,13 +49,17 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _prepare(url: str, *, invoices: int, seed: int) -> tuple[str, list[tuple[int, str]]]:
+def _prepare(
+    url: str, *, invoices: int, seed: int, generate: bool = True
+) -> tuple[str, list[tuple[int, str]]]:
     """Generate the ledger; return an admin API token and open invoices to pay against."""
     engine = make_engine(url)
     upgrade(engine)
-    started = time.perf_counter()
-    generate_ledger(engine, invoices=invoices, seed=seed, end_date=date.today())
-    print(f"generated {invoices} invoices in {time.perf_counter() - started:.1f} s", flush=True)
+    if generate:
+        started = time.perf_counter()
+        generate_ledger(engine, invoices=invoices, seed=seed, end_date=date.today())
+        elapsed = time.perf_counter() - started
+        print(f"generated {invoices} invoices in {elapsed:.1f} s", file=sys.stderr, flush=True)
     with Session(engine, expire_on_commit=False) as session:
         admin = users.create(session, name="Bench", email="bench@example.com", role=UserRole.ADMIN)
         token = api_keys.create(session, user_id=admin.id, scopes=["admin"], name="bench").token
@@ -82,9 +87,13 @@ def _prepare(url: str, *, invoices: int, seed: int) -> tuple[str, list[tuple[int
 def _serve(url: str, port: int) -> None:
     import uvicorn
 
+    from agent.services.scoring.worker import RescoreLoop
     from api.app import create_app
 
-    app = create_app(Settings(database_url=url), run_schedule=False)
+    settings = Settings(database_url=url)
+    app = create_app(settings, run_schedule=False)
+    # Re-scores requested by the payments are answered after their commits, as under `serve`.
+    RescoreLoop(app.state.engine, settings).start()
     uvicorn.run(
         app,
         host="127.0.0.1",
@@ -203,6 +212,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=400, help="Per endpoint.")
     parser.add_argument("--max-seconds", type=float, default=30.0, help="Per endpoint.")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--source", type=Path, default=None, help="copy this SQLite ledger")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -215,7 +226,11 @@ def main(argv: list[str] | None = None) -> None:
         return
     with tempfile.TemporaryDirectory(prefix="paytrack-bench-api-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}" if args.db == "sqlite" else args.db
-        token, open_ids = _prepare(url, invoices=args.invoices, seed=args.seed)
+        if args.source is not None:
+            shutil.copyfile(args.source, Path(tmp) / "bench.db")
+        token, open_ids = _prepare(
+            url, invoices=args.invoices, seed=args.seed, generate=args.source is None
+        )
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
@@ -251,15 +266,25 @@ def main(argv: list[str] | None = None) -> None:
     if driven.returncode != 0:
         raise SystemExit(f"the driver failed:\n{driven.stderr}")
     results = json.loads(driven.stdout.strip().splitlines()[-1])
+    healthz = next(r for r in results if r["endpoint"] == "healthz")
+    for row in results:
+        row["p99_ratio_to_healthz"] = row["p99_ms"] / healthz["p99_ms"]
+    if args.json:
+        print(json.dumps({"invoices": args.invoices, "endpoints": results}))
+        return
     print(
         f"\n{args.invoices} invoices, {args.concurrency} concurrent clients, "
         f"up to {args.requests} requests or {args.max_seconds:.0f} s per endpoint"
     )
-    print(f"{'endpoint':<16}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}")
+    print(
+        f"{'endpoint':<16}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}"
+        f"{'p99/healthz':>12}"
+    )
     for row in results:
         print(
             f"{row['endpoint']:<16}{row['requests']:>9}{row['errors']:>8}"
             f"{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}{row['throughput_rps']:>9.1f}"
+            f"{row['p99_ratio_to_healthz']:>12.1f}"
         )
 
 

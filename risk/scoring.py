@@ -62,13 +62,13 @@ def _score(
 ) -> pd.DataFrame:
     if model is None:
         raw = prior.predict(features)
-        p = raw["p_late"].to_numpy()
+        p_raw = raw["p_late"].to_numpy()
         version = prior.PRIOR_VERSION
     else:
-        p = model.predict_late(features)
+        p_raw = model.predict_late(features)
         raw = model.predict_days_late(features)
         version = model.version
-    p = np.where(as_of_days > due_days + grace_days, 1.0, p)
+    p = np.where(as_of_days > due_days + grace_days, 1.0, p_raw)
     expected = np.maximum(due_days + np.round(raw["days_late"].to_numpy()), as_of_days)
     low = np.maximum(due_days + np.floor(raw["low"].to_numpy()), as_of_days)
     high_day = np.maximum(due_days + np.ceil(raw["high"].to_numpy()), expected)
@@ -87,7 +87,7 @@ def _score(
         if model is None:
             frame["reasons"] = reasons.prior_reasons(features)
         else:
-            group_effects = reasons.effects(model, features, model.predict_late(features))
+            group_effects = reasons.effects(model, features, p_raw)
             frame["reasons"] = reasons.top_reasons(features, group_effects)
         overdue = as_of_days - current_due_days
         frame["reasons"] = [

@@ -9,8 +9,10 @@ from sqlmodel import Session
 
 from agent.actor import Actor
 from agent.models import Client, ClientCreate, Invoice, InvoiceCreate, Lifecycle, User, UserRole
+from agent.models.risk import RiskScore
 from agent.services.access import users
 from agent.services.ledger import clients, invoices, payments
+from agent.services.scoring import risk_scores
 
 TEST_ACTOR = Actor(label="test", sees_all=True)
 _sequence = itertools.count(1)
@@ -105,3 +107,9 @@ def pay(
         actor=TEST_ACTOR,
         external_id=external_id,
     )
+
+
+def make_current(session: Session, score: RiskScore) -> None:
+    """Make a hand-built ``risk_score`` row its invoice's current score, as scoring does."""
+    row = score.model_dump(exclude={"id"}) | {"score_id": score.id}
+    risk_scores.make_current(session, [row])

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from agent.db import engine_from_settings, is_contention, session_scope
 from agent.errors import ImportRejected, PaytrackError
 from agent.schema import is_current, upgrade
+from agent.services.scoring import worker as rescoring
 from agent.settings import Settings, load_settings
 
 console = Console()
@@ -43,6 +44,8 @@ def command_session() -> Iterator[tuple[Session, Settings]]:
     try:
         with session_scope(engine) as session:
             yield session, settings
+        # Re-scores the command asked for, after its commit (a no-op when it asked for none).
+        rescoring.drain(engine, settings=settings)
     except ImportRejected as exc:
         err_console.print(f"[red]error:[/red] {exc.message}")
         for problem in exc.problems:

@@ -57,3 +57,17 @@ def copy_command(
     for label, sums in (("invoiced", report.invoiced), ("paid", report.paid)):
         for currency, minor in sorted(sums.items()):
             console.print(f"  {label} {format_plain(minor, currency)} (verified)", highlight=False)
+@app.command("prune")
+def prune_command() -> None:
+    """Delete finished rows older than the retention settings (PAYTRACK_RETENTION_*_DAYS)."""
+    from agent.services.retention.worker import prune
+
+    settings = load_settings()
+    engine = engine_from_settings(settings)
+    pruned = prune(engine, settings=settings)
+    engine.dispose()
+    console.print(
+        f"pruned {pruned.score_history} periodic risk scores, {pruned.notifications} "
+        f"notifications, {pruned.webhook_deliveries} webhook deliveries, "
+        f"{pruned.outbox_messages} outbox messages, {pruned.checkpoint_threads} agent threads"
+    )

@@ -548,6 +548,8 @@ def _plan_invoice(
         "dispute_reason": None,
         "promised_date": None,
         "reminders_paused": False,
+        "paid_minor": 0,
+        "last_payment_date": None,
     }
     progress = (issue_date - start_date).days / HISTORY_DAYS
     if (end_date - issue_date).days <= 3 and rng.random() < 0.1:
@@ -746,6 +748,8 @@ def _pay(plan: _InvoicePlan, action: _Action, *, balance: int) -> None:
     currency, number = row["currency"], row["number"]
     reference = row["reference"] or number
     payment_id = plan.first_payment_id + len(plan.payments)
+    row["paid_minor"] += action.amount_minor
+    row["last_payment_date"] = max(action.day, row["last_payment_date"] or action.day)
     plan.payments.append(
         {
             "id": payment_id,

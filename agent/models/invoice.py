@@ -59,6 +59,9 @@ class Invoice(InvoiceBase, table=True):
     reminders_paused: bool = False
     # Reminders resume by themselves on this day (None: paused until someone resumes them).
     reminders_paused_until: date | None = None
+    # Kept by the ledger service with every payment: as-of-today reads need no payment scan.
+    paid_minor: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
+    last_payment_date: date | None = None
     version: int = Field(default=1, description="Bumped on every change; drafts remember it.")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

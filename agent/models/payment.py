@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Text
+from sqlalchemy import BigInteger, CheckConstraint, Index, Text
 from sqlmodel import Field, SQLModel
 
 from agent.models.base import UTCDateTime, utcnow
@@ -22,7 +22,11 @@ class PaymentBase(SQLModel):
 
 
 class Payment(PaymentBase, table=True):
-    __table_args__ = (CheckConstraint("amount_minor > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        # Paid as of a past day sums one invoice's payments by date: an index-only range.
+        Index("ix_payment_invoice_day", "invoice_id", "payment_date", "amount_minor"),
+    )
 
     id: int = Field(default=None, primary_key=True)
     recorded_by: str = Field(max_length=200)

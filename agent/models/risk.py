@@ -29,7 +29,11 @@ class RiskScore(SQLModel, table=True):
     """What one model version said about one invoice on one day, and why it was asked."""
 
     __tablename__ = "risk_score"
-    __table_args__ = (Index("ix_risk_score_invoice_scored", "invoice_id", "scored_at"),)
+    __table_args__ = (
+        Index("ix_risk_score_invoice_scored", "invoice_id", "scored_at"),
+        # Retention deletes old periodic scores by date without scanning the history.
+        Index("ix_risk_score_scored_at", "scored_at"),
+    )
 
     id: int = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)

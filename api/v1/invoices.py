@@ -15,7 +15,7 @@ from agent.services.ledger import history, invoices, payments
 from agent.services.ledger.invoice_search import InvoiceFilter, InvoiceHit, InvoiceSort, search
 from agent.services.ledger.standing import State
 from agent.services.review import reviews
-from agent.services.scoring import risk_scoring
+from agent.services.scoring import risk_scores, risk_scoring
 from agent.settings import Settings
 from api.deps import Reader, SessionDep, SettingsDep, Writer
 from api.v1.idempotent import Idempotency, IdempotencyDep
@@ -84,7 +84,7 @@ def current(
     """The invoice with its standing on ``as_of`` (today) and latest risk band."""
     day = as_of or date.today()
     standing = invoices.standing(session, invoice=invoice, as_of=day, due_soon_days=due_soon_days)
-    score = risk_scoring.latest_score(session, invoice_id=invoice.id)
+    score = risk_scores.latest_score(session, invoice_id=invoice.id)
     return invoice_out(
         invoice,
         state=standing.state,

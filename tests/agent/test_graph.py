@@ -116,25 +116,27 @@ def test_high_risk_score_brings_the_reminder_forward_and_firmer(
     engine: Engine, settings: Settings
 ) -> None:
     from agent.models.risk import RiskScore
+    from tests.factories import make_current
 
     seed(engine)
     early = DUE - timedelta(days=6)
     assert sweep(engine, settings, early).drafts_created == 0
     with session_scope(engine) as session:
-        session.add(
-            RiskScore(
-                invoice_id=1,
-                model_version="test-model",
-                as_of_date=early,
-                p_late=0.82,
-                expected_payment_date=DUE + timedelta(days=20),
-                interval_low_date=DUE,
-                interval_high_date=DUE + timedelta(days=40),
-                band="high",
-                reasons=["paid 9 of the last 12 invoices late, 14 days on average"],
-                trigger="test",
-            )
+        row = RiskScore(
+            invoice_id=1,
+            model_version="test-model",
+            as_of_date=early,
+            p_late=0.82,
+            expected_payment_date=DUE + timedelta(days=20),
+            interval_low_date=DUE,
+            interval_high_date=DUE + timedelta(days=40),
+            band="high",
+            reasons=["paid 9 of the last 12 invoices late, 14 days on average"],
+            trigger="test",
         )
+        session.add(row)
+        session.flush()
+        make_current(session, row)
     assert sweep(engine, settings, early).drafts_created == 1
     with Session(engine) as session:
         draft = session.exec(select(Draft)).one()

@@ -11,7 +11,7 @@ from agent.models import Client, Invoice, User
 from agent.models.draft import Draft, DraftStatus, Tone
 from agent.models.notification import FollowUpTask
 from agent.models.risk import RiskScore
-from tests.factories import make_client, make_invoice, make_user, pay
+from tests.factories import make_client, make_current, make_invoice, make_user, pay
 
 AS_OF = date(2026, 3, 11)  # a Wednesday; its week starts Monday 2026-03-09
 
@@ -60,6 +60,7 @@ def score(session: Session, invoice: Invoice, **values: object) -> RiskScore:
     )
     session.add(row)
     session.flush()
+    make_current(session, row)
     return row
 
 

@@ -11,10 +11,10 @@ from sqlmodel import Session, select
 from agent.db import session_scope
 from agent.demo.ledger import generate_ledger
 from agent.errors import InsufficientHistory
-from agent.models import EventKind
+from agent.models import RescoreRequest
 from agent.models.risk import RiskScore
 from agent.services.ledger import invoices
-from agent.services.scoring import risk_scoring
+from agent.services.scoring import risk_scores, risk_scoring
 from agent.settings import Settings
 from tests.factories import TEST_ACTOR, make_client, make_invoice, make_user, pay
 
@@ -45,16 +45,15 @@ def test_cold_start_refuses_training_and_scores_with_the_prior(
         reason="wrong",
         opened_date=date(2025, 6, 10),
         actor=TEST_ACTOR,
-    )
-    again = risk_scoring.rescore_after_event(
-        session,
         settings=settings,
-        invoice_id=open_one.id,
-        kind=EventKind.DISPUTE_OPENED,
-        as_of=date(2025, 6, 10),
     )
+    session.flush()
+    request = session.exec(select(RescoreRequest)).one()
+    again = risk_scoring.rescore_requested(session, settings=settings, request=request)
     assert again is not None
-    latest = risk_scoring.latest_score(session, invoice_id=open_one.id)
+    risk_scoring.store_requested(session, request=request, risk=again)
+    assert again is not None
+    latest = risk_scores.latest_score(session, invoice_id=open_one.id)
     assert latest is not None and latest.trigger == "event:dispute_opened"
 
 

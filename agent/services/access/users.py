@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from email.utils import parseaddr
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -48,6 +49,7 @@ def find_by_name(session: Session, *, name: str) -> User | None:
     return session.exec(query).first()
 
 
+@lru_cache(maxsize=4_096)
 def parse_owner_text(text: str) -> tuple[str, str | None]:
     """Split owner text into (name, e-mail or None).
 

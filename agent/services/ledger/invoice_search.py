@@ -25,7 +25,7 @@ from agent.actor import Actor
 from agent.db import select_many
 from agent.errors import InvalidInput
 from agent.models import Invoice
-from agent.models.risk import RiskScore
+from agent.models.risk_score_current import RiskScoreCurrent
 from agent.services.access.ownership import scoped
 from agent.services.ledger.positions import positions
 from agent.services.ledger.standing import State
@@ -141,11 +141,11 @@ def search(
     """One page of the invoices ``actor`` may see, issued by ``where.as_of``, matching every
     filter given."""
     pos = positions(where.as_of)
+    # The latest score's home (scoring.risk_scores.current()); the ledger reads the table since
+    # it sits below the scoring domain.
     latest_band = (
-        select(RiskScore.band)
-        .where(RiskScore.invoice_id == Invoice.id)
-        .order_by(col(RiskScore.scored_at).desc(), col(RiskScore.id).desc())
-        .limit(1)
+        select(RiskScoreCurrent.band)
+        .where(RiskScoreCurrent.invoice_id == Invoice.id)
         .correlate(Invoice)
         .scalar_subquery()
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, ScalarSelect, Subquery, func
+from sqlalchemy import ColumnElement, ScalarSelect, Subquery, case, func, or_
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
@@ -25,9 +25,8 @@ from agent.models import Client, EventKind, Invoice, InvoiceCreate, Lifecycle, P
 from agent.money import format_plain, normalise_currency
 from agent.services.access import users
 from agent.services.access.ownership import require_owner
-from agent.services.ledger import clients, history
+from agent.services.ledger import changes, clients, history
 from agent.services.ledger.standing import Standing, State, derive
-from agent.services.scoring import rescoring
 from agent.settings import Settings
 
 
@@ -143,43 +142,60 @@ def payment_counts() -> ColumnElement[bool]:
     return col(Payment.reversed_at).is_(None)
 
 
-def paid_by_invoice(as_of: date | None = None) -> Subquery:
-    """Per invoice: ``paid_minor`` and ``last_payment_date`` of payments dated by ``as_of``.
-
-    Outer-join it on ``invoice_id``; an invoice without payments has no row (coalesce to 0).
-    """
-    query = (
-        select_many(
-            col(Payment.invoice_id).label("invoice_id"),
-            func.sum(Payment.amount_minor).label("paid_minor"),
-            func.max(Payment.payment_date).label("last_payment_date"),
-        )
-        .where(payment_counts())
-        .group_by(col(Payment.invoice_id))
-    )
-    if as_of is not None:
-        query = query.where(Payment.payment_date <= as_of)
-    return query.subquery("paid")
-
-
-def paid_total() -> ScalarSelect[int]:
-    """Everything paid on the outer query's invoice, as a correlated scalar (0 when nothing)."""
-    return (
-        select(func.coalesce(func.sum(Payment.amount_minor), 0))
-        .where(Payment.invoice_id == Invoice.id)
-        .where(payment_counts())
-        .scalar_subquery()
-    )
+def paid_total() -> ColumnElement[int]:
+    """Everything paid on the outer query's invoice (the maintained total)."""
+    return col(Invoice.paid_minor)
 
 
 def paid_minor(session: Session, *, invoice_id: int, as_of: date | None = None) -> int:
     """Sum of payments on the invoice, only those dated on or before ``as_of`` when given."""
-    query = select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(
-        Payment.invoice_id == invoice_id, payment_counts()
+    query = select(paid_as_of(as_of)).where(Invoice.id == invoice_id)
+    return int(session.exec(query).one_or_none() or 0)
+
+
+def paid_as_of(as_of: date | None = None) -> ColumnElement[int]:
+    """Paid on the outer query's invoice by ``as_of`` (everything when None), exact for any day.
+
+    The maintained ``Invoice.paid_minor`` answers whenever the invoice's last payment is dated
+    by ``as_of`` (every as-of-today read); only an earlier day sums that invoice's payments.
+    """
+    if as_of is None:
+        return col(Invoice.paid_minor)
+    earlier = (
+        select(func.coalesce(func.sum(Payment.amount_minor), 0))
+        .where(Payment.invoice_id == Invoice.id, Payment.payment_date <= as_of, payment_counts())
+        .scalar_subquery()
     )
-    if as_of is not None:
-        query = query.where(Payment.payment_date <= as_of)
-    return int(session.exec(query).one())
+    return case(
+        (
+            or_(col(Invoice.last_payment_date).is_(None), col(Invoice.last_payment_date) <= as_of),
+            col(Invoice.paid_minor),
+        ),
+        else_=earlier,
+    )
+
+
+def last_paid_as_of(as_of: date) -> ColumnElement[date | None]:
+    """The outer query's invoice's last payment date on or before ``as_of`` (None if none)."""
+    earlier = (
+        select(func.max(Payment.payment_date))
+        .where(Payment.invoice_id == Invoice.id, Payment.payment_date <= as_of, payment_counts())
+        .scalar_subquery()
+    )
+    return case(
+        (
+            or_(col(Invoice.last_payment_date).is_(None), col(Invoice.last_payment_date) <= as_of),
+            col(Invoice.last_payment_date),
+        ),
+        else_=earlier,
+    )
+
+
+def add_paid(invoice: Invoice, *, amount_minor: int, payment_date: date) -> None:
+    """Keep the maintained paid total exact: every payment written goes through here."""
+    invoice.paid_minor += amount_minor
+    if invoice.last_payment_date is None or payment_date > invoice.last_payment_date:
+        invoice.last_payment_date = payment_date
 
 
 def standing(session: Session, *, invoice: Invoice, as_of: date, due_soon_days: int) -> Standing:
@@ -199,12 +215,10 @@ def list_rows(
     limit: int | None = None,
 ) -> list[InvoiceRow]:
     """Invoices issued by ``as_of`` with their standing, filtered on derived state."""
-    paid = paid_by_invoice(as_of)
     query = (
-        select(Invoice, Client, User, func.coalesce(paid.c.paid_minor, 0))
+        select(Invoice, Client, User, paid_as_of(as_of))
         .join(Client, col(Client.id) == Invoice.client_id)
         .join(User, col(User.id) == Invoice.owner_id)
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .where(Invoice.issue_date <= as_of)
         .order_by(col(Invoice.due_date), col(Invoice.number))
     )
@@ -292,7 +306,7 @@ def extend_due_date(
             "reason": reason.strip(),
         },
     )
-    rescoring.after_event(
+    changes.request_rescore(
         session,
         settings=settings,
         invoice_id=invoice.id,
@@ -326,7 +340,7 @@ def open_dispute(
         actor=actor,
         data={"opened_date": opened_date.isoformat(), "reason": reason.strip()},
     )
-    rescoring.after_event(
+    changes.request_rescore(
         session,
         settings=settings,
         invoice_id=invoice.id,
@@ -364,7 +378,7 @@ def resolve_dispute(
             "resolution": resolution.strip(),
         },
     )
-    rescoring.after_event(
+    changes.request_rescore(
         session,
         settings=settings,
         invoice_id=invoice.id,
@@ -396,7 +410,7 @@ def record_promise(
         actor=actor,
         data={"promised_date": promised_date.isoformat(), "note": note.strip()},
     )
-    rescoring.after_event(
+    changes.request_rescore(
         session,
         settings=settings,
         invoice_id=invoice.id,

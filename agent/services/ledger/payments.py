@@ -23,8 +23,7 @@ from agent.models import EventKind, Invoice, Lifecycle, Payment
 from agent.models.base import utcnow
 from agent.money import format_plain, normalise_currency
 from agent.services.access.ownership import require_owner
-from agent.services.ledger import history, invoices
-from agent.services.scoring import rescoring
+from agent.services.ledger import changes, history, invoices
 from agent.services.webhooks import webhooks
 from agent.settings import Settings
 
@@ -72,7 +71,7 @@ def record(
                     f"payment {external_id!r} was already recorded with different details",
                     field="external_id",
                 )
-            balance = invoice.amount_minor - invoices.paid_minor(session, invoice_id=invoice.id)
+            balance = invoice.amount_minor - invoice.paid_minor
             return PaymentOutcome(payment=existing, created=False, balance_minor=balance)
     if invoice.lifecycle in (Lifecycle.VOID, Lifecycle.WRITTEN_OFF):
         raise InvoiceClosed(
@@ -97,7 +96,7 @@ def record(
             f"({invoice.issue_date})",
             field="date",
         )
-    balance = invoice.amount_minor - invoices.paid_minor(session, invoice_id=invoice.id)
+    balance = invoice.amount_minor - invoice.paid_minor
     if amount_minor > balance:
         raise PaymentExceedsBalance(
             f"payment of {format_plain(amount_minor, currency)} exceeds the outstanding "
@@ -115,6 +114,7 @@ def record(
         recorded_by=actor.label,
     )
     session.add(payment)
+    invoices.add_paid(invoice, amount_minor=amount_minor, payment_date=payment_date)
     session.flush()
     balance -= amount_minor
     history.record(
@@ -138,9 +138,9 @@ def record(
             actor=actor,
             data={"paid_date": payment_date.isoformat()},
         )
-    _emit_payment_events(session, invoice=invoice, payment=payment, balance_minor=balance)
+    emit_payment_events(session, invoice=invoice, payment=payment, balance_minor=balance)
     if balance > 0:
-        rescoring.after_event(
+        changes.request_rescore(
             session,
             settings=settings,
             invoice_id=invoice.id,
@@ -150,7 +150,7 @@ def record(
     return PaymentOutcome(payment=payment, created=True, balance_minor=balance)
 
 
-def _emit_payment_events(
+def emit_payment_events(
     session: Session, *, invoice: Invoice, payment: Payment, balance_minor: int
 ) -> None:
     """Queue payment.recorded (and invoice.paid when settled) for webhook subscribers."""

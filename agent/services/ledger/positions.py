@@ -78,8 +78,8 @@ def positions(as_of: date, *, owner_id: int | None = None) -> Subquery:
     due soon, overdue and disputed. ``owner_id`` keeps one owner's invoices (the access rule's
     ``owner_scope``); ``None`` keeps every owner's.
     """
-    paid = invoices.paid_by_invoice(as_of)
-    paid_minor = func.coalesce(paid.c.paid_minor, 0)
+    paid_minor = invoices.paid_as_of(as_of)
+    last_paid = invoices.last_paid_as_of(as_of)
     closed_by = and_(col(Invoice.closed_date).is_not(None), col(Invoice.closed_date) <= as_of)
     state = case(
         (and_(col(Invoice.lifecycle) == Lifecycle.VOID.value, closed_by), "void"),
@@ -121,12 +121,11 @@ def positions(as_of: date, *, owner_id: int | None = None) -> Subquery:
             disputed.label("disputed"),
             days_overdue.label("days_overdue"),
             bucket.label("bucket"),
-            days_between(Invoice.issue_date, paid.c.last_payment_date).label("days_to_pay"),
-            days_between(Invoice.original_due_date, paid.c.last_payment_date).label("days_late"),
-            paid.c.last_payment_date,
+            days_between(Invoice.issue_date, last_paid).label("days_to_pay"),
+            days_between(Invoice.original_due_date, last_paid).label("days_late"),
+            last_paid.label("last_payment_date"),
         )
         .select_from(Invoice)
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .where(Invoice.issue_date <= as_of)
     )
     if owner_id is not None:

@@ -79,17 +79,15 @@ def candidate_groups(
     session: Session, *, as_of: date, settings: Settings, batch_size: int = 2_000
 ) -> Iterator[tuple[int, list[int]]]:
     """(client id, invoice ids) for open invoices near or past due, streamed client by client."""
-    paid = invoices.paid_by_invoice(as_of)
     horizon = as_of + timedelta(
         days=max(settings.reminder_max_pre_due_days, settings.due_soon_days)
     )
     query = (
         select(Invoice.client_id, Invoice.id)
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .where(Invoice.lifecycle == Lifecycle.SENT)
         .where(Invoice.issue_date <= as_of)
         .where(Invoice.due_date <= horizon)
-        .where(func.coalesce(paid.c.paid_minor, 0) < Invoice.amount_minor)
+        .where(invoices.paid_as_of(as_of) < Invoice.amount_minor)
         .order_by(col(Invoice.client_id), col(Invoice.due_date), col(Invoice.id))
     )
     current_client: int | None = None
@@ -209,10 +207,8 @@ def process_group(
     Drafting claims are held until ``lease_until``; another sweep leaves them alone till then.
     """
     client = session.get_one(Client, client_id)
-    paid = invoices.paid_by_invoice(as_of)
     rows = session.exec(
-        select(Invoice, func.coalesce(paid.c.paid_minor, 0))
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
+        select(Invoice, invoices.paid_as_of(as_of))
         .where(col(Invoice.id).in_(invoice_ids))
         .order_by(col(Invoice.due_date), col(Invoice.id))
         .with_for_update(of=Invoice)
@@ -230,13 +226,14 @@ def process_group(
     skipped: Counter[str] = Counter()
     to_claim: list[tuple[Invoice, str]] = []
     escalations = 0
-    sent_notes = 0
+    followed_up = notifications.followed_up(session, invoices=[inv for inv, _ in rows])
+    notices: list[notifications.Notice] = []
     for invoice, paid_sum in rows:
         standing = derive(
             invoice, paid_minor=int(paid_sum), as_of=as_of, due_soon_days=settings.due_soon_days
         )
-        sent_notes += notifications.notify_for_standing(
-            session, invoice=invoice, standing=standing, settings=settings
+        notices += notifications.for_standing(
+            invoice, standing=standing, settings=settings, followed_up=invoice.id in followed_up
         )
         if standing.state == State.OVERDUE:
             _emit_overdue(session, invoice=invoice, standing=standing)
@@ -293,16 +290,18 @@ def process_group(
                     due_date=as_of,
                 )
             )
-            sent_notes += notifications.notify(
-                session,
-                owner_id=invoice.owner_id,
-                kind=NotificationKind.ESCALATION,
-                invoice=invoice,
-                message=(
-                    f"Invoice {invoice.number} is {(as_of - invoice.due_date).days} days overdue; "
-                    "reminders have stopped and a follow-up task is open for you."
-                ),
+            notices.append(
+                notifications.Notice(
+                    owner_id=invoice.owner_id,
+                    kind=NotificationKind.ESCALATION,
+                    invoice=invoice,
+                    message=(
+                        f"Invoice {invoice.number} is {(as_of - invoice.due_date).days} days "
+                        "overdue; reminders have stopped and a follow-up task is open for you."
+                    ),
+                )
             )
+    sent_notes = notifications.notify_many(session, notices)
     session.flush()
     return GroupOutcome(
         thread_id=thread_id if drafting else None,

@@ -20,11 +20,11 @@ from agent.db import select_many
 from agent.models import Client, Invoice, Lifecycle, Payment, User
 from agent.models.draft import Draft, DraftStatus
 from agent.models.notification import FollowUpTask, TaskStatus
-from agent.models.risk import RiskScore
 from agent.services.access.ownership import owner_scope, scoped
 from agent.services.ledger import invoices
 from agent.services.ledger.positions import positions, sum_if
 from agent.services.reporting import expected_cash, reports
+from agent.services.scoring import risk_scores
 from agent.settings import Settings
 
 DASHBOARD_WEEKS = 8
@@ -222,24 +222,19 @@ def high_risk_accounts(
     Reads stored scores only (the daily sweep writes them); no model is loaded here.
     """
     pos = positions(as_of, owner_id=owner_scope(actor))
-    newest = (
-        select(RiskScore.invoice_id, func.max(RiskScore.id).label("score_id"))
-        .group_by(col(RiskScore.invoice_id))
-        .subquery("newest")
-    )
+    score = risk_scores.current()
     query = (
         select_many(
             pos.c.client_id,
             Client.name,
             pos.c.currency,
             pos.c.amount_minor - pos.c.paid_minor,
-            RiskScore.p_late,
-            RiskScore.reasons,
+            score.p_late,
+            score.reasons,
         )
         .join(Client, col(Client.id) == pos.c.client_id)
-        .join(newest, newest.c.invoice_id == pos.c.invoice_id)
-        .join(RiskScore, col(RiskScore.id) == newest.c.score_id)
-        .where(pos.c.state == "open", RiskScore.band == "high")
+        .join(score, col(score.invoice_id) == pos.c.invoice_id)
+        .where(pos.c.state == "open", score.band == "high")
     )
     grouped: dict[int, _Exposure] = {}
     for client_id, name, currency, outstanding, p_late, why in session.exec(query):

@@ -15,15 +15,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
 from agent.db import select_many
 from agent.models import Invoice
-from agent.models.risk import RiskScore
 from agent.services.access.ownership import owner_scope
 from agent.services.ledger.positions import positions
+from agent.services.scoring import risk_scores
 
 
 class CashWeek(BaseModel):
@@ -62,24 +61,19 @@ def expected_cash(
 ) -> ExpectedCashReport:
     """Outstanding balances of open invoices by the week they are expected to be paid."""
     pos = positions(as_of, owner_id=owner_scope(actor))
-    newest = (
-        select(RiskScore.invoice_id, func.max(RiskScore.id).label("score_id"))
-        .group_by(col(RiskScore.invoice_id))
-        .subquery("newest")
-    )
+    score = risk_scores.current()
     query = (
         select_many(
             Invoice.currency,
             pos.c.amount_minor - pos.c.paid_minor,
-            RiskScore.expected_payment_date,
-            RiskScore.interval_low_date,
-            RiskScore.interval_high_date,
+            score.expected_payment_date,
+            score.interval_low_date,
+            score.interval_high_date,
             Invoice.promised_date,
             Invoice.due_date,
         )
         .join(pos, pos.c.invoice_id == Invoice.id)
-        .outerjoin(newest, newest.c.invoice_id == Invoice.id)
-        .outerjoin(RiskScore, col(RiskScore.id) == newest.c.score_id)
+        .outerjoin(score, col(score.invoice_id) == Invoice.id)
         .where(pos.c.state == "open")
     )
     first = week_start(as_of)

@@ -23,11 +23,11 @@ from agent.actor import Actor
 from agent.db import select_many
 from agent.errors import InvalidInput
 from agent.models import Client, Invoice, User
-from agent.models.risk import RiskScore
 from agent.money import format_plain
 from agent.services.access.ownership import scoped
 from agent.services.ledger.io.spreadsheet import safe_cell
 from agent.services.ledger.positions import AgingBucket, positions
+from agent.services.scoring import risk_scores
 
 DEFAULT_LIMIT = 500
 E = TypeVar("E", bound=StrEnum)
@@ -131,11 +131,7 @@ def build(session: Session, *, query: TableQuery, actor: Actor) -> InvoiceTable:
     """The rows of the invoices ``actor`` may see matching ``query`` (at most ``limit``),
     sorted, grouped, with group totals."""
     pos = positions(query.as_of)
-    newest = (
-        select(RiskScore.invoice_id, func.max(RiskScore.id).label("score_id"))
-        .group_by(col(RiskScore.invoice_id))
-        .subquery("newest")
-    )
+    score = risk_scores.current()
     status = _status_column(pos)
     outstanding = case((pos.c.state == "open", pos.c.amount_minor - pos.c.paid_minor), else_=0)
     days = case((pos.c.state == "open", pos.c.days_overdue), else_=0)
@@ -154,15 +150,14 @@ def build(session: Session, *, query: TableQuery, actor: Actor) -> InvoiceTable:
             status,
             days,
             pos.c.bucket,
-            RiskScore.p_late,
-            RiskScore.band,
+            score.p_late,
+            score.band,
         )
         .select_from(pos)
         .join(Invoice, col(Invoice.id) == pos.c.invoice_id)
         .join(Client, col(Client.id) == pos.c.client_id)
         .join(User, col(User.id) == Invoice.owner_id)
-        .outerjoin(newest, newest.c.invoice_id == pos.c.invoice_id)
-        .outerjoin(RiskScore, col(RiskScore.id) == newest.c.score_id)
+        .outerjoin(score, col(score.invoice_id) == pos.c.invoice_id)
         .where(pos.c.state != "draft")
     )
     stmt = scoped(stmt, actor, Invoice.owner_id)
@@ -181,7 +176,7 @@ def build(session: Session, *, query: TableQuery, actor: Actor) -> InvoiceTable:
         TableSort.DUE_DATE: pos.c.due_date,
         TableSort.AMOUNT: pos.c.amount_minor,
         TableSort.DAYS_OVERDUE: days,
-        TableSort.RISK: col(RiskScore.p_late),
+        TableSort.RISK: score.p_late,
     }[query.sort]
     order = nulls_last(key.desc() if query.descending else key.asc())
     rows = session.exec(stmt.order_by(order, pos.c.number).limit(query.limit)).all()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,10 @@ from sqlmodel import Session, col, or_, select
 from agent.db import select_many
 from agent.errors import InsufficientHistory, InvoiceNotFound, RiskModelUnavailable
 from agent.models import Client, EventKind, Invoice, InvoiceEvent, Lifecycle, Payment
+from agent.models.rescore_request import RescoreRequest
 from agent.models.risk import RiskModelRecord, RiskScore
 from agent.services.ledger import invoices as ledger_invoices
+from agent.services.scoring import risk_scores
 from agent.settings import Settings
 from risk import artifacts, timing
 from risk.evaluation import classification_metrics, interval_metrics
@@ -39,16 +42,6 @@ _EVENT_KINDS = {
     EventKind.PROMISE_RECORDED.value: "promise",
     EventKind.IMPORTED.value: "dispute",
 }
-RESCORE_EVENTS = frozenset(
-    {
-        EventKind.DISPUTE_OPENED,
-        EventKind.DISPUTE_RESOLVED,
-        EventKind.PROMISE_RECORDED,
-        EventKind.PAYMENT_RECORDED,
-        EventKind.PAYMENT_REVERSED,
-        EventKind.DUE_DATE_EXTENDED,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -102,6 +95,9 @@ class AccountRisk:
     outstanding_minor: dict[str, int]
     exposure_minor: dict[str, int]
     reasons: list[str] = field(default_factory=list)
+
+
+STORE_BATCH = 2_000
 
 
 def model_dir(settings: Settings) -> Path:
@@ -265,13 +261,20 @@ def deployed(session: Session) -> RiskModelRecord | None:
 
 
 def load_model(record: RiskModelRecord) -> RiskModel:
+    """The model behind ``record``, loaded once per version and artifact file."""
     path = Path(record.artifact_path)
     if not path.exists():
         raise RiskModelUnavailable(
             f"model {record.version}: artifact {path} is missing; run `paytrack risk train`",
             field="model",
         )
-    return artifacts.load(path)
+    return _cached_model(record.version, str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _cached_model(version: str, path: str, _mtime_ns: int) -> RiskModel:
+    """Models are immutable once saved; the file's mtime guards against a replaced artifact."""
+    return artifacts.load(Path(path))
 
 
 def evaluate(session: Session, *, settings: Settings) -> dict[str, Any]:
@@ -424,32 +427,47 @@ def _paid_through(ledger: Ledger, rows: np.ndarray, as_of_days: np.ndarray) -> n
 
 
 def _store(session: Session, results: list[InvoiceRisk], *, trigger: str) -> None:
+    """Append the scores to the history and make them each invoice's current score."""
+    if not results:
+        return
     now = datetime.now(UTC)
-    session.execute(
-        insert(RiskScore),
-        [
-            {
-                "invoice_id": r.invoice_id,
-                "model_version": r.model_version,
-                "as_of_date": r.as_of,
-                "p_late": r.p_late,
-                "expected_payment_date": r.expected_payment_date,
-                "interval_low_date": r.interval_low_date,
-                "interval_high_date": r.interval_high_date,
-                "band": r.band,
-                "reasons": r.reasons,
-                "trigger": trigger,
-                "scored_at": now,
-            }
-            for r in results
-        ],
-    )
+    rows = [
+        {
+            "invoice_id": r.invoice_id,
+            "model_version": r.model_version,
+            "as_of_date": r.as_of,
+            "p_late": r.p_late,
+            "expected_payment_date": r.expected_payment_date,
+            "interval_low_date": r.interval_low_date,
+            "interval_high_date": r.interval_high_date,
+            "band": r.band,
+            "reasons": r.reasons,
+            "trigger": trigger,
+            "scored_at": now,
+        }
+        for r in results
+    ]
+    for start in range(0, len(rows), STORE_BATCH):
+        batch = rows[start : start + STORE_BATCH]
+        table = RiskScore.__table__  # type: ignore[attr-defined]
+        ids = (
+            session.connection()
+            .execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), batch)
+            .scalars()
+        )
+        risk_scores.make_current(
+            session, [row | {"score_id": i} for row, i in zip(batch, ids, strict=True)]
+        )
 
 
 def score_open(
     session: Session, *, settings: Settings, as_of: date, trigger: str = "scheduled"
 ) -> list[InvoiceRisk]:
-    """Score every invoice open on ``as_of`` with the deployed model (or the prior), worst first."""
+    """Score every invoice open on ``as_of`` with the deployed model (or the prior), worst first.
+
+    Re-scores requested before the run are answered by it and leave the queue.
+    """
+    answered = risk_scores.last_request_id(session)
     history = load_history(session)
     rows = open_rows(history.ledger, as_of=as_of)
     days = np.full(len(rows), _day(as_of), dtype=np.int64)
@@ -462,6 +480,7 @@ def score_open(
         trigger=trigger,
         model=_deployed_model(session),
     )
+    risk_scores.drop_requests(session, up_to=answered)
     return sorted(results, key=lambda r: (-r.p_late, r.due_date, r.number))
 
 
@@ -473,7 +492,13 @@ def _row_of(history: HistoryFrames, invoice_id: int) -> int:
 
 
 def score_invoice(
-    session: Session, *, settings: Settings, invoice_id: int, as_of: date | None, trigger: str
+    session: Session,
+    *,
+    settings: Settings,
+    invoice_id: int,
+    as_of: date | None,
+    trigger: str,
+    store: bool = True,
 ) -> InvoiceRisk:
     """Score one invoice on ``as_of`` (its issue date when None: only what was known then)."""
     invoice = session.get(Invoice, invoice_id)
@@ -490,6 +515,7 @@ def score_invoice(
         as_of_days=np.array([day]),
         trigger=trigger,
         model=_deployed_model(session),
+        store=store,
     )[0]
 
 
@@ -499,31 +525,34 @@ def score_at_issue(session: Session, *, settings: Settings, invoice_id: int) -> 
     )
 
 
-def rescore_after_event(
-    session: Session, *, settings: Settings, invoice_id: int, kind: EventKind, as_of: date
+def rescore_requested(
+    session: Session, *, settings: Settings, request: RescoreRequest
 ) -> InvoiceRisk | None:
-    """After a dispute, promise, extension or payment is logged: a new score that may use it."""
-    if kind not in RESCORE_EVENTS:
+    """The new score a logged dispute, promise, extension or payment asks for (not stored).
+
+    None when the invoice has been settled by then or cannot be scored any more.
+    """
+    invoice = session.get(Invoice, request.invoice_id)
+    if invoice is None or invoice.lifecycle == Lifecycle.DRAFT:
         return None
-    invoice = session.get(Invoice, invoice_id)
-    if invoice is None:
-        raise InvoiceNotFound(f"no invoice with id {invoice_id}", field="invoice")
     history = load_history(session, client_id=invoice.client_id)
-    row = _row_of(history, invoice_id)
-    if history.ledger.invoices["settled_day"].iat[row] <= _day(as_of):
+    row = _row_of(history, request.invoice_id)
+    if history.ledger.invoices["settled_day"].iat[row] <= _day(request.as_of_date):
         return None
-    return score_invoice(
-        session, settings=settings, invoice_id=invoice_id, as_of=as_of, trigger=f"event:{kind}"
-    )
+    return score_rows(
+        session,
+        settings=settings,
+        history=history,
+        rows=np.array([row]),
+        as_of_days=np.array([_day(request.as_of_date)]),
+        trigger="",
+        model=_deployed_model(session),
+        store=False,
+    )[0]
 
 
-def latest_score(session: Session, *, invoice_id: int) -> RiskScore | None:
-    query = (
-        select(RiskScore)
-        .where(RiskScore.invoice_id == invoice_id)
-        .order_by(col(RiskScore.scored_at).desc(), col(RiskScore.id).desc())
-    )
-    return session.exec(query).first()
+def store_requested(session: Session, *, request: RescoreRequest, risk: InvoiceRisk) -> None:
+    _store(session, [risk], trigger=f"event:{request.kind}")
 
 
 def follow_up_plan(risk: InvoiceRisk, *, as_of: date) -> timing.FollowUpPlan:

@@ -437,3 +437,8 @@ class Deliverer:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=TIMEOUT_SECONDS + 5)
+
+
+def subscribed(session: Session, *, events: tuple[str, ...]) -> bool:
+    """Does any active subscription want one of ``events``? Lets bulk writers skip the work."""
+    return any(e in s.events for s in _active_subscriptions(session) for e in events)

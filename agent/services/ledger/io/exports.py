@@ -46,13 +46,18 @@ INVOICE_COLUMNS = (
 
 def invoice_rows(session: Session, *, as_of: date, due_soon_days: int) -> Iterator[list[Value]]:
     """One row per invoice (in number order) with payments dated on or before ``as_of``."""
-    paid = invoices.paid_by_invoice(as_of)
     query = (
-        select_many(Invoice, Client, User, paid.c.paid_minor, paid.c.last_payment_date)
+        select_many(
+            Invoice,
+            Client,
+            User,
+            invoices.paid_as_of(as_of),
+            invoices.last_paid_as_of(as_of),
+        )
         .join(Client, col(Client.id) == Invoice.client_id)
         .join(User, col(User.id) == Invoice.owner_id)
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
         .order_by(col(Invoice.number))
+        .execution_options(yield_per=1_000)  # memory stays flat however large the ledger
     )
     for invoice, client, owner, paid_sum, last_paid in session.exec(query):
         paid_minor = int(paid_sum or 0)

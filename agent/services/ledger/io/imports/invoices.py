@@ -23,15 +23,14 @@ from agent.errors import ImportRejected, InvalidInput, PaytrackError, RowProblem
 from agent.models import (
     Client,
     ClientCreate,
-    EventKind,
     Invoice,
-    InvoiceCreate,
     Lifecycle,
     User,
 )
 from agent.money import format_plain
 from agent.services.access import users
 from agent.services.ledger import clients, invoices, payments
+from agent.services.ledger.io.imports.batch_writer import NewInvoice, write_new
 from agent.services.ledger.io.imports.invoice_rows import (
     INVOICE_SYNONYMS,
     InvoiceRecord,
@@ -281,14 +280,23 @@ def _apply(
     owners: dict[str, User] = {}
     total = len(new) + len(top_ups)
     done = 0
+    rows: list[NewInvoice] = []
     for record in new:
         with _blame(record):
             client = _client_for(session, record, known_clients, summary, options)
             owner = _owner_for(session, record, owners, summary)
-            _create_one(session, record, client=client, owner=owner, actor=actor, summary=summary)
-        done += 1
+        rows.append(NewInvoice(record=record, client=client, owner=owner))
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
         if on_progress is not None:
             on_progress(done, total)
+
+    written = write_new(session, rows, source=summary.source, actor=actor, on_batch=advance)
+    summary.created += written.created
+    summary.payments_recorded += written.payments_recorded
+    summary.disputes_opened += written.disputes_opened
     for top_up in top_ups:
         with _blame(top_up.record):
             _pay(
@@ -353,61 +361,6 @@ def _owner_for(
             summary.owners_created.append(f"{owner.name} <{owner.email}>")
         cache[record.owner] = owner
     return owner
-
-
-def _create_one(
-    session: Session,
-    record: InvoiceRecord,
-    *,
-    client: Client,
-    owner: User,
-    actor: Actor,
-    summary: InvoiceImportSummary,
-) -> None:
-    paid_in_full = record.paid_minor >= record.amount_minor
-    event_data: dict[str, object] = {"source": summary.source, "line": record.line}
-    if record.disputed and paid_in_full:
-        event_data["disputed"] = True
-    invoice = invoices.create(
-        session,
-        InvoiceCreate(
-            number=record.number,
-            client_id=client.id,
-            owner_id=owner.id,
-            issue_date=record.issue_date,
-            due_date=record.due_date,
-            terms_days=record.terms_days,
-            currency=record.currency,
-            amount_minor=record.amount_minor,
-            payment_method=record.payment_method,
-            reference=record.reference,
-            notes=record.notes,
-        ),
-        actor=actor,
-        event_kind=EventKind.IMPORTED,
-        event_data=event_data,
-    )
-    summary.created += 1
-    if record.paid_minor:
-        _pay(
-            session,
-            record,
-            invoice_id=invoice.id,
-            amount_minor=record.paid_minor,
-            external_id=f"import:{record.number}:paid",
-            actor=actor,
-        )
-        summary.payments_recorded += 1
-    if record.disputed and not paid_in_full:
-        # The file does not say when the dispute began; the issue date is the earliest it could.
-        invoices.open_dispute(
-            session,
-            invoice_id=invoice.id,
-            reason=f"marked disputed in {summary.source}",
-            opened_date=record.issue_date,
-            actor=actor,
-        )
-        summary.disputes_opened += 1
 
 
 def _pay(
