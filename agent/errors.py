@@ -204,6 +204,8 @@ class CopyMismatch(Conflict):
     """``db copy`` found the target holding other counts or money than the source."""
 
     title = "The copy does not match its source"
+
+
 class EditRefused(InvalidInput):
     """An edited subject or body states what the draft's facts do not; nothing was stored."""
 

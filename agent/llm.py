@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import openai
-from openai.types.chat import ChatCompletionMessageParam
-from openai.types.chat.completion_create_params import ResponseFormat
 from pydantic import BaseModel, ValidationError
 
 from agent.drafting.facts import DraftFacts, DraftProse, untrusted_data, writer_facts

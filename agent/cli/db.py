@@ -57,6 +57,8 @@ def copy_command(
     for label, sums in (("invoiced", report.invoiced), ("paid", report.paid)):
         for currency, minor in sorted(sums.items()):
             console.print(f"  {label} {format_plain(minor, currency)} (verified)", highlight=False)
+
+
 @app.command("prune")
 def prune_command() -> None:
     """Delete finished rows older than the retention settings (PAYTRACK_RETENTION_*_DAYS)."""

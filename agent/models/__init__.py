@@ -43,8 +43,8 @@ from agent.models.web_session import SignInAttempt, UserSession  # noqa: E402
 __all__ += ["Draft", "DraftInvoice", "FollowUpTask", "MilestoneClaim", "Notification"]
 __all__ += ["OutboxMessage", "OutboxStatus", "SignInAttempt", "UserSession"]
 
-from agent.models.scheduled_run import ScheduledRun  # noqa: E402
 from agent.models.rescore_request import RescoreRequest  # noqa: E402
 from agent.models.risk_score_current import RiskScoreCurrent  # noqa: E402
+from agent.models.scheduled_run import ScheduledRun  # noqa: E402
 
 __all__ += ["RescoreRequest", "RiskScoreCurrent", "ScheduledRun"]

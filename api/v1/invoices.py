@@ -15,7 +15,7 @@ from agent.services.ledger import history, invoices, payments
 from agent.services.ledger.invoice_search import InvoiceFilter, InvoiceHit, InvoiceSort, search
 from agent.services.ledger.standing import State
 from agent.services.review import reviews
-from agent.services.scoring import risk_scores, risk_scoring
+from agent.services.scoring import risk_scores
 from agent.settings import Settings
 from api.deps import Reader, SessionDep, SettingsDep, Writer
 from api.v1.idempotent import Idempotency, IdempotencyDep

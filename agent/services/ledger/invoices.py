@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, ScalarSelect, Subquery, case, func, or_
+from sqlalchemy import ColumnElement, case, func, or_
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
-from agent.db import hold_write_lock, select_many
+from agent.db import hold_write_lock
 from agent.errors import (
     DuplicateInvoiceNumber,
     InvalidDate,
@@ -196,6 +196,17 @@ def add_paid(invoice: Invoice, *, amount_minor: int, payment_date: date) -> None
     invoice.paid_minor += amount_minor
     if invoice.last_payment_date is None or payment_date > invoice.last_payment_date:
         invoice.last_payment_date = payment_date
+
+
+def remove_paid(session: Session, invoice: Invoice, *, amount_minor: int) -> None:
+    """A payment no longer counts (reversed): the maintained total and last date follow."""
+    invoice.paid_minor -= amount_minor
+    invoice.last_payment_date = session.exec(
+        select(func.max(Payment.payment_date)).where(
+            Payment.invoice_id == invoice.id, payment_counts()
+        )
+    ).one()
+    session.add(invoice)
 
 
 def standing(session: Session, *, invoice: Invoice, as_of: date, due_soon_days: int) -> Standing:

@@ -22,7 +22,6 @@ from agent.errors import (
 from agent.models import EventKind, Invoice, Lifecycle, Payment
 from agent.models.base import utcnow
 from agent.money import format_plain, normalise_currency
-from agent.services.access.ownership import require_owner
 from agent.services.ledger import changes, history, invoices
 from agent.services.webhooks import webhooks
 from agent.settings import Settings
@@ -216,8 +215,7 @@ def reverse(
 ) -> Payment:
     """Take back a mistaken payment: kept and marked, no longer counted; the standing follows."""
     payment = get(session, payment_id=payment_id)
-    invoice = invoices.lock(session, invoice_id=payment.invoice_id)
-    require_owner(actor, invoice.owner_id, not_found=NotFound(f"no payment with id {payment_id}"))
+    invoice = invoices.lock(session, invoice_id=payment.invoice_id, actor=actor)
     if not reason.strip():
         raise InvalidInput("a reversal needs a reason", field="reason")
     if payment.reversed_at is not None:
@@ -227,7 +225,9 @@ def reverse(
     payment.reversal_reason = reason.strip()
     session.add(payment)
     session.flush()
-    balance = invoice.amount_minor - invoices.paid_minor(session, invoice_id=invoice.id)
+    invoices.remove_paid(session, invoice, amount_minor=payment.amount_minor)
+    session.flush()
+    balance = invoice.amount_minor - invoice.paid_minor
     data = {
         "payment_id": payment.id,
         "amount": format_plain(payment.amount_minor, payment.currency),
@@ -252,7 +252,7 @@ def reverse(
         },
         event_id=f"payment.reversed:{payment.id}",
     )
-    rescoring.after_event(
+    changes.request_rescore(
         session,
         settings=settings,
         invoice_id=invoice.id,

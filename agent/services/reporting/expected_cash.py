@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from agent.actor import Actor
 from agent.db import select_many

@@ -21,7 +21,6 @@ from agent.models.draft import Draft, DraftInvoice, DraftStatus
 from agent.models.notification import Notification
 from agent.models.outbox import OutboxMessage, OutboxStatus
 from agent.services.ledger import history
-from agent.services.review.send_window import next_business_slot
 from agent.services.review.outbox.message import (
     attachment_path,
     document_lines,
@@ -29,6 +28,7 @@ from agent.services.review.outbox.message import (
     mail_domain,
     message_id_for,
 )
+from agent.services.review.send_window import next_business_slot
 from agent.services.webhooks import webhooks
 from agent.settings import Settings
 
