@@ -59,3 +59,9 @@ def test_callers_pass_the_actor_to_invoice_reads(folder: str) -> None:
 
 def test_the_api_reads_clients_through_the_access_rule() -> None:
     assert offenders(sources("api"), r"\bclients\.get\(") == []
+
+
+def test_services_never_import_their_callers() -> None:
+    """The graph, runtime, tools, CLI and API sit above the services, never below."""
+    pattern = r"^\s*(from|import) (agent\.(runtime|graph|tools|cli|scheduler)|api)\b"
+    assert offenders(sources("agent/services"), pattern) == []

@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from agent import runtime
 from agent.errors import DraftAlreadyDecided, InvalidDate, InvalidInput, PaytrackError
 from agent.models import User, UserRole
 from agent.models.draft import DraftStatus, Tone
@@ -122,7 +123,7 @@ def _decided_page(request: Request, who, draft_id: int, exc: PaytrackError) -> R
 
 async def _resume(request: Request, draft_id: int) -> None:
     await run_in_threadpool(
-        reviews.resume_thread,
+        runtime.resume_thread,
         request.app.state.engine,
         draft_id=draft_id,
         settings=settings_of(request),
@@ -199,7 +200,7 @@ async def redraft(request: Request, draft_id: int) -> Response:
     tone = Tone(tone_text) if tone_text in {t.value for t in Tone} else None
     try:
         new_id = await run_in_threadpool(
-            reviews.redraft,
+            runtime.redraft,
             request.app.state.engine,
             draft_id=draft_id,
             viewer=who.user,
