@@ -20,7 +20,7 @@ from agent.drafting.templates import TemplateDrafter
 from agent.drafting.tone import choose_tone, most_advanced
 from agent.drafting.writer import draft_with_fallback
 from agent.models.draft import Tone
-from agent.services.reminders.send_window import suggested_send_at
+from agent.services.review.send_window import suggested_send_at
 from agent.settings import Settings
 
 

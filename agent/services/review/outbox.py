@@ -60,7 +60,7 @@ from agent.models.draft import Draft, DraftInvoice, DraftStatus
 from agent.models.notification import Notification
 from agent.models.outbox import OutboxMessage, OutboxStatus, SendPhase
 from agent.services.ledger import history
-from agent.services.reminders.send_window import next_business_slot
+from agent.services.review.send_window import next_business_slot
 from agent.services.webhooks import webhooks
 from agent.settings import Settings
 
