@@ -475,12 +475,6 @@ class InvoiceView:
     drafts: list[Draft]
 
 
-def require_invoice_access(session: Session, *, viewer: User, invoice: Invoice) -> None:
-    """Raises ``Forbidden`` unless the viewer owns the invoice or is an admin."""
-    if not viewer.is_active or (not is_admin(viewer) and invoice.owner_id != viewer.id):
-        raise Forbidden(f"invoice {invoice.number} belongs to another owner", field="invoice")
-
-
 def invoice_view(
     session: Session, *, invoice_id: int, viewer: User, as_of: date, settings: Settings
 ) -> InvoiceView:

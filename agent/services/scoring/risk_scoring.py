@@ -488,12 +488,6 @@ def score_invoice(
     )[0]
 
 
-def score_at_issue(session: Session, *, settings: Settings, invoice_id: int) -> InvoiceRisk:
-    return score_invoice(
-        session, settings=settings, invoice_id=invoice_id, as_of=None, trigger="issued"
-    )
-
-
 def rescore_after_event(
     session: Session, *, settings: Settings, invoice_id: int, kind: EventKind, as_of: date
 ) -> InvoiceRisk | None:
@@ -519,16 +513,6 @@ def latest_score(session: Session, *, invoice_id: int) -> RiskScore | None:
         .order_by(col(RiskScore.scored_at).desc(), col(RiskScore.id).desc())
     )
     return session.exec(query).first()
-
-
-def follow_up_plan(risk: InvoiceRisk, *, as_of: date) -> timing.FollowUpPlan:
-    """Suggested pre-due reminder and next follow-up dates for a scored invoice (agent tool)."""
-    return timing.plan(
-        band=risk.band,
-        due_date=risk.due_date,
-        expected_payment_date=risk.expected_payment_date,
-        as_of=as_of,
-    )
 
 
 def accounts(session: Session, *, settings: Settings, as_of: date) -> list[AccountRisk]:
