@@ -491,6 +491,7 @@ def _mark_sent(session: Session, row: OutboxMessage, *, transport: str, delivere
                 "invoice_ids": list(row.invoice_ids),
                 "transport": transport,
             },
+            owner_id=row.owner_id,
             event_id=f"reminder.sent:{row.id}",
         )
     session.flush()
