@@ -1,7 +1,13 @@
 """The reminder agent: one LangGraph thread per client reminder, paused for a person's decision.
 
     gather_context → assess_risk → plan_action → draft → check_draft → queue_for_review
-        → await_decision (interrupt) → apply_decision
+        → await_decision (interrupt) ─┬─ approve / reject / superseded → finish → END
+                                      └─ redraft (a tone or an instruction) → plan_action
+
+The pause carries the review payload in agent-inbox's vocabulary (the facts, the draft and the
+allowed actions accept / edit / respond / ignore). The person's decision is stored on the draft
+row first (the source of truth; approval also writes the outbox row), then the thread resumes
+with it and only routes: nothing is sent or enqueued from here.
 
 ``draft`` asks the LLM (checked, one retry with the violations as feedback) and falls back to
 the templates, recording why; ``check_draft`` runs the guardrails once more on what will be
@@ -48,7 +54,9 @@ class ReminderState(TypedDict, total=False):
     draft_id: int | None
     decision: dict[str, Any] | None
     outcome: str
+    reason: str | None
     tone_override: str | None
+    instruction: str | None
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,8 @@ def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> Co
 
     def plan_action(state: ReminderState) -> ReminderState:
         plan = drafting_tools.plan(state["context"], state["risk"])
+        if state.get("instruction"):
+            plan = {**plan, "instruction": state["instruction"]}
         if state.get("tone_override") and state["tone_override"] != plan["tone"]:
             plan = {
                 **plan,
@@ -105,17 +115,24 @@ def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> Co
         return {"draft_id": draft_id, "outcome": "pending_review"}
 
     def await_decision(state: ReminderState) -> ReminderState:
-        decision = interrupt({"draft_id": state["draft_id"], "thread_id": state["thread_id"]})
+        # Nothing with side effects before ``interrupt``: the node re-runs from here on resume.
+        decision = interrupt(review_request(state))
         return {"decision": decision}
 
-    def apply_decision(state: ReminderState) -> ReminderState:
-        # The decision is already stored; on approve the outbox row normally exists too, and
-        # enqueueing again is a no-op (unique key per draft), so a repeated resume sends nothing.
-        decision = state["decision"] or {}
-        draft_id = state["draft_id"]
-        if decision.get("decision") == "approve" and draft_id is not None:
-            review_tools.enqueue(deps.engine, draft_id=draft_id, settings=deps.settings)
-        return {"outcome": str(decision.get("decision", "unknown"))}
+    def finish(state: ReminderState) -> ReminderState:
+        decision = state.get("decision") or {}
+        return {
+            "outcome": str(decision.get("decision", "unknown")),
+            "reason": decision.get("reason"),
+        }
+
+    def prepare_redraft(state: ReminderState) -> ReminderState:
+        decision = state.get("decision") or {}
+        return {
+            "tone_override": decision.get("tone") or state.get("tone_override"),
+            "instruction": decision.get("instruction"),
+            "decision": None,
+        }
 
     builder = StateGraph(ReminderState)
     builder.add_node("gather_context", gather_context)
@@ -125,7 +142,8 @@ def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> Co
     builder.add_node("check_draft", check_draft)
     builder.add_node("queue_for_review", queue_for_review)
     builder.add_node("await_decision", await_decision)
-    builder.add_node("apply_decision", apply_decision)
+    builder.add_node("finish", finish)
+    builder.add_node("prepare_redraft", prepare_redraft)
     builder.add_edge(START, "gather_context")
     builder.add_conditional_edges("gather_context", after_context)
     builder.add_edge("assess_risk", "plan_action")
@@ -133,9 +151,38 @@ def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> Co
     builder.add_edge("draft", "check_draft")
     builder.add_edge("check_draft", "queue_for_review")
     builder.add_edge("queue_for_review", "await_decision")
-    builder.add_edge("await_decision", "apply_decision")
-    builder.add_edge("apply_decision", END)
+    builder.add_conditional_edges("await_decision", route_decision)
+    builder.add_edge("prepare_redraft", "plan_action")
+    builder.add_edge("finish", END)
     return builder.compile(checkpointer=checkpointer)
+
+
+ALLOWED_ACTIONS = {"accept": True, "edit": True, "respond": True, "ignore": True}
+
+
+def review_request(state: ReminderState) -> dict[str, Any]:
+    """What the pause shows a person, in agent-inbox's ``HumanInterrupt`` shape."""
+    context = state.get("context") or {}
+    written = state.get("draft") or {}
+    return {
+        "action_request": {"action": "send_reminder", "args": {"draft_id": state["draft_id"]}},
+        "config": {f"allow_{name}": allowed for name, allowed in ALLOWED_ACTIONS.items()},
+        "description": f"Reminder to {context.get('client', {}).get('name', '?')}",
+        "draft_id": state["draft_id"],
+        "thread_id": state["thread_id"],
+        "facts": {
+            "client": context.get("client"),
+            "invoices": context.get("invoices", []),
+            "plan": state.get("plan"),
+        },
+        "draft": {"subject": written.get("subject"), "body": written.get("body")},
+    }
+
+
+def route_decision(state: ReminderState) -> str:
+    """approve, reject or superseded end the thread; a redraft plans again."""
+    decision = (state.get("decision") or {}).get("decision")
+    return "prepare_redraft" if decision == "redraft" else "finish"
 
 
 def thread_config(thread_id: str) -> RunnableConfig:
@@ -171,6 +218,14 @@ class GraphPipeline:
     def resume(self, *, thread_id: str, decision: dict[str, Any]) -> dict[str, Any]:
         """Continue a paused thread with the decision already stored on the draft."""
         return self._graph.invoke(Command(resume=decision), thread_config(thread_id))
+
+    def review_request(self, *, thread_id: str) -> dict[str, Any] | None:
+        """The payload the paused thread shows a person, or None when it is not paused."""
+        snapshot = self._graph.get_state(thread_config(thread_id))
+        for task in snapshot.tasks:
+            for paused in task.interrupts:
+                return dict(paused.value)
+        return None
 
     def state(self, *, thread_id: str) -> dict[str, Any]:
         return dict(self._graph.get_state(thread_config(thread_id)).values)

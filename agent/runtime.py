@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from agent.checkpoint import open_checkpointer
 from agent.db import session_scope
 from agent.graph import AgentDeps, GraphPipeline
+from agent.models import User
+from agent.models.draft import Tone
 from agent.services.reminders import daily_worker, sweeps
 from agent.services.retention import worker as retention
+from agent.services.review import reviews
 from agent.settings import Settings
 from agent.tools.drafting import DraftingKit
 
@@ -50,3 +54,45 @@ def daily_sweep(engine: Engine, settings: Settings, *, day: date) -> sweeps.Swee
         day=day,
         run=lambda: score_then_sweep(engine, settings, as_of=day),
     )
+
+
+def _resume(pipeline: GraphPipeline, *, thread_id: str, decision: dict[str, Any]) -> bool:
+    if pipeline.state(thread_id=thread_id).get("outcome") != "pending_review":
+        return False
+    pipeline.resume(thread_id=thread_id, decision=decision)
+    return True
+
+
+def resume_thread(engine: Engine, *, draft_id: int, settings: Settings) -> bool:
+    """Resume the draft's paused agent thread with its stored decision (after the commit).
+
+    Returns False when there was nothing to resume (still pending, already resumed, or no
+    agent thread).
+    """
+    stored = reviews.stored_decision(engine, draft_id=draft_id)
+    if stored is None:
+        return False
+    thread_id, payload = stored
+    with open_pipeline(engine, settings) as pipeline:
+        return _resume(pipeline, thread_id=thread_id, decision=payload)
+
+
+def redraft(
+    engine: Engine,
+    *,
+    draft_id: int,
+    viewer: User,
+    settings: Settings,
+    tone: Tone | None = None,
+    as_of: date | None = None,
+) -> int:
+    """Supersede a pending draft and let the agent draft its invoices again; the new id."""
+    started = reviews.begin_redraft(
+        engine, draft_id=draft_id, viewer=viewer, settings=settings, tone=tone, as_of=as_of
+    )
+    with open_pipeline(engine, settings) as pipeline:
+        _resume(pipeline, thread_id=started.old_thread, decision={"decision": "superseded"})
+        new_id = pipeline.start(
+            thread_id=started.new_thread, as_of=started.as_of, tone=started.tone
+        )
+    return reviews.finish_redraft(engine, draft_id=draft_id, new_id=new_id)

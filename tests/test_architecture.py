@@ -59,3 +59,32 @@ def test_callers_pass_the_actor_to_invoice_reads(folder: str) -> None:
 
 def test_the_api_reads_clients_through_the_access_rule() -> None:
     assert offenders(sources("api"), r"\bclients\.get\(") == []
+
+
+def test_services_never_import_their_callers() -> None:
+    """The graph, runtime, tools, CLI and API sit above the services, never below."""
+    pattern = r"^\s*(from|import) (agent\.(runtime|graph|tools|cli|scheduler)|api)\b"
+    assert offenders(sources("agent/services"), pattern) == []
+
+
+DOMAINS = ["access", "webhooks", "ledger", "scoring", "notices", "review", "reminders", "reporting"]
+# Known upward imports, to go when re-scoring moves after the commit (issue 18): the ledger
+# then records that an invoice changed and scoring drains it, without importing scoring.
+PENDING_UPWARD = {
+    ("agent/services/ledger/invoices.py", "scoring"),
+    ("agent/services/ledger/payments.py", "scoring"),
+}
+
+
+def test_service_domains_import_downward_only() -> None:
+    rank = {name: i for i, name in enumerate(DOMAINS)}
+    upward = set()
+    for path in sources("agent/services"):
+        parts = path.relative_to(ROOT).parts
+        if len(parts) < 4 or parts[2] not in rank:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for imported in re.findall(r"^\s*(?:from|import) agent\.services\.(\w+)", text, re.M):
+            if imported in rank and rank[imported] > rank[parts[2]]:
+                upward.add((str(path.relative_to(ROOT)), imported))
+    assert upward == PENDING_UPWARD

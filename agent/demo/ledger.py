@@ -62,14 +62,6 @@ _BEHAVIOUR_NOTES = {
 
 
 @dataclass(frozen=True)
-class ClientProfile:
-    """A demo client's name and how it pays: one of ``BEHAVIOURS``."""
-
-    name: str
-    behaviour: str
-
-
-@dataclass(frozen=True)
 class GeneratedLedger:
     """What ``generate_ledger`` wrote; ``profiles`` maps each client name to its behaviour."""
 

@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 
 from agent.actor import Actor
 from agent.db import session_scope
-from agent.models.draft import DraftStatus, Tone
-from agent.services.review import drafts, outbox
+from agent.models.draft import Tone
+from agent.services.review import drafts
 from agent.settings import Settings
 
 AGENT_ACTOR = Actor.system("agent")
@@ -43,11 +43,3 @@ def queue(engine: Engine, *, state: dict[str, Any], settings: Settings) -> int:
     )
     with session_scope(engine) as session:
         return drafts.store(session, new, actor=AGENT_ACTOR).id
-
-
-def enqueue(engine: Engine, *, draft_id: int, settings: Settings) -> None:
-    """The approved draft's outbox row; nothing new when approval already enqueued it."""
-    with session_scope(engine) as session:
-        draft = drafts.get(session, draft_id=draft_id)
-        if draft.status == DraftStatus.APPROVED:
-            outbox.enqueue_for_draft(session, draft=draft, settings=settings)

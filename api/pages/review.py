@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from agent import runtime
 from agent.errors import (
     DraftAlreadyDecided,
     EditRefused,
@@ -177,7 +178,7 @@ def _refused_edit_page(
 
 async def _resume(request: Request, draft_id: int) -> None:
     await run_in_threadpool(
-        reviews.resume_thread,
+        runtime.resume_thread,
         request.app.state.engine,
         draft_id=draft_id,
         settings=settings_of(request),
@@ -259,7 +260,7 @@ async def redraft(request: Request, draft_id: int) -> Response:
     tone = Tone(tone_text) if tone_text in {t.value for t in Tone} else None
     try:
         new_id = await run_in_threadpool(
-            reviews.redraft,
+            runtime.redraft,
             request.app.state.engine,
             draft_id=draft_id,
             viewer=who.user,

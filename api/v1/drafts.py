@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
 from sqlalchemy.engine import Engine
 
+from agent import runtime
 from agent.models.draft import Draft, DraftStatus
 from agent.services.review import outbox, reviews
 from agent.services.review.reviews import QueueItem
@@ -67,7 +68,7 @@ def _email_out(view: outbox.EmailView) -> EmailOut:
 def _resume_after_commit(engine: Engine, draft_id: int, settings: Settings) -> None:
     """Hand the stored decision to the paused agent thread; the decision stands regardless."""
     try:
-        reviews.resume_thread(engine, draft_id=draft_id, settings=settings)
+        runtime.resume_thread(engine, draft_id=draft_id, settings=settings)
     except Exception:  # the decision is committed; a resume failure is retried by the sweep
         log.exception("could not resume the thread of draft %s", draft_id)
 

@@ -9,7 +9,9 @@ from sqlmodel import Session, select
 
 from agent.actor import Actor
 from agent.db import session_scope
+from agent.graph import route_decision
 from agent.models.draft import Draft, DraftStatus
+from agent.models.outbox import OutboxMessage
 from agent.runtime import open_pipeline
 from agent.services.ledger import history
 from agent.services.reminders import sweeps
@@ -147,3 +149,56 @@ def test_high_risk_score_brings_the_reminder_forward_and_firmer(
     assert draft.risk_snapshot["reasons"] == [
         "paid 9 of the last 12 invoices late, 14 days on average"
     ]
+
+
+def test_the_pause_carries_the_review_payload(engine: Engine, settings: Settings) -> None:
+    seed(engine)
+    sweep(engine, settings, DUE + timedelta(days=3))
+    with Session(engine) as session:
+        draft = session.exec(select(Draft)).one()
+    with open_pipeline(engine, settings) as pipeline:
+        request = pipeline.review_request(thread_id=draft.thread_id)
+    assert request is not None
+    assert request["config"] == {
+        "allow_accept": True,
+        "allow_edit": True,
+        "allow_respond": True,
+        "allow_ignore": True,
+    }
+    assert request["draft_id"] == draft.id
+    assert request["draft"] == {"subject": draft.subject, "body": draft.body}
+    numbers = [row["number"] for row in request["facts"]["invoices"]]
+    assert numbers == ["2026-001", "2026-007"]
+
+
+def test_approve_ends_without_enqueueing(engine: Engine, settings: Settings) -> None:
+    seed(engine)
+    sweep(engine, settings, DUE + timedelta(days=3))
+    with Session(engine) as session:
+        thread_id = session.exec(select(Draft)).one().thread_id
+    with open_pipeline(engine, settings) as pipeline:
+        final = pipeline.resume(thread_id=thread_id, decision={"decision": "approve"})
+    assert final["outcome"] == "approve"
+    with Session(engine) as session:
+        # Approval (not the graph) writes the outbox row; resuming wrote none.
+        assert session.exec(select(OutboxMessage)).all() == []
+
+
+def test_reject_ends_with_the_reason(engine: Engine, settings: Settings) -> None:
+    seed(engine)
+    sweep(engine, settings, DUE + timedelta(days=3))
+    with Session(engine) as session:
+        thread_id = session.exec(select(Draft)).one().thread_id
+    with open_pipeline(engine, settings) as pipeline:
+        final = pipeline.resume(
+            thread_id=thread_id, decision={"decision": "reject", "reason": "paid by phone"}
+        )
+    assert (final["outcome"], final["reason"]) == ("reject", "paid by phone")
+
+
+def test_a_redraft_plans_again_with_the_new_tone() -> None:
+    assert route_decision({"decision": {"decision": "redraft", "tone": "firm"}}) == (
+        "prepare_redraft"
+    )
+    for ending in ("approve", "reject", "superseded"):
+        assert route_decision({"decision": {"decision": ending}}) == "finish"

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from agent import runtime
 from agent.db import session_scope
 from agent.errors import DraftAlreadyDecided, DraftStale, Forbidden, InvalidInput
 from agent.models import UserRole
@@ -101,8 +102,8 @@ def test_approval_records_the_final_text_and_enqueues_exactly_once(
     with session_scope(engine) as session, pytest.raises(DraftAlreadyDecided):
         reviews.approve(session, draft_id=world["draft"], viewer=ann, settings=settings, as_of=DAY)
     # The thread resumes; its apply step enqueues again and finds the row: still one message.
-    assert reviews.resume_thread(engine, draft_id=world["draft"], settings=settings)
-    assert not reviews.resume_thread(engine, draft_id=world["draft"], settings=settings)
+    assert runtime.resume_thread(engine, draft_id=world["draft"], settings=settings)
+    assert not runtime.resume_thread(engine, draft_id=world["draft"], settings=settings)
     with Session(engine) as session:
         rows = session.exec(select(OutboxMessage)).all()
         kinds = [e.kind for e in history.list_for_invoice(session, invoice_id=world["invoice"])]
@@ -173,7 +174,7 @@ def test_redraft_supersedes_with_a_fresh_draft_in_the_chosen_tone(
     with session_scope(engine) as session:
         invoice = invoices.get(session, invoice_id=world["invoice"], actor=TEST_ACTOR)
         pay(session, invoice, amount_minor=23_450, payment_date=DAY)  # partly paid since
-    new_id = reviews.redraft(
+    new_id = runtime.redraft(
         engine,
         draft_id=world["draft"],
         viewer=user(engine, world["ann"]),
@@ -213,7 +214,7 @@ def test_redraft_of_a_paid_invoice_is_refused(
             payment_date=DAY,
         )
     with pytest.raises(DraftStale):
-        reviews.redraft(
+        runtime.redraft(
             engine,
             draft_id=world["draft"],
             viewer=user(engine, world["ann"]),

@@ -27,8 +27,8 @@ from agent.errors import InvalidInput
 from agent.models import Invoice
 from agent.models.risk_score_current import RiskScoreCurrent
 from agent.services.access.ownership import scoped
-from agent.services.ledger.positions import positions
-from agent.services.ledger.standing import State
+from agent.services.ledger.positions import positions, state_column
+from agent.services.ledger.standing import State, open_state
 
 
 class InvoiceSort(StrEnum):
@@ -104,29 +104,13 @@ def decode_cursor(cursor: str, *, sort: InvoiceSort) -> tuple[Any, int]:
 
 
 def _state_condition(pos: Any, state: State, due_soon_days: int) -> ColumnElement[bool]:
-    """SQL for one derived state; mirrors ``standing.derive`` on top of ``positions``."""
-    if state in (State.VOID, State.WRITTEN_OFF, State.PAID, State.DRAFT):
-        return pos.c.state == state.value
-    is_open = and_(pos.c.state == "open", pos.c.disputed == 0)
-    if state == State.DISPUTED:
-        return and_(pos.c.state == "open", pos.c.disputed == 1)
-    if state == State.OVERDUE:
-        return and_(is_open, pos.c.days_overdue > 0)
-    if state == State.DUE_SOON:
-        return and_(is_open, pos.c.days_overdue <= 0, pos.c.days_overdue >= -due_soon_days)
-    return and_(is_open, pos.c.days_overdue < -due_soon_days)
+    return state_column(pos, due_soon_days=due_soon_days) == state.value
 
 
 def _state_of(state: str, disputed: int, days_overdue: int, due_soon_days: int) -> State:
     if state != "open":
         return State(state)
-    if disputed:
-        return State.DISPUTED
-    if days_overdue > 0:
-        return State.OVERDUE
-    if days_overdue >= -due_soon_days:
-        return State.DUE_SOON
-    return State.NOT_YET_DUE
+    return open_state(disputed=bool(disputed), due_in=-days_overdue, due_soon_days=due_soon_days)
 
 
 def search(

@@ -162,13 +162,14 @@ def emit_payment_events(
         "payment_date": payment.payment_date.isoformat(),
         "balance_minor": balance_minor,
     }
-    webhooks.emit(session, event=webhooks.PAYMENT_RECORDED, data=data)
+    webhooks.emit(session, event=webhooks.PAYMENT_RECORDED, data=data, owner_id=invoice.owner_id)
     if balance_minor == 0:
         webhooks.emit(
             session,
             event=webhooks.INVOICE_PAID,
             data={k: data[k] for k in ("invoice_id", "invoice_number", "currency")}
             | {"amount_minor": invoice.amount_minor, "paid_date": payment.payment_date.isoformat()},
+            owner_id=invoice.owner_id,
             event_id=f"invoice.paid:{invoice.id}",
         )
 

@@ -71,6 +71,19 @@ class AgingBucket(StrEnum):
         return cls.DAYS_OVER_90
 
 
+def state_column(pos: Subquery, *, due_soon_days: int) -> ColumnElement[str]:
+    """The derived ``standing.State`` of each position, in SQL: the one mirror of
+    ``standing.derive`` (closed and paid states from ``positions``, then ``open_state``)."""
+    c = pos.c
+    return case(
+        (c.state != "open", c.state),
+        (c.disputed == 1, "disputed"),
+        (c.days_overdue > 0, "overdue"),
+        (c.days_overdue >= -due_soon_days, "due_soon"),
+        else_="not_yet_due",
+    )
+
+
 def positions(as_of: date, *, owner_id: int | None = None) -> Subquery:
     """Every invoice issued by ``as_of`` with what was paid by then and its as-of state.
 

@@ -79,6 +79,18 @@ def _closed_by(invoice: Invoice, as_of: date) -> bool:
     return invoice.closed_date is not None and invoice.closed_date <= as_of
 
 
+def open_state(*, disputed: bool, due_in: int, due_soon_days: int) -> State:
+    """Which open state an unpaid, unclosed, issued invoice is in (``positions.state_column``
+    mirrors this in SQL)."""
+    if disputed:
+        return State.DISPUTED
+    if due_in < 0:
+        return State.OVERDUE
+    if due_in <= due_soon_days:
+        return State.DUE_SOON
+    return State.NOT_YET_DUE
+
+
 def derive(invoice: Invoice, *, paid_minor: int, as_of: date, due_soon_days: int) -> Standing:
     """The invoice's standing on ``as_of`` given what had been paid by then."""
     due_in = (invoice.due_date - as_of).days
@@ -91,14 +103,9 @@ def derive(invoice: Invoice, *, paid_minor: int, as_of: date, due_soon_days: int
         state = State.PAID
     elif invoice.lifecycle == Lifecycle.DRAFT:
         state = State.DRAFT
-    elif invoice.dispute_opened_date is not None and invoice.dispute_opened_date <= as_of:
-        state = State.DISPUTED
-    elif due_in < 0:
-        state = State.OVERDUE
-    elif due_in <= due_soon_days:
-        state = State.DUE_SOON
     else:
-        state = State.NOT_YET_DUE
+        disputed = invoice.dispute_opened_date is not None and invoice.dispute_opened_date <= as_of
+        state = open_state(disputed=disputed, due_in=due_in, due_soon_days=due_soon_days)
     return Standing(
         state=state,
         as_of=as_of,

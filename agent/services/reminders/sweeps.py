@@ -188,6 +188,7 @@ def _emit_overdue(session: Session, *, invoice: Invoice, standing: Standing) -> 
             "outstanding_minor": standing.balance_minor,
             "currency": invoice.currency,
         },
+        owner_id=invoice.owner_id,
         event_id=f"invoice.overdue:{invoice.id}:{invoice.due_date.isoformat()}",
     )
 

@@ -26,7 +26,7 @@ from agent.models import Client, Invoice, User
 from agent.money import format_plain
 from agent.services.access.ownership import scoped
 from agent.services.ledger.io.spreadsheet import safe_cell
-from agent.services.ledger.positions import AgingBucket, positions
+from agent.services.ledger.positions import AgingBucket, positions, state_column
 from agent.services.scoring import risk_scores
 
 DEFAULT_LIMIT = 500
@@ -119,12 +119,9 @@ def parse_choice(kind: type[E], value: str | None, field: str) -> E | None:
 
 
 def _status_column(pos: Subquery) -> ColumnElement[str]:
-    c = pos.c
-    return case(
-        ((c.state == "open") & (c.disputed == 1), TableStatus.DISPUTED.value),
-        ((c.state == "open") & (c.days_overdue > 0), TableStatus.OVERDUE.value),
-        else_=c.state,
-    )
+    """The table's coarser status: the derived state, with not yet due and due soon as open."""
+    derived = state_column(pos, due_soon_days=0)
+    return case((derived.in_(["not_yet_due", "due_soon"]), TableStatus.OPEN.value), else_=derived)
 
 
 def build(session: Session, *, query: TableQuery, actor: Actor) -> InvoiceTable:

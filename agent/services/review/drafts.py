@@ -161,6 +161,7 @@ def store(session: Session, new: NewDraft, *, actor: Actor) -> Draft:
         session,
         event=webhooks.DRAFT_CREATED,
         data=_draft_event(draft, [listed.invoice_id for listed in new.invoices]),
+        owner_id=draft.owner_id,
         event_id=f"draft.created:{draft.id}",
     )
     return draft
@@ -284,6 +285,7 @@ def decide(
         session,
         event=webhooks.DRAFT_DECIDED,
         data=_draft_event(draft, invoice_ids) | {"decided_by_user_id": draft.decided_by_user_id},
+        owner_id=draft.owner_id,
         event_id=f"draft.decided:{draft.id}",
     )
     return draft

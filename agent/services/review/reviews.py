@@ -5,9 +5,10 @@ Order of an approval (the transactional outbox):
 1. ``approve`` locks the draft, checks the decider and that the draft still matches the ledger,
    records the decision (who, when, final text) and inserts the outbox row — all in the caller's
    one transaction. The outbox row's unique key (``draft:{id}``) is the send guard.
-2. After the commit, the caller resumes the agent's paused thread (``resume_thread``). Its
-   ``apply_decision`` node enqueues again, finds the row and does nothing; a crash between 1 and
-   2, a second resume or a double-submitted approve therefore never adds a second message.
+2. After the commit, the caller resumes the agent's paused thread
+   (``agent.runtime.resume_thread``). The graph only routes on the stored decision and never
+   enqueues, so a crash between 1 and 2, a second resume or a double-submitted approve never
+   adds a second message.
 3. The sender (``outbox.deliver_due``) delivers the row at its send time (see ``outbox``).
 """
 
@@ -332,7 +333,17 @@ def _note_on_invoices(
         )
 
 
-def redraft(
+@dataclass(frozen=True)
+class RedraftStart:
+    """A redraft under way: the old thread to close and the new one to draft."""
+
+    old_thread: str
+    new_thread: str
+    as_of: date
+    tone: str | None
+
+
+def begin_redraft(
     engine: Engine,
     *,
     draft_id: int,
@@ -340,15 +351,12 @@ def redraft(
     settings: Settings,
     tone: Tone | None = None,
     as_of: date | None = None,
-) -> int:
-    """Supersede a pending draft with a fresh one for its still-remindable invoices.
+) -> RedraftStart:
+    """Supersede a pending draft; its still-remindable invoices' claims move to a new thread.
 
-    The old thread's milestone claims move to a new thread (no new claim is made, so the
-    exactly-once guard of the sweep still holds); the agent drafts that thread from the
-    ledger as it is now, in ``tone`` when the reviewer chose one. Returns the new draft's id.
+    No new claim is made, so the exactly-once guard of the sweep still holds. The caller
+    (``agent.runtime.redraft``) then closes the old thread and drafts the new one.
     """
-    from agent.runtime import open_pipeline  # the graph imports this module's callers
-
     day = as_of or date.today()
     new_thread = f"redraft:{draft_id}:{uuid.uuid4().hex[:12]}"
     with session_scope(engine) as session:
@@ -383,10 +391,16 @@ def redraft(
         old.decision_note = f"redraft requested (tone: {tone or 'agent choice'})"
         session.add(old)
         _note_on_invoices(session, old, "reminder_redrafted", actor_for(viewer), {"tone": tone})
-        old_thread = old.thread_id
-    with open_pipeline(engine, settings) as pipeline:
-        _resume(pipeline, thread_id=old_thread, decision={"decision": "superseded"})
-        new_id = pipeline.start(thread_id=new_thread, as_of=day, tone=str(tone) if tone else None)
+        return RedraftStart(
+            old_thread=old.thread_id,
+            new_thread=new_thread,
+            as_of=day,
+            tone=str(tone) if tone else None,
+        )
+
+
+def finish_redraft(engine: Engine, *, draft_id: int, new_id: int | None) -> int:
+    """Link the superseded draft to its successor; ``DraftStale`` when none was written."""
     if new_id is None:
         raise DraftStale("the agent found nothing left to remind about", field="draft")
     with session_scope(engine) as session:
@@ -394,14 +408,6 @@ def redraft(
         old.superseded_by_id = new_id
         session.add(old)
     return new_id
-
-
-def _resume(pipeline: Any, *, thread_id: str, decision: dict[str, Any]) -> bool:
-    state = pipeline.state(thread_id=thread_id)
-    if state.get("outcome") != "pending_review":
-        return False
-    pipeline.resume(thread_id=thread_id, decision=decision)
-    return True
 
 
 def decision_payload(draft: Draft) -> dict[str, Any]:
@@ -420,20 +426,13 @@ def decision_payload(draft: Draft) -> dict[str, Any]:
     }
 
 
-def resume_thread(engine: Engine, *, draft_id: int, settings: Settings) -> bool:
-    """Resume the draft's paused agent thread with its stored decision (after the commit).
-
-    Returns False when there was nothing to resume (already resumed, or no agent thread).
-    """
-    from agent.runtime import open_pipeline
-
+def stored_decision(engine: Engine, *, draft_id: int) -> tuple[str, dict[str, Any]] | None:
+    """(thread id, resume payload) of a decided draft; None while it awaits review."""
     with session_scope(engine) as session:
         draft = drafts.get(session, draft_id=draft_id)
         if draft.status == DraftStatus.PENDING_REVIEW:
-            return False
-        payload, thread_id = decision_payload(draft), draft.thread_id
-    with open_pipeline(engine, settings) as pipeline:
-        return _resume(pipeline, thread_id=thread_id, decision=payload)
+            return None
+        return draft.thread_id, decision_payload(draft)
 
 
 def reassign_owner(session: Session, *, invoice_id: int, owner_id: int, actor: Actor) -> Invoice:
@@ -480,12 +479,6 @@ class InvoiceView:
     events: list[InvoiceEvent]
     payments: list[Payment]
     drafts: list[Draft]
-
-
-def require_invoice_access(session: Session, *, viewer: User, invoice: Invoice) -> None:
-    """Raises ``Forbidden`` unless the viewer owns the invoice or is an admin."""
-    if not viewer.is_active or (not is_admin(viewer) and invoice.owner_id != viewer.id):
-        raise Forbidden(f"invoice {invoice.number} belongs to another owner", field="invoice")
 
 
 def invoice_view(

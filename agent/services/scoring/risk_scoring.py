@@ -519,12 +519,6 @@ def score_invoice(
     )[0]
 
 
-def score_at_issue(session: Session, *, settings: Settings, invoice_id: int) -> InvoiceRisk:
-    return score_invoice(
-        session, settings=settings, invoice_id=invoice_id, as_of=None, trigger="issued"
-    )
-
-
 def rescore_requested(
     session: Session, *, settings: Settings, request: RescoreRequest
 ) -> InvoiceRisk | None:
@@ -553,16 +547,6 @@ def rescore_requested(
 
 def store_requested(session: Session, *, request: RescoreRequest, risk: InvoiceRisk) -> None:
     _store(session, [risk], trigger=f"event:{request.kind}")
-
-
-def follow_up_plan(risk: InvoiceRisk, *, as_of: date) -> timing.FollowUpPlan:
-    """Suggested pre-due reminder and next follow-up dates for a scored invoice (agent tool)."""
-    return timing.plan(
-        band=risk.band,
-        due_date=risk.due_date,
-        expected_payment_date=risk.expected_payment_date,
-        as_of=as_of,
-    )
 
 
 def accounts(session: Session, *, settings: Settings, as_of: date) -> list[AccountRisk]:

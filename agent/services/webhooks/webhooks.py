@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 
 from agent.db import hold_write_lock, session_scope
 from agent.errors import InvalidInput, WebhookNotFound
+from agent.models import User, UserRole
 from agent.models.api import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from agent.models.base import utcnow
 
@@ -153,12 +154,24 @@ def deactivate(session: Session, *, subscription_id: int) -> WebhookSubscription
 _ACTIVE_KEY = "paytrack.webhooks.active"
 
 
-def _active_subscriptions(session: Session) -> list[WebhookSubscription]:
-    """Active subscriptions, read once per session: a bulk import emits thousands of events."""
+def _active_subscriptions(session: Session) -> list[tuple[WebhookSubscription, int | None]]:
+    """Active subscriptions with the one owner whose events each may receive (``None``: all).
+
+    A subscription made by an admin (or by nobody, e.g. the CLI) receives every owner's
+    events; one made by an owner only that owner's. Read once per session: a bulk import
+    emits thousands of events.
+    """
     cached = session.info.get(_ACTIVE_KEY)
     if cached is None:
-        query = select(WebhookSubscription).where(col(WebhookSubscription.is_active).is_(True))
-        cached = list(session.exec(query))
+        query = (
+            select(WebhookSubscription, User.id, User.role)
+            .outerjoin(User, col(User.id) == WebhookSubscription.created_by_user_id)
+            .where(col(WebhookSubscription.is_active).is_(True))
+        )
+        cached = [
+            (row, None if user_id is None or role == UserRole.ADMIN else user_id)
+            for row, user_id, role in session.exec(query)
+        ]
         session.info[_ACTIVE_KEY] = cached
     return cached
 
@@ -172,15 +185,21 @@ def emit(
     *,
     event: str,
     data: dict[str, Any],
+    owner_id: int | None = None,
     event_id: str | None = None,
     now: datetime | None = None,
 ) -> int:
-    """Queue ``event`` for every active subscription to it; returns the rows written.
+    """Queue ``event`` for every active subscription to it that may see ``owner_id``'s
+    invoices; returns the rows written.
 
     With an ``event_id``, a subscription that already has that event is skipped, so callers
     that may see the same fact twice (a daily sweep) pass a deterministic id.
     """
-    subscriptions = [s for s in _active_subscriptions(session) if event in s.events]
+    subscriptions = [
+        s
+        for s, scope in _active_subscriptions(session)
+        if event in s.events and (scope is None or scope == owner_id)
+    ]
     if not subscriptions:
         return 0
     moment = now or utcnow()
