@@ -2,7 +2,9 @@
 
 from fastapi import APIRouter
 
-from api.pages import auth, ledger, review
+from api.pages import auth, errors, ledger, review
+
+__all__ = ["errors", "router"]
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
