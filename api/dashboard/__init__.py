@@ -16,7 +16,7 @@ from agent.errors import InvalidDate, InvalidInput
 from agent.services.access import users
 from agent.services.reporting import cashflow, invoice_table, reports_monthly
 from agent.services.reporting.reports import AgingBucket
-from api.dashboard import views
+from api.dashboard import exports, views
 from api.pages.common import PageRoute, render, settings_of, transaction, viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -85,16 +85,14 @@ def invoice_table_page(
         group=invoice_table.parse_choice(invoice_table.TableGroup, group, "group")
         or invoice_table.TableGroup.NONE,
     )
+    if format in ("csv", "xlsx"):
+        return exports.table_export(request, query, format)
+    if format:
+        raise InvalidInput("format must be csv or xlsx", field="format")
     with transaction(request) as session:
         table = invoice_table.build(session, query=query)
-        owners = users.list_users(session) if format != "csv" else []
-        clients = invoice_table.client_choices(session) if format != "csv" else []
-    if format == "csv":
-        return Response(
-            invoice_table.to_csv(table),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="invoices-{query.as_of}.csv"'},
-        )
+        owners = users.list_users(session)
+        clients = invoice_table.client_choices(session)
     params = {key: value for key, value in request.query_params.items() if key != "format"}
     return render(
         request,
@@ -107,6 +105,7 @@ def invoice_table_page(
         statuses=list(invoice_table.TableStatus),
         sorts=list(invoice_table.TableSort),
         csv_url="/dashboard/invoices?" + urlencode({**params, "format": "csv"}),
+        xlsx_url="/dashboard/invoices?" + urlencode({**params, "format": "xlsx"}),
         **views.chart_helpers(),
     )
 

@@ -182,7 +182,7 @@ def month_late_payers(
     return payers
 
 
-def _settled_days(session: Session, invoice_ids: set[int]) -> dict[int, date]:
+def settled_days(session: Session, invoice_ids: set[int]) -> dict[int, date]:
     """The day each of these invoices' payments first covered its amount (absent: never)."""
     result: dict[int, date] = {}
     ids = sorted(invoice_ids)
@@ -217,7 +217,7 @@ def reminder_outcomes(session: Session, *, start: date, end: date) -> list[Remin
         )
     )
     sent = [(str(tone), str(ms), int(inv), at.date()) for tone, ms, inv, at in session.exec(query)]
-    settled = _settled_days(session, {inv for _, _, inv, _ in sent})
+    settled = settled_days(session, {inv for _, _, inv, _ in sent})
     tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for tone, milestone, invoice_id, day in sent:
         paid_on = settled.get(invoice_id)
@@ -249,7 +249,7 @@ def exceptions(
         promised = (data or {}).get("promised_date")
         if kind == EventKind.PROMISE_RECORDED and promised:
             promises.append((invoice_id, date.fromisoformat(promised)))
-    settled = _settled_days(session, {invoice_id for invoice_id, _ in promises})
+    settled = settled_days(session, {invoice_id for invoice_id, _ in promises})
     kept = broken = pending = 0
     for invoice_id, promised in promises:
         paid_on = settled.get(invoice_id)
