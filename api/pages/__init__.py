@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api.pages import auth, errors, ledger, review
+from api.pages import auth, clients, errors, ledger, review
 
 __all__ = ["errors", "router"]
 
@@ -10,3 +10,4 @@ router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(review.router)
 router.include_router(ledger.router)
+router.include_router(clients.router)

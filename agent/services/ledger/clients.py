@@ -215,3 +215,17 @@ def list_clients(
     if after_id is not None:
         query = query.where(Client.id > after_id)
     return list(session.exec(query))
+
+
+def list_visible(
+    session: Session, *, actor: Actor, search: str = "", limit: int = 200
+) -> list[Client]:
+    """Clients by name that the actor invoices (all for an admin), optionally by name part."""
+    query = select(Client).order_by(col(Client.name_key)).limit(limit)
+    owner_id = owner_scope(actor)
+    if owner_id is not None:
+        mine = select(Invoice.client_id).where(Invoice.owner_id == owner_id)
+        query = query.where(col(Client.id).in_(mine))
+    if search.strip():
+        query = query.where(col(Client.name_key).contains(name_key(search)))
+    return list(session.exec(query))
