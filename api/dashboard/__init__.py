@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 
 from agent.errors import InvalidDate, InvalidInput
+from agent.money import normalise_currency
 from agent.services.access import users
 from agent.services.reporting import cashflow, invoice_table, reports_monthly
 from agent.services.reporting.reports import AgingBucket
@@ -66,6 +67,7 @@ def invoice_table_page(
     status: str | None = None,
     owner: str | None = None,
     client: str | None = None,
+    currency: str | None = None,
     bucket: str | None = None,
     sort: str | None = None,
     order: str | None = None,
@@ -81,6 +83,7 @@ def invoice_table_page(
         status=invoice_table.parse_choice(invoice_table.TableStatus, status, "status"),
         owner_id=_int(owner, "owner"),
         client_id=_int(client, "client"),
+        currency=normalise_currency(currency) if currency else None,
         bucket=invoice_table.parse_choice(AgingBucket, bucket, "bucket"),
         group=invoice_table.parse_choice(invoice_table.TableGroup, group, "group")
         or invoice_table.TableGroup.NONE,

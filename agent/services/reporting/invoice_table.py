@@ -67,6 +67,7 @@ class TableQuery:
     status: TableStatus | None = None
     owner_id: int | None = None
     client_id: int | None = None
+    currency: str | None = None
     bucket: AgingBucket | None = None
     group: TableGroup = TableGroup.NONE
     limit: int | None = DEFAULT_LIMIT
@@ -174,6 +175,8 @@ def _statement(query: TableQuery) -> tuple[Any, Any]:
         stmt = stmt.where(Invoice.owner_id == query.owner_id)
     if query.client_id is not None:
         stmt = stmt.where(pos.c.client_id == query.client_id)
+    if query.currency is not None:
+        stmt = stmt.where(pos.c.currency == query.currency)
     if query.bucket is not None:
         stmt = stmt.where(pos.c.state == "open", pos.c.bucket == query.bucket.value)
     keys = {
