@@ -4,6 +4,7 @@ PaytrackError
 ├── Unauthorized, Forbidden
 ├── NotFound
 │   ├── ClientNotFound, InvoiceNotFound, UserNotFound, DraftNotFound
+│   ├── TaskNotFound
 │   └── RiskModelUnavailable
 ├── Conflict
 │   ├── DuplicateInvoiceNumber, InvoiceClosed, InvalidTransition
@@ -190,3 +191,7 @@ class TooManySignInAttempts(Unauthorized):
 
     status = 429
     title = "Too many sign-in attempts"
+
+
+class TaskNotFound(NotFound):
+    title = "Task not found"

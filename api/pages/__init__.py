@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api.pages import auth, clients, errors, ledger, review
+from api.pages import auth, clients, errors, ledger, notices, review
 
 __all__ = ["errors", "router"]
 
@@ -11,3 +11,4 @@ router.include_router(auth.router)
 router.include_router(review.router)
 router.include_router(ledger.router)
 router.include_router(clients.router)
+router.include_router(notices.router)

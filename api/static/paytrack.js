@@ -18,12 +18,21 @@ function confirmForms() {
 
 function selectAll() {
   const all = document.getElementById("select-all");
-  if (!all) return;
-  all.addEventListener("change", () => {
-    document.querySelectorAll('input[name="draft_id"][form="bulk"]').forEach((box) => {
-      box.checked = all.checked;
+  if (all) {
+    all.addEventListener("change", () => {
+      document.querySelectorAll('input[name="draft_id"][form="bulk"]').forEach((box) => {
+        box.checked = all.checked;
+      });
     });
-  });
+  }
+  const notes = document.getElementById("select-all-notes");
+  if (notes) {
+    notes.addEventListener("change", () => {
+      document.querySelectorAll('input[name="notification_id"]').forEach((box) => {
+        box.checked = notes.checked;
+      });
+    });
+  }
 }
 
 function focusRequested() {
