@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
@@ -43,6 +44,12 @@ def validate_country(code: str | None, *, field: str = "country") -> str | None:
     if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
         raise InvalidInput(f"{code!r} is not an ISO 3166 country code", field=field)
     return country
+
+
+def timezone_for_country(country: str | None) -> str | None:
+    """The country's time zone when it has exactly one (SE, NL, BG), else ``None`` (US, BR)."""
+    zones = get_global("territory_zones").get((country or "").upper(), [])
+    return zones[0] if len(zones) == 1 else None
 
 
 EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
