@@ -7,7 +7,7 @@ the company's, not one owner's.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
@@ -117,7 +117,9 @@ def _review(
     request: Request, month: str | None, as_of: str | None
 ) -> reports_monthly.MonthlyReview:
     today = _as_of(as_of)
-    first = reports_monthly.parse_month(month) if month else today.replace(day=1)
+    # Without a month: the last complete one, not the one that has only just begun.
+    last_complete = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    first = reports_monthly.parse_month(month) if month else last_complete
     with transaction(request) as session:
         return reports_monthly.monthly_review(
             session, month=first, settings=settings_of(request), as_of=today

@@ -265,14 +265,36 @@ def exceptions(
     )
 
 
+def _milestone_day(name: str) -> int:
+    tail = name.rsplit("_", 1)[-1]
+    return int(tail) if tail.isdigit() else (-1 if name == "pre_due" else 999)
+
+
+def _late_payer_advice(chronic: list[reports.LatePayer]) -> list[str]:
+    """One sentence for the worst late payer, one naming the others: never the same line twice."""
+    if not chronic:
+        return []
+    worst, *others = chronic
+    advice = [
+        f"{worst.client_name} paid {worst.late_count} of {worst.settled_count} invoices late "
+        f"({worst.mean_days_late:.0f} days on average): shorten their payment terms or ask for "
+        "a deposit before new work."
+    ]
+    if others:
+        names = ", ".join(
+            f"{p.client_name} ({p.late_count} of {p.settled_count}, {p.mean_days_late:.0f} days)"
+            for p in others
+        )
+        advice.append(
+            f"{len(others)} more clients paid most of their invoices late — {names}: review "
+            "their terms at the next order."
+        )
+    return advice
+
+
 def suggestions(chronic: list[reports.LatePayer], reminders: list[ReminderOutcome]) -> list[str]:
     """Concrete next steps from the month's figures; each names who or what it is about."""
-    advice = [
-        f"{p.client_name} paid {p.late_count} of {p.settled_count} invoices late "
-        f"({p.mean_days_late:.0f} days on average): shorten their payment terms or ask for a "
-        "deposit before new work."
-        for p in chronic
-    ]
+    advice = _late_payer_advice(chronic)
     by_milestone: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for r in reminders:
         by_milestone[r.milestone][0] += r.sent
@@ -286,10 +308,17 @@ def suggestions(chronic: list[reports.LatePayer], reminders: list[ReminderOutcom
         best = max(rated, key=lambda m: (rated[m], m))
         worst = min(rated, key=lambda m: (rated[m], m))
         if rated[best] > rated[worst]:
+            earlier = _milestone_day(best) < _milestone_day(worst)
             advice.append(
                 f"Reminders at milestone {best} were followed by payment within "
                 f"{FOLLOW_UP_DAYS} days {rated[best]:.0%} of the time, against {rated[worst]:.0%} "
-                f"at {worst}: send them earlier, at the {best} stage, where they work."
+                f"at {worst}: "
+                + (
+                    "the early reminder does the work; keep it prompt."
+                    if earlier
+                    else "clients here answer the later, firmer reminder; consider sending it "
+                    "sooner."
+                )
             )
     by_tone: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for r in reminders:
