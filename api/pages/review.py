@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from agent.errors import DraftAlreadyDecided, InvalidDate, InvalidInput, PaytrackError
@@ -64,12 +64,15 @@ def _queue_query(params: dict[str, str], page: int) -> queue_view.QueueQuery:
 @router.get("/queue")
 def queue_page(
     request: Request,
-    owner_id: int | None = None,
+    owner: str | None = Query(None, alias="owner_id"),
     notice: str | None = None,
     show: str = "pending",
     page: int = 1,
 ) -> Response:
     who = viewer(request)
+    if owner and not owner.isdigit():
+        raise InvalidInput("owner_id must be a user id", field="owner_id")
+    owner_id = int(owner) if owner else None
     settings = settings_of(request)
     today = date.today()
     status = STATUSES.get(show, DraftStatus.PENDING_REVIEW)

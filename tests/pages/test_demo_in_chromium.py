@@ -261,7 +261,8 @@ def test_the_queue_is_filtered_sorted_and_worked_with_the_keyboard(
     _keys(page, "Enter")
     page.wait_for_url("**q=*")
     names = page.locator("section.draft .client-name").all_inner_texts()
-    assert names and all(first_client.casefold() in n.casefold() for n in names)
+    assert names, (page.url, page.locator("main").inner_text()[:500])
+    assert all(first_client.casefold() in n.casefold() for n in names)
     assert _total(page, "#queue-count") == len(names) < everything
 
     page.goto("/queue")
