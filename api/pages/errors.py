@@ -45,7 +45,10 @@ def _describe(exc: Exception) -> PageError:
         where = [".".join(str(p) for p in e["loc"][1:]) or "request" for e in exc.errors()]
         return PageError(404, "Not found", f"this address is not valid ({', '.join(where)})")
     assert isinstance(exc, StarletteHTTPException)
-    title = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus else "Error"
+    try:
+        title = HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        title = "Error"
     message = "there is no page at this address" if exc.status_code == 404 else str(exc.detail)
     return PageError(exc.status_code, title, message)
 

@@ -121,7 +121,7 @@ def notifications_page(request: Request, show: str = "current", done: str = "") 
 
 @router.post("/notifications/bulk")
 async def notifications_bulk(request: Request) -> Response:
-    """Mark read or dismiss the ticked notifications (``all`` ticks every current one)."""
+    """Mark read or dismiss the ticked notifications."""
     who = viewer(request)
     form = await request.form()
     await form_of(request, who)
@@ -129,10 +129,8 @@ async def notifications_bulk(request: Request) -> Response:
     action = str(form.get("action") or "")
     if action not in ("read", "dismiss"):
         raise InvalidInput("action must be read or dismiss", field="action")
-    ids = [int(v) for v in form.getlist("notification_id") if str(v).isdigit()]
+    ids = [int(str(v)) for v in form.getlist("notification_id") if str(v).isdigit()]
     with transaction(request) as session:
-        if form.get("everything") == "1":
-            ids = [n.id for n in notifications.list_for_actor(session, actor=actor, limit=10_000)]
         change = notifications.mark_read if action == "read" else notifications.dismiss
         change(session, actor=actor, ids=ids)
     return redirect(f"/notifications?done={'read' if action == 'read' else 'dismissed'}")

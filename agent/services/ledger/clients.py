@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -161,7 +162,7 @@ def _validated(session: Session, client: Client, field: str, value: Any) -> Any:
         if other is not None and other.id != client.id:
             raise InvalidInput(f"a client named {value!r} already exists", field="name")
         return re.sub(r"\s+", " ", value).strip()
-    checks = {
+    checks: dict[str, Callable[[Any], Any]] = {
         "contact_emails": lambda v: validate_emails(v or []),
         "language": validate_language,
         "country": validate_country,

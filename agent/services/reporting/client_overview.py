@@ -91,6 +91,7 @@ def reminders_for(session: Session, *, client_id: int, actor: Actor) -> list[Rem
                 col(OutboxMessage.draft_id).in_(ids), col(OutboxMessage.sent_at).is_not(None)
             )
         )
+        if draft_id is not None and at is not None
     }
     paid = settled_days(session, {i for rows in listed.values() for i, _ in rows})
     return [

@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import IO, Any, TypeVar
 
@@ -294,7 +295,7 @@ def export_row(row: TableRow) -> list[Value]:
             row.status.value,
             row.days_overdue,
             row.bucket.value if row.bucket else "",
-            None if row.p_late is None else round(row.p_late, 3),
+            None if row.p_late is None else Decimal(f"{row.p_late:.3f}"),
             row.risk_band or "",
         )
     ]
