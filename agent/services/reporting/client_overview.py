@@ -7,7 +7,7 @@ the actor invoices nothing for is not found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -25,6 +25,7 @@ from agent.services.scoring import client_record
 from agent.settings import Settings
 
 REMINDERS_SHOWN = 50
+INVOICES_SHOWN = 100
 
 
 @dataclass(frozen=True)
@@ -110,23 +111,22 @@ def overview(
 ) -> ClientOverview:
     """The client page's content as of ``as_of``, limited to what ``actor`` may see."""
     client = clients.get_visible(session, client_id=client_id, actor=actor)
-    table = invoice_table.build(
-        session,
-        query=invoice_table.TableQuery(
-            as_of=as_of,
-            client_id=client_id,
-            owner_id=owner_scope(actor),
-            sort=invoice_table.TableSort.DUE_DATE,
-            descending=True,
-            limit=invoice_table.UNLIMITED,
-        ),
+    query = invoice_table.TableQuery(
+        as_of=as_of,
+        client_id=client_id,
+        owner_id=owner_scope(actor),
+        sort=invoice_table.TableSort.DUE_DATE,
+        descending=True,
+        limit=INVOICES_SHOWN,
     )
-    rows = [row for group in table.groups for row in group.rows]
+    table = invoice_table.build(session, query=query)
+    open_query = replace(query, status=invoice_table.TableStatus.OPEN, limit=None)
     owed: dict[str, int] = {}
-    for row in rows:
-        if row.outstanding_minor:
-            owed[row.currency] = owed.get(row.currency, 0) + row.outstanding_minor
-    bands = [row.risk_band for row in rows if row.risk_band and row.outstanding_minor]
+    bands: list[str] = []
+    for row in invoice_table.stream(session, query=open_query):
+        owed[row.currency] = owed.get(row.currency, 0) + row.outstanding_minor
+        if row.risk_band:
+            bands.append(row.risk_band)
     tasks = scoped(
         select(FollowUpTask)
         .join(Invoice, col(Invoice.id) == FollowUpTask.invoice_id)
