@@ -228,7 +228,8 @@ def test_dashboard_counts_equal_the_rows_their_links_open(signed_in: Any, demo: 
     assert len(links) >= 10
     counted = {"/dashboard/invoices": "#count", "/queue": "#queue-count", "/tasks": "#task-count"}
     for href, shown in links:
-        page.goto(href)
+        response = page.goto(href)
+        assert response.status == 200, (href, page.locator("main").inner_text()[:300])
         selector = counted[href.split("?")[0]]
         assert _total(page, selector) == int(shown.replace(",", "")), href
     assert demo.bad == []
