@@ -6,7 +6,7 @@ PaytrackError
 ├── Forbidden
 ├── NotFound
 │   ├── ClientNotFound, InvoiceNotFound, UserNotFound, DraftNotFound
-│   ├── ApiKeyNotFound, WebhookNotFound
+│   ├── ApiKeyNotFound, WebhookNotFound, TaskNotFound
 │   └── RiskModelUnavailable
 ├── Conflict
 │   ├── DuplicateInvoiceNumber, InvoiceClosed, InvalidTransition
@@ -215,3 +215,7 @@ class EditRefused(InvalidInput):
         listed = "; ".join(str(v) for v in violations)
         super().__init__(f"the edited text was refused: {listed}", field="body")
         self.violations = violations
+
+
+class TaskNotFound(NotFound):
+    title = "Task not found"

@@ -63,6 +63,7 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     problems.install(app)
+    pages.errors.install(app)
     app.include_router(health.router)
     app.include_router(v1.router)
     v1.install(app, run_deliverer=run_schedule)

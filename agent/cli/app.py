@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from agent.cli import (
+    clients,
     db,
     decisions,
     demo,
@@ -49,6 +50,7 @@ for module in (
     report_monthly,
     decisions,
     invoice_actions,
+    clients,
 ):
     module.register(app)
 

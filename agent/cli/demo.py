@@ -15,6 +15,7 @@ from agent.actor import Actor
 from agent.cli.context import command_session, console
 from agent.db import session_scope
 from agent.demo import ledger as demo_ledger
+from agent.demo import reminder_history
 from agent.errors import InsufficientHistory
 from agent.models import UserRole
 from agent.money import format_plain
@@ -84,15 +85,16 @@ def demo_command(
         highlight=False,
     )
     console.print(_kpi_table(kpis))
-    _prepare_review_queue(day, port=port, serving=not no_serve)
+    _prepare_review_queue(day, seed=seed, port=port, serving=not no_serve)
     if not no_serve:
         from agent.cli.serve import serve_command
 
         serve_command(host="127.0.0.1", port=port, no_schedule=False)
 
 
-def _prepare_review_queue(day: date, *, port: int, serving: bool) -> None:
-    """Sweep as of the ledger's last day so the queue is full; give the demo people a password."""
+def _prepare_review_queue(day: date, *, seed: int, port: int, serving: bool) -> None:
+    """Add the past year's reminders, then sweep as of the ledger's last day so the queue is
+    full; give the demo people a password."""
     with command_session() as (session, settings):
         engine = session.get_bind()
         people = [
@@ -101,6 +103,13 @@ def _prepare_review_queue(day: date, *, port: int, serving: bool) -> None:
         for person in people:
             users.set_password(session, user_id=person.id, password=DEMO_PASSWORD)
     assert isinstance(engine, Engine)
+    past = reminder_history.add_reminder_history(engine, seed=seed, end_date=day)
+    console.print(
+        f"Reminder history: {past.sent:,} reminders sent, {past.rejected:,} rejected, "
+        f"{past.tasks_done:,} follow-up tasks done and {past.tasks_open:,} open.",
+        markup=False,
+        highlight=False,
+    )
     from agent.runtime import score_then_sweep  # the model and LangGraph load only here
     from agent.services.scoring import risk_scoring
 

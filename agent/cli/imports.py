@@ -99,6 +99,14 @@ def invoices_command(
         console.print(
             f"new clients ({len(summary.clients_created)}): {names}", markup=False, soft_wrap=True
         )
+    if summary.clients_updated:
+        verb_changed = "would update" if summary.dry_run else "updated"
+        names = ", ".join(summary.clients_updated)
+        console.print(
+            f"{verb_changed} client details ({len(summary.clients_updated)}): {names}",
+            markup=False,
+            soft_wrap=True,
+        )
     if summary.owners_created:
         names = ", ".join(summary.owners_created)
         console.print(

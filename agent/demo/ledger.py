@@ -450,7 +450,7 @@ def _create_clients(
         )
     for chunk in range(0, len(rows), 5_000):
         connection.execute(insert(_table(Client)), rows[chunk : chunk + 5_000])
-    _advance_id_sequences(connection, Client)
+    advance_id_sequences(connection, Client)
     return made
 
 
@@ -798,10 +798,10 @@ def _write_batch(connection: Connection, batch: list[_InvoicePlan]) -> None:
     connection.execute(
         insert(_table(InvoiceEvent)), [event for plan in batch for event in plan.events]
     )
-    _advance_id_sequences(connection, Invoice, Payment)
+    advance_id_sequences(connection, Invoice, Payment)
 
 
-def _advance_id_sequences(connection: Connection, *models: type[SQLModel]) -> None:
+def advance_id_sequences(connection: Connection, *models: type[SQLModel]) -> None:
     """Explicit ids leave PostgreSQL's id sequences behind; move them past the rows written."""
     if connection.dialect.name != "postgresql":
         return

@@ -1,6 +1,6 @@
 """Every table, imported here so that Alembic and ``create_all`` see them all."""
 
-from agent.models.client import Client, ClientCreate, ClientRead
+from agent.models.client import Client, ClientCreate, ClientRead, ClientUpdate
 from agent.models.invoice import Invoice, InvoiceCreate, InvoiceRead, Lifecycle
 from agent.models.invoice_event import EventKind, InvoiceEvent
 from agent.models.payment import Payment, PaymentRead
@@ -11,6 +11,7 @@ __all__ = [
     "Client",
     "ClientCreate",
     "ClientRead",
+    "ClientUpdate",
     "EventKind",
     "Invoice",
     "InvoiceCreate",
@@ -43,8 +44,9 @@ from agent.models.web_session import SignInAttempt, UserSession  # noqa: E402
 __all__ += ["Draft", "DraftInvoice", "FollowUpTask", "MilestoneClaim", "Notification"]
 __all__ += ["OutboxMessage", "OutboxStatus", "SignInAttempt", "UserSession"]
 
+from agent.models.client_event import ClientEvent  # noqa: E402
 from agent.models.rescore_request import RescoreRequest  # noqa: E402
 from agent.models.risk_score_current import RiskScoreCurrent  # noqa: E402
 from agent.models.scheduled_run import ScheduledRun  # noqa: E402
 
-__all__ += ["RescoreRequest", "RiskScoreCurrent", "ScheduledRun"]
+__all__ += ["ClientEvent", "RescoreRequest", "RiskScoreCurrent", "ScheduledRun"]

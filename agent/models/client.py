@@ -50,3 +50,18 @@ class ClientCreate(SQLModel):
 
 class ClientRead(ClientBase):
     id: int
+
+
+class ClientUpdate(SQLModel):
+    """A partial change: only the fields given are changed (``model_fields_set``)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    contact_emails: list[str] | None = None
+    language: str | None = None
+    country: str | None = None
+    timezone: str | None = None
+    currency: str | None = None
+    default_terms_days: int | None = Field(default=None, ge=0, le=365)
+    notes: str | None = None
+    reminders_paused: bool | None = None
+    reminder_consequence: str | None = Field(default=None, max_length=40)

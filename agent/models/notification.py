@@ -33,6 +33,9 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     emailed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dismissed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when the cause is gone (the invoice was paid, a reminder was approved).
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TaskStatus(StrEnum):
@@ -53,3 +56,5 @@ class FollowUpTask(SQLModel, table=True):
     status: TaskStatus = Field(default=TaskStatus.OPEN, sa_type=enum_column(TaskStatus, 10))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    close_note: str | None = Field(default=None, sa_type=Text)
+    closed_by: str | None = Field(default=None, max_length=200)

@@ -7,17 +7,18 @@ the company's, not one owner's.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 
 from agent.errors import InvalidDate, InvalidInput
+from agent.money import normalise_currency
 from agent.services.access import users
 from agent.services.reporting import cashflow, invoice_table, reports_monthly
 from agent.services.reporting.reports import AgingBucket
 from agent.services.review import reviews
-from api.dashboard import views
+from api.dashboard import exports, views
 from api.pages.common import PageRoute, Viewer, render, settings_of, transaction, viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -69,6 +70,7 @@ def invoice_table_page(
     status: str | None = None,
     owner: str | None = None,
     client: str | None = None,
+    currency: str | None = None,
     bucket: str | None = None,
     sort: str | None = None,
     order: str | None = None,
@@ -84,20 +86,19 @@ def invoice_table_page(
         status=invoice_table.parse_choice(invoice_table.TableStatus, status, "status"),
         owner_id=_int(owner, "owner"),
         client_id=_int(client, "client"),
+        currency=normalise_currency(currency) if currency else None,
         bucket=invoice_table.parse_choice(AgingBucket, bucket, "bucket"),
         group=invoice_table.parse_choice(invoice_table.TableGroup, group, "group")
         or invoice_table.TableGroup.NONE,
     )
+    if format in ("csv", "xlsx"):
+        return exports.table_export(request, query, format, actor=reviews.actor_for(who.user))
+    if format:
+        raise InvalidInput("format must be csv or xlsx", field="format")
     with transaction(request) as session:
         table = invoice_table.build(session, query=query, actor=reviews.actor_for(who.user))
-        owners = users.list_users(session) if format != "csv" else []
-        clients = invoice_table.client_choices(session) if format != "csv" else []
-    if format == "csv":
-        return Response(
-            invoice_table.to_csv(table),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="invoices-{query.as_of}.csv"'},
-        )
+        owners = users.list_users(session)
+        clients = invoice_table.client_choices(session)
     params = {key: value for key, value in request.query_params.items() if key != "format"}
     return render(
         request,
@@ -110,6 +111,7 @@ def invoice_table_page(
         statuses=list(invoice_table.TableStatus),
         sorts=list(invoice_table.TableSort),
         csv_url="/dashboard/invoices?" + urlencode({**params, "format": "csv"}),
+        xlsx_url="/dashboard/invoices?" + urlencode({**params, "format": "xlsx"}),
         **views.chart_helpers(),
     )
 
@@ -118,7 +120,9 @@ def _review(
     request: Request, who: Viewer, month: str | None, as_of: str | None
 ) -> reports_monthly.MonthlyReview:
     today = _as_of(as_of)
-    first = reports_monthly.parse_month(month) if month else today.replace(day=1)
+    # Without a month: the last complete one, not the one that has only just begun.
+    last_complete = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    first = reports_monthly.parse_month(month) if month else last_complete
     with transaction(request) as session:
         return reports_monthly.monthly_review(
             session,

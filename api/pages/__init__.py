@@ -2,10 +2,14 @@
 
 from fastapi import APIRouter
 
-from api.pages import auth, ledger, outbox_pages, review
+from api.pages import auth, clients, errors, ledger, notices, outbox_pages, review
+
+__all__ = ["errors", "router"]
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(review.router)
 router.include_router(ledger.router)
 router.include_router(outbox_pages.router)
+router.include_router(clients.router)
+router.include_router(notices.router)

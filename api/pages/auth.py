@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from agent.errors import Unauthorized
+from agent.errors import NotFound, Unauthorized
 from agent.services.access import web_sessions
 from api.pages.common import (
     COOKIE,
@@ -29,9 +29,26 @@ PRE_SESSION_COOKIE = "paytrack_sign_in"
 STATIC = Path(__file__).parent.parent / "static"
 
 
-@router.get("/static/paytrack.css")
-def stylesheet() -> FileResponse:
-    return FileResponse(STATIC / "paytrack.css", media_type="text/css")
+ASSETS = {
+    "paytrack.css": "text/css",
+    "paytrack.js": "text/javascript",
+    "favicon.svg": "image/svg+xml",
+}
+
+
+@router.get("/static/{name}")
+def asset(name: str) -> FileResponse:
+    """The pages' own files; anything else is a 404."""
+    if name not in ASSETS:
+        raise NotFound(f"no file {name!r}", field="name")
+    return FileResponse(
+        STATIC / name, media_type=ASSETS[name], headers={"Cache-Control": "max-age=3600"}
+    )
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    return asset("favicon.svg")
 
 
 @router.get("/")

@@ -14,21 +14,38 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from agent import formatting
 from agent.db import session_scope
 from agent.errors import Forbidden, PaytrackError
 from agent.models import User, UserSession
-from agent.money import format_plain
 from agent.services.access import web_sessions
 from agent.services.review import outbox
 from agent.settings import Settings
+from api.pages.labels import label
 
 COOKIE = "paytrack_session"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
 TEMPLATES.env.autoescape = True
-TEMPLATES.env.filters["money"] = lambda minor, currency: format_plain(int(minor), currency)
+
+
+@pass_context
+def _money(context: Any, minor: int, currency: str) -> str:
+    return formatting.money(int(minor), currency, context.get("locale", formatting.DEFAULT_LOCALE))
+
+
+@pass_context
+def _number(context: Any, value: int | float) -> str:
+    return formatting.number(value, context.get("locale", formatting.DEFAULT_LOCALE))
+
+
+TEMPLATES.env.filters["money"] = _money
+TEMPLATES.env.filters["number"] = _number
+TEMPLATES.env.filters["label"] = label
+TEMPLATES.env.globals["plural"] = formatting.plural
 
 
 class SignInRequired(Exception):
@@ -92,6 +109,11 @@ def safe_next(target: str | None, default: str = "/queue") -> str:
     return target
 
 
+def locale_of(request: Request) -> str:
+    """The viewer's locale for numbers and dates, from the browser's ``Accept-Language``."""
+    return formatting.locale_from_header(request.headers.get("accept-language"))
+
+
 def render(
     request: Request,
     name: str,
@@ -111,6 +133,8 @@ def render(
             "mail_leaves": outbox.leaves_machine(settings),
             "outbox_dir": settings.data_dir / "outbox",
             "today": date.today(),
+            "locale": locale_of(request),
+            "path": request.url.path,
             **context,
         },
         status_code=status_code,

@@ -1,23 +1,23 @@
-"""The invoice page (history and ledger actions), notifications and the outbox."""
+"""The invoice page (history and ledger actions) and the outbox actions."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from fastapi import APIRouter, Request, Response
+from sqlmodel import Session
 
-from agent.errors import Forbidden, InvalidDate, PaytrackError
-from agent.models import UserRole
-from agent.models.outbox import OutboxStatus
-from agent.money import to_minor
+from agent import formatting
+from agent.errors import Forbidden, InvalidAmount, InvalidDate, PaytrackError
+from agent.models import Invoice, UserRole
 from agent.services.access import users
-from agent.services.ledger import invoices, payments
-from agent.services.notices import notifications
+from agent.services.ledger import clients, invoices, payments
 from agent.services.review import outbox, reviews
 from api.pages.common import (
     PageRoute,
     Viewer,
     form_of,
+    locale_of,
     redirect,
     render,
     settings_of,
@@ -70,6 +70,16 @@ def _day(value: object, field: str) -> date:
         raise InvalidDate(f"{field} must be a date (YYYY-MM-DD)", field=field) from None
 
 
+def _amount(request: Request, session: Session, typed: object, invoice: Invoice) -> int:
+    """The amount as the viewer typed it, in their locale or, failing that, the client's."""
+    text = str(typed or "")
+    try:
+        return formatting.parse_amount(text, invoice.currency, locale_of(request), field="amount")
+    except InvalidAmount:
+        language = clients.get(session, client_id=invoice.client_id).language
+        return formatting.parse_amount(text, invoice.currency, language, field="amount")
+
+
 @router.post("/invoices/{invoice_id}/{action}")
 async def invoice_action(request: Request, invoice_id: int, action: str) -> Response:
     who = viewer(request)
@@ -85,7 +95,7 @@ async def invoice_action(request: Request, invoice_id: int, action: str) -> Resp
                 payments.record(
                     session,
                     invoice_id=invoice_id,
-                    amount_minor=to_minor(str(form.get("amount") or ""), invoice.currency),
+                    amount_minor=_amount(request, session, form.get("amount"), invoice),
                     currency=invoice.currency,
                     payment_date=_day(form.get("date"), "date"),
                     actor=actor,
@@ -150,21 +160,19 @@ async def invoice_action(request: Request, invoice_id: int, action: str) -> Resp
     except Forbidden:
         raise
     except PaytrackError as exc:
-        return _invoice_page(request, who, invoice_id, status_code=exc.status, error=exc)
+        if exc.status == 404:
+            raise
+        return _invoice_page(
+            request,
+            who,
+            invoice_id,
+            status_code=exc.status,
+            error=exc,
+            failed=action,
+            errors={exc.field or "text": exc.message},
+            values=form,
+        )
     return redirect(f"/invoices/{invoice_id}?done={action}")
-
-
-@router.get("/notifications")
-def notifications_page(request: Request) -> Response:
-    who = viewer(request)
-    owner_id = None if who.user.role == UserRole.ADMIN else who.user.id
-    with transaction(request) as session:
-        notes = notifications.list_for_owner(session, owner_id=owner_id)
-        messages = outbox.list_messages(session, owner_id=owner_id, limit=100)
-    attention = [m for m in messages if m.status in (OutboxStatus.UNCONFIRMED, OutboxStatus.FAILED)]
-    return render(
-        request, "notifications.html", who, notes=notes, messages=messages, attention=attention
-    )
 
 
 @router.post("/outbox/{message_id}/{action}")

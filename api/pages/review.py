@@ -5,8 +5,9 @@ from __future__ import annotations
 import difflib
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from agent import runtime
@@ -20,7 +21,8 @@ from agent.errors import (
 from agent.models import User, UserRole
 from agent.models.draft import DraftStatus, Tone
 from agent.services.access import users
-from agent.services.review import drafts, outbox, reviews
+from agent.services.reporting.invoice_table import parse_choice
+from agent.services.review import drafts, outbox, queue_view, reviews
 from api.pages.common import PageRoute, form_of, redirect, render, settings_of, transaction, viewer
 
 router = APIRouter(route_class=PageRoute)
@@ -43,25 +45,52 @@ def _owners(request: Request, who: User) -> list[User]:
         return users.list_users(session)
 
 
+STATUSES = {
+    "pending": DraftStatus.PENDING_REVIEW,
+    "approved": DraftStatus.APPROVED,
+    "sent": DraftStatus.SENT,
+    "rejected": DraftStatus.REJECTED,
+    "held": DraftStatus.HELD,
+    "cancelled": DraftStatus.CANCELLED,
+    "withdrawn": DraftStatus.WITHDRAWN,
+}
+FILTERS = ("q", "owner_id", "risk", "tone", "milestone", "language", "stale", "sort")
+
+
+def _queue_query(params: dict[str, str], page: int) -> queue_view.QueueQuery:
+    stale = params.get("stale") or ""
+    if stale not in ("", "yes", "no"):
+        raise InvalidInput("stale must be yes or no", field="stale")
+    return queue_view.QueueQuery(
+        search=params.get("q") or "",
+        risk_band=params.get("risk") or None,
+        tone=params.get("tone") or None,
+        milestone=params.get("milestone") or None,
+        language=params.get("language") or None,
+        stale=None if not stale else stale == "yes",
+        sort=parse_choice(queue_view.QueueSort, params.get("sort"), "sort")
+        or queue_view.QueueSort.SEND_TIME,
+        page=page,
+    )
+
+
 @router.get("/queue")
 def queue_page(
     request: Request,
-    owner_id: int | None = None,
+    owner: str | None = Query(None, alias="owner_id"),
     notice: str | None = None,
     show: str = "pending",
+    page: int = 1,
 ) -> Response:
     who = viewer(request)
+    if owner and not owner.isdigit():
+        raise InvalidInput("owner_id must be a user id", field="owner_id")
+    owner_id = int(owner) if owner else None
     settings = settings_of(request)
     today = date.today()
-    status = {
-        "pending": DraftStatus.PENDING_REVIEW,
-        "approved": DraftStatus.APPROVED,
-        "sent": DraftStatus.SENT,
-        "rejected": DraftStatus.REJECTED,
-        "held": DraftStatus.HELD,
-        "cancelled": DraftStatus.CANCELLED,
-        "withdrawn": DraftStatus.WITHDRAWN,
-    }.get(show, DraftStatus.PENDING_REVIEW)
+    status = STATUSES.get(show, DraftStatus.PENDING_REVIEW)
+    params = {k: v for k, v in request.query_params.items() if k in FILTERS and v}
+    query = _queue_query(params, page)
     with transaction(request) as session:
         items = reviews.queue(
             session,
@@ -87,17 +116,22 @@ def queue_page(
             if status == DraftStatus.PENDING_REVIEW
             else []
         )
+    shown = queue_view.page_of(items, query)
     return render(
         request,
         "queue.html",
         who,
-        items=items,
+        items=shown.items,
+        view=shown,
+        params=params,
+        base_query=urlencode({**params, "show": show}),
         snoozed=snoozed,
         owners=_owners(request, who.user),
         owner_id=owner_id,
         show=show,
         notice=NOTICES.get(notice or ""),
         tones=list(Tone),
+        sorts=list(queue_view.QueueSort),
     )
 
 
@@ -300,12 +334,16 @@ async def bulk_approve(request: Request) -> Response:
         settings = settings_of(request)
         with transaction(request) as session:
             items = reviews.queue(session, viewer=who.user, as_of=date.today(), settings=settings)
+        shown = queue_view.page_of(items, queue_view.QueueQuery())
         return render(
             request,
             "queue.html",
             who,
             status_code=200 if approved else 409,
-            items=items,
+            items=shown.items,
+            view=shown,
+            params={},
+            base_query="show=pending",
             snoozed=[],
             owners=_owners(request, who.user),
             owner_id=None,
@@ -313,5 +351,6 @@ async def bulk_approve(request: Request) -> Response:
             notice=f"{len(approved)} approved.",
             problems=problems,
             tones=list(Tone),
+            sorts=list(queue_view.QueueSort),
         )
     return redirect("/queue?notice=bulk")

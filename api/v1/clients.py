@@ -1,4 +1,4 @@
-"""Clients: create, read, list."""
+"""Clients: create, read, list, change any field (with history)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from agent.models import ClientCreate
+from agent.models import ClientCreate, ClientUpdate
 from agent.services.ledger import clients
 from api.deps import Reader, SessionDep, Writer
 from api.v1.idempotent import IdempotencyDep
 from api.v1.paging import IdCursor, id_page
-from api.v1.schemas import MAX_ID, ClientIn, ClientOut, Page
+from api.v1.schemas import MAX_ID, ClientEventOut, ClientIn, ClientOut, ClientPatch, Page
 
 router = APIRouter(prefix="/clients", tags=["clients"])
 
@@ -46,3 +46,31 @@ def get_client(
 ) -> ClientOut:
     client = clients.read(session, client_id=client_id, actor=caller.actor)
     return ClientOut.model_validate(client, from_attributes=True)
+
+
+@router.patch("/{client_id}", summary="Change a client's details", response_model=ClientOut)
+def update_client(
+    client_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    body: ClientPatch,
+    session: SessionDep,
+    caller: Writer,
+) -> ClientOut:
+    """Only the fields present change; each change is kept in the client's history."""
+    changes = ClientUpdate.model_validate(body.model_dump(mode="json", exclude_unset=True))
+    client = clients.update(session, client_id=client_id, changes=changes, actor=caller.actor)
+    return ClientOut.model_validate(client, from_attributes=True)
+
+
+@router.get(
+    "/{client_id}/events",
+    summary="The client's change history",
+    response_model=list[ClientEventOut],
+)
+def client_events(
+    client_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, caller: Reader
+) -> list[ClientEventOut]:
+    clients.get_visible(session, client_id=client_id, actor=caller.actor)
+    return [
+        ClientEventOut.model_validate(e, from_attributes=True)
+        for e in clients.history_of(session, client_id=client_id)
+    ]

@@ -130,7 +130,41 @@ class ClientOut(BaseModel):
     default_terms_days: int
     notes: str | None
     reminders_paused: bool
+    reminder_consequence: str | None = None
     created_at: datetime
+
+
+class ClientPatch(_In):
+    """Only the fields present change; ``null`` clears ``country``, ``notes`` or the consequence."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"contact_emails": ["finance@acme.example"], "language": "nl"},
+                {"reminders_paused": True, "notes": "On direct debit from March"},
+            ]
+        },
+    )
+
+    name: Annotated[Text, Field(min_length=1, max_length=300)] | None = None
+    contact_emails: Annotated[list[EmailStr], Field(max_length=20)] | None = None
+    language: Annotated[Text, Field(max_length=16)] | None = None
+    country: Annotated[Text, Field(max_length=2)] | None = None
+    timezone: Annotated[Text, Field(max_length=64)] | None = None
+    currency: Currency | None = None
+    default_terms_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    notes: Annotated[Text, Field(max_length=10_000)] | None = None
+    reminders_paused: bool | None = None
+    reminder_consequence: Annotated[Text, Field(max_length=40)] | None = None
+
+
+class ClientEventOut(BaseModel):
+    id: int
+    kind: str
+    occurred_at: datetime
+    actor: str
+    data: dict[str, Any]
 
 
 # Users --------------------------------------------------------------------------------------

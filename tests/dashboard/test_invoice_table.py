@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Any
 
+from openpyxl import load_workbook
 from sqlmodel import Session
 
 from agent.services.ledger.io.spreadsheet import safe_text
@@ -78,19 +80,59 @@ def test_limit_reports_the_total(session: Session) -> None:
     assert (table.shown_count, table.total_count) == (2, 4)
 
 
-def test_csv_is_what_is_shown_and_formula_safe(session: Session) -> None:
+def export_csv(session: Session, query: TableQuery) -> list[dict[str, str]]:
+    text = "".join(
+        invoice_table.csv_chunks(invoice_table.stream(session, query=query, actor=TEST_ACTOR))
+    )
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_csv_is_the_view_in_order_and_formula_safe(session: Session) -> None:
     hostile = make_client(session, name='=HYPERLINK("http://evil.example","x")')
     make_invoice(session, client=hostile, number="-1+1", amount_minor=1_234)
     small_ledger(session)
-    table = invoice_table.build(
-        session,
-        actor=TEST_ACTOR,
-        query=TableQuery(as_of=AS_OF, status=TableStatus.OPEN, sort=TableSort.AMOUNT),
-    )
-    rows = list(csv.DictReader(io.StringIO(invoice_table.to_csv(table))))
+    query = TableQuery(as_of=AS_OF, status=TableStatus.OPEN, sort=TableSort.AMOUNT)
+    table = invoice_table.build(session, query=query, actor=TEST_ACTOR)
+    rows = export_csv(session, query)
     assert [r["number"] for r in rows] == [safe_text(n) for n in numbers(table)]
     first = rows[0]
     assert first["client"] == '\'=HYPERLINK("http://evil.example","x")'
     assert first["number"] == "'-1+1"
-    assert first["outstanding"] == "12.34 EUR"
+    assert (first["outstanding"], first["currency"]) == ("12.34", "EUR")
     assert all(not r[k].startswith(("=", "+", "-", "@")) for r in rows for k in r)
+
+
+def test_export_has_every_matching_row_beyond_the_page_limit(session: Session) -> None:
+    client = make_client(session, name="Many Invoices Ltd")
+    for n in range(invoice_table.DEFAULT_LIMIT + 7):
+        make_invoice(session, client=client, number=f"M-{n:04d}", amount_minor=100_000 + n)
+    query = TableQuery(as_of=AS_OF)
+    assert (
+        invoice_table.build(session, query=query, actor=TEST_ACTOR).shown_count
+        == invoice_table.DEFAULT_LIMIT
+    )
+    rows = export_csv(session, query)
+    assert (
+        len(rows)
+        == invoice_table.DEFAULT_LIMIT + 7
+        == invoice_table.count(session, query=query, actor=TEST_ACTOR)
+    )
+    assert len({r["number"] for r in rows}) == len(rows)
+    assert sum(Decimal(r["amount"]) for r in rows) == sum(
+        Decimal(100_000 + n) / 100 for n in range(len(rows))
+    )
+
+
+def test_xlsx_amounts_are_numbers_beside_a_currency_column(session: Session) -> None:
+    small_ledger(session)
+    query = TableQuery(as_of=AS_OF, sort=TableSort.AMOUNT, descending=True)
+    buffer = io.BytesIO()
+    written = invoice_table.write_xlsx(
+        invoice_table.stream(session, query=query, actor=TEST_ACTOR), buffer
+    )
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    assert written == len(rows) == 4
+    amount, currency = header.index("amount"), header.index("currency")
+    assert all(isinstance(r[amount], int | float) for r in rows)
+    assert [r[currency] for r in rows] == ["EUR", "EUR", "EUR", "USD"]  # per currency, never mixed

@@ -117,13 +117,16 @@ def test_sign_in_see_the_queue_edit_approve_and_one_message_arrives(page: Page, 
     sign_in(page, "ann@example.com")
     card = page.locator(f"#draft-{live.draft_id}")
     assert card.locator(".client-name").inner_text() == "Van Dijk Studio"
-    assert "2026-001" in card.inner_text() and "1234.50 EUR" in card.inner_text()
+    assert "2026-001" in card.inner_text() and "€1,234.50" in card.inner_text()
     card.get_by_text("Edit, approve or reject").click()
     drafted = page.input_value("#body")
     page.fill("#body", drafted + "\n\nEdited by Ann: please settle 2026-001 this week.")
     page.check("input[name=send_now]")
+    confirmations: list[str] = []
+    page.once("dialog", lambda d: (confirmations.append(d.message), d.accept()))
     page.click("#approve")
     page.wait_for_url("**/queue?notice=sent-now")
+    assert confirmations and "now" in confirmations[0]
     assert "Approved" in page.locator("#notice").inner_text()
     assert page.locator(f"#draft-{live.draft_id}").count() == 0
     report = outbox.deliver_due(live.engine, settings=live.settings)
@@ -190,5 +193,5 @@ def test_a_hostile_client_name_renders_as_text(page: Page, live: Live) -> None:
     assert HOSTILE in names
     page.goto(f"/drafts/{live.hostile_draft_id}")
     assert page.locator(".client-name").inner_text() == HOSTILE
-    assert page.locator("script").count() == 0
+    assert page.locator("script:not([src='/static/paytrack.js'])").count() == 0
     assert dialogs == []

@@ -1,12 +1,14 @@
-"""Customers: creation, look-up by folded name, and per-client reminder pauses."""
+"""Customers: creation, look-up by folded name, changes with history, and who may see one."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from pydantic import ValidationError
 from sqlalchemy import exists, or_
 from sqlalchemy.sql.selectable import Select
@@ -15,9 +17,10 @@ from sqlmodel import Session, col, select
 from agent.actor import Actor
 from agent.errors import ClientNotFound, InvalidInput
 from agent.inputs import invalid_input
-from agent.models import Client, ClientCreate, Invoice
+from agent.models import Client, ClientCreate, ClientEvent, ClientUpdate, Invoice
 from agent.money import normalise_currency
 from agent.names import UnsafeName, clean_name
+from agent.services.access.ownership import owner_scope
 
 S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
@@ -43,6 +46,34 @@ def validate_timezone(name: str, *, field: str = "timezone") -> str:
     return name
 
 
+def validate_country(code: str | None, *, field: str = "country") -> str | None:
+    country = code.strip().upper() if code and code.strip() else None
+    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
+        raise InvalidInput(f"{code!r} is not an ISO 3166 country code", field=field)
+    return country
+
+
+def timezone_for_country(country: str | None) -> str | None:
+    """The country's time zone when it has exactly one (SE, NL, BG), else ``None`` (US, BR)."""
+    zones = get_global("territory_zones").get((country or "").upper(), [])
+    return zones[0] if len(zones) == 1 else None
+
+
+EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
+
+
+def validate_emails(emails: list[str], *, field: str = "contact_emails") -> list[str]:
+    """Lower-cased addresses without blanks or repeats; a malformed one is ``InvalidInput``."""
+    cleaned: list[str] = []
+    for raw in emails:
+        email = raw.strip().lower()
+        if email and not EMAIL.fullmatch(email):
+            raise InvalidInput(f"{raw!r} is not an e-mail address", field=field)
+        if email and email not in cleaned:
+            cleaned.append(email)
+    return cleaned
+
+
 def create(session: Session, data: ClientCreate) -> Client:
     """Add a client; names are unique once case and spacing are folded."""
     try:
@@ -60,15 +91,12 @@ def create(session: Session, data: ClientCreate) -> Client:
     key = name_key(data.name)
     if find_by_name(session, name=data.name) is not None:
         raise InvalidInput(f"a client named {data.name!r} already exists", field="name")
-    country = data.country.strip().upper() if data.country else None
-    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
-        raise InvalidInput(f"{data.country!r} is not an ISO 3166 country code", field="country")
     client = Client(
         name=data.name,
         name_key=key,
-        contact_emails=[e.strip().lower() for e in data.contact_emails if e.strip()],
+        contact_emails=validate_emails(data.contact_emails),
         language=validate_language(data.language),
-        country=country,
+        country=validate_country(data.country),
         timezone=validate_timezone(data.timezone),
         currency=normalise_currency(data.currency),
         default_terms_days=data.default_terms_days,
@@ -124,13 +152,99 @@ def find_or_create(session: Session, data: ClientCreate) -> tuple[Client, bool]:
     return create(session, data), True
 
 
-def set_reminders_paused(session: Session, *, client_id: int, paused: bool) -> Client:
+def set_reminders_paused(
+    session: Session, *, client_id: int, paused: bool, actor: Actor | None = None
+) -> Client:
     """Pause or resume reminders for every invoice of a client (e.g. on direct debit)."""
+    changes = ClientUpdate(reminders_paused=paused)
+    return update(session, client_id=client_id, changes=changes, actor=actor or SYSTEM)
+
+
+SYSTEM = Actor.system("clients")
+REQUIRED = frozenset({"language", "timezone", "currency", "default_terms_days", "reminders_paused"})
+EDITABLE = tuple(ClientUpdate.model_fields)
+
+
+def require_visible(session: Session, *, client: Client, actor: Actor) -> None:
+    """An owner sees a client they invoice; anyone else's client is not found (404)."""
+    owner_id = owner_scope(actor)
+    if owner_id is None:
+        return
+    mine = session.exec(
+        select(Invoice.id)
+        .where(Invoice.client_id == client.id, Invoice.owner_id == owner_id)
+        .limit(1)
+    ).first()
+    if mine is None:
+        raise ClientNotFound(f"no client with id {client.id}", field="client")
+
+
+def get_visible(session: Session, *, client_id: int, actor: Actor) -> Client:
     client = get(session, client_id=client_id)
-    client.reminders_paused = paused
-    session.add(client)
-    session.flush()
+    require_visible(session, client=client, actor=actor)
     return client
+
+
+def _validated(session: Session, client: Client, field: str, value: Any) -> Any:
+    """The value to store for ``field``, checked as ``create`` checks it."""
+    if field == "name":
+        if value is None or not str(value).strip():
+            raise InvalidInput("a client needs a name", field="name")
+        other = find_by_name(session, name=value)
+        if other is not None and other.id != client.id:
+            raise InvalidInput(f"a client named {value!r} already exists", field="name")
+        return re.sub(r"\s+", " ", value).strip()
+    checks: dict[str, Callable[[Any], Any]] = {
+        "contact_emails": lambda v: validate_emails(v or []),
+        "language": validate_language,
+        "country": validate_country,
+        "timezone": validate_timezone,
+        "currency": normalise_currency,
+        "notes": lambda v: (v or "").strip() or None,
+        "reminder_consequence": lambda v: (v or "").strip() or None,
+    }
+    if value is None and field in REQUIRED:
+        raise InvalidInput(f"{field.replace('_', ' ')} cannot be empty", field=field)
+    return checks[field](value) if field in checks else value
+
+
+def update(session: Session, *, client_id: int, changes: ClientUpdate, actor: Actor) -> Client:
+    """Change the fields set in ``changes``; one history event lists each change (from, to)."""
+    client = get_visible(session, client_id=client_id, actor=actor)
+    changed: dict[str, dict[str, Any]] = {}
+    for field in EDITABLE:
+        if field not in changes.model_fields_set:
+            continue
+        value = _validated(session, client, field, getattr(changes, field))
+        before = getattr(client, field)
+        if value != before:
+            changed[field] = {"from": before, "to": value}
+            setattr(client, field, value)
+    if "name" in changed:
+        client.name_key = name_key(client.name)
+    if changed:
+        session.add(client)
+        session.add(
+            ClientEvent(
+                client_id=client.id,
+                kind="updated",
+                actor=actor.label,
+                actor_user_id=actor.user_id,
+                data=changed,
+            )
+        )
+        session.flush()
+    return client
+
+
+def history_of(session: Session, *, client_id: int) -> list[ClientEvent]:
+    """The client's change history, newest first."""
+    query = (
+        select(ClientEvent)
+        .where(ClientEvent.client_id == client_id)
+        .order_by(col(ClientEvent.occurred_at).desc(), col(ClientEvent.id).desc())
+    )
+    return list(session.exec(query))
 
 
 def list_clients(
@@ -140,4 +254,18 @@ def list_clients(
     query = _visible(select(Client), actor).order_by(col(Client.id)).limit(limit)
     if after_id is not None:
         query = query.where(Client.id > after_id)
+    return list(session.exec(query))
+
+
+def list_visible(
+    session: Session, *, actor: Actor, search: str = "", limit: int = 200
+) -> list[Client]:
+    """Clients by name that the actor invoices (all for an admin), optionally by name part."""
+    query = select(Client).order_by(col(Client.name_key)).limit(limit)
+    owner_id = owner_scope(actor)
+    if owner_id is not None:
+        mine = select(Invoice.client_id).where(Invoice.owner_id == owner_id)
+        query = query.where(col(Client.id).in_(mine))
+    if search.strip():
+        query = query.where(col(Client.name_key).contains(name_key(search)))
     return list(session.exec(query))

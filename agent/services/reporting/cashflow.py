@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, computed_field
-from sqlalchemy import and_, func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
@@ -217,7 +217,7 @@ class _Exposure:
 def high_risk_accounts(
     session: Session, *, as_of: date, actor: Actor, limit: int | None = HIGH_RISK_SHOWN
 ) -> list[RiskyAccount]:
-    """Clients with open invoices whose newest stored score is high, most exposed first.
+    """Clients with open invoices whose newest stored score is high, riskiest first.
 
     Reads stored scores only (the daily sweep writes them); no model is loaded here.
     """
@@ -254,7 +254,9 @@ def high_risk_accounts(
         )
         for client_id, e in grouped.items()
     ]
-    accounts.sort(key=lambda a: (-sum(a.outstanding_minor.values()), a.client_name, a.client_id))
+    # Ranked by risk, then by how many invoices are exposed: amounts in different currencies
+    # are never summed or compared, so they cannot order the list.
+    accounts.sort(key=lambda a: (-a.max_p_late, -a.invoice_count, a.client_name, a.client_id))
     return accounts[:limit] if limit is not None else accounts
 
 
@@ -266,7 +268,8 @@ def workload(session: Session, *, as_of: date, actor: Actor) -> list[OwnerWorklo
         session.exec(
             select(Invoice.owner_id, func.count())
             .join(pos, pos.c.invoice_id == Invoice.id)
-            .where(pos.c.state == "open", pos.c.days_overdue > 0)
+            # As the invoice table's "overdue" status: a disputed invoice counts as disputed.
+            .where(pos.c.state == "open", pos.c.days_overdue > 0, pos.c.disputed == 0)
             .group_by(col(Invoice.owner_id))
         ).all()
     )
@@ -274,6 +277,8 @@ def workload(session: Session, *, as_of: date, actor: Actor) -> list[OwnerWorklo
         session.exec(
             select(Draft.owner_id, func.count())
             .where(Draft.status == DraftStatus.PENDING_REVIEW)
+            # As the queue shows them: a draft snoozed past the day is not waiting yet.
+            .where(or_(col(Draft.snoozed_until).is_(None), col(Draft.snoozed_until) <= as_of))
             .group_by(col(Draft.owner_id))
         ).all()
     )

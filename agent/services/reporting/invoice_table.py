@@ -1,21 +1,25 @@
-"""The dashboard's invoice table: filter, sort and group invoices as of a day, export as CSV.
+"""The dashboard's invoice table: filter, sort and group invoices as of a day; export any view.
 
 Positions (paid by then, state, days overdue, bucket) come from ``positions.positions`` so the
-table agrees with the aging report; risk is the newest stored score. The CSV holds exactly the
-rows shown, every text cell made formula-safe.
+table agrees with the aging report; risk is the newest stored score. The page shows at most
+``DEFAULT_LIMIT`` rows; an export streams every row matching the same filters, in the same
+order, with amounts as numbers beside a currency column and every text cell formula-safe.
+Sorting by amount orders by currency first, so different currencies are never ranked together.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import SQLColumnExpression, Subquery, case, func, nulls_last
+from sqlalchemy import Subquery, case, func, nulls_last
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -23,13 +27,15 @@ from agent.actor import Actor
 from agent.db import select_many
 from agent.errors import InvalidInput
 from agent.models import Client, Invoice, User
-from agent.money import format_plain
+from agent.money import to_decimal
 from agent.services.access.ownership import scoped
-from agent.services.ledger.io.spreadsheet import safe_cell
+from agent.services.ledger.io.spreadsheet import Value, safe_cell
 from agent.services.ledger.positions import AgingBucket, positions, state_column
 from agent.services.scoring import risk_scores
 
 DEFAULT_LIMIT = 500
+UNLIMITED = None
+STREAM_BATCH = 1_000
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -65,9 +71,10 @@ class TableQuery:
     status: TableStatus | None = None
     owner_id: int | None = None
     client_id: int | None = None
+    currency: str | None = None
     bucket: AgingBucket | None = None
     group: TableGroup = TableGroup.NONE
-    limit: int = DEFAULT_LIMIT
+    limit: int | None = DEFAULT_LIMIT
 
 
 class TableRow(BaseModel):
@@ -124,9 +131,9 @@ def _status_column(pos: Subquery) -> ColumnElement[str]:
     return case((derived.in_(["not_yet_due", "due_soon"]), TableStatus.OPEN.value), else_=derived)
 
 
-def build(session: Session, *, query: TableQuery, actor: Actor) -> InvoiceTable:
-    """The rows of the invoices ``actor`` may see matching ``query`` (at most ``limit``),
-    sorted, grouped, with group totals."""
+def _statement(query: TableQuery, actor: Actor) -> tuple[Any, Any]:
+    """(rows of invoices ``actor`` may see matching ``query`` in display order, the same rows
+    unordered for counting)."""
     pos = positions(query.as_of)
     score = risk_scores.current()
     status = _status_column(pos)
@@ -166,43 +173,73 @@ def build(session: Session, *, query: TableQuery, actor: Actor) -> InvoiceTable:
         stmt = stmt.where(Invoice.owner_id == query.owner_id)
     if query.client_id is not None:
         stmt = stmt.where(pos.c.client_id == query.client_id)
+    if query.currency is not None:
+        stmt = stmt.where(pos.c.currency == query.currency)
     if query.bucket is not None:
         stmt = stmt.where(pos.c.state == "open", pos.c.bucket == query.bucket.value)
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    key: SQLColumnExpression[Any] = {
-        TableSort.DUE_DATE: pos.c.due_date,
-        TableSort.AMOUNT: pos.c.amount_minor,
-        TableSort.DAYS_OVERDUE: days,
-        TableSort.RISK: score.p_late,
+    keys = {
+        TableSort.DUE_DATE: [pos.c.due_date],
+        TableSort.AMOUNT: [pos.c.currency, pos.c.amount_minor],
+        TableSort.DAYS_OVERDUE: [days],
+        TableSort.RISK: [score.p_late],
     }[query.sort]
-    order = nulls_last(key.desc() if query.descending else key.asc())
-    rows = session.exec(stmt.order_by(order, pos.c.number).limit(query.limit)).all()
-    items = [
-        TableRow(
-            invoice_id=r[0],
-            number=r[1],
-            client_id=r[2],
-            client_name=r[3],
-            owner_id=r[4],
-            owner_name=r[5],
-            currency=r[6],
-            amount_minor=int(r[7]),
-            outstanding_minor=int(r[8]),
-            due_date=r[9],
-            status=TableStatus(r[10]),
-            days_overdue=max(0, int(r[11])),
-            bucket=AgingBucket(r[12]) if r[10] in ("open", "overdue", "disputed") else None,
-            p_late=float(r[13]) if r[13] is not None else None,
-            risk_band=r[14],
-        )
-        for r in rows
-    ]
+    if query.sort is TableSort.AMOUNT:
+        # Currency always ascending (grouping), the amount in the chosen direction within it.
+        order = [keys[0].asc(), keys[1].desc() if query.descending else keys[1].asc()]
+    else:
+        order = [nulls_last(k.desc() if query.descending else k.asc()) for k in keys]
+    ordered = stmt.order_by(*order, pos.c.number)
+    if query.limit is not None:
+        ordered = ordered.limit(query.limit)
+    return ordered, stmt
+
+
+def _row(r: Any) -> TableRow:
+    return TableRow(
+        invoice_id=r[0],
+        number=r[1],
+        client_id=r[2],
+        client_name=r[3],
+        owner_id=r[4],
+        owner_name=r[5],
+        currency=r[6],
+        amount_minor=int(r[7]),
+        outstanding_minor=int(r[8]),
+        due_date=r[9],
+        status=TableStatus(r[10]),
+        days_overdue=max(0, int(r[11])),
+        bucket=AgingBucket(r[12]) if r[10] in ("open", "overdue", "disputed") else None,
+        p_late=float(r[13]) if r[13] is not None else None,
+        risk_band=r[14],
+    )
+
+
+def count(session: Session, *, query: TableQuery, actor: Actor) -> int:
+    """How many invoices match ``query``'s filters: the number the page and its links promise."""
+    _, unordered = _statement(query, actor)
+    return int(session.exec(select(func.count()).select_from(unordered.subquery())).one())
+
+
+def build(session: Session, *, query: TableQuery, actor: Actor) -> InvoiceTable:
+    """The rows of the invoices ``actor`` may see matching ``query`` (at most ``limit``),
+    sorted, grouped, with group totals."""
+    ordered, _ = _statement(query, actor)
+    items = [_row(r) for r in session.exec(ordered).all()]
     return InvoiceTable(
         as_of=query.as_of,
-        total_count=int(total),
+        total_count=count(session, query=query, actor=actor),
         shown_count=len(items),
         groups=_group(items, query.group),
     )
+
+
+def stream(session: Session, *, query: TableQuery, actor: Actor) -> Iterator[TableRow]:
+    """Every row ``actor`` may see matching ``query``'s filters (no limit), in display order,
+    fetched in batches."""
+    ordered, _ = _statement(replace(query, limit=None), actor)
+    result = session.exec(ordered.execution_options(yield_per=STREAM_BATCH))
+    for r in result:
+        yield _row(r)
 
 
 def _group(items: list[TableRow], group: TableGroup) -> list[TableGroupTotal]:
@@ -226,8 +263,7 @@ def _group(items: list[TableRow], group: TableGroup) -> list[TableGroupTotal]:
     return result
 
 
-CSV_HEADER = (
-    "group",
+EXPORT_HEADER = (
     "number",
     "client",
     "owner",
@@ -243,34 +279,58 @@ CSV_HEADER = (
 )
 
 
-def to_csv(table: InvoiceTable) -> str:
-    """Exactly the rows of ``table`` as CSV; amounts in major units as the currency writes them."""
+def export_row(row: TableRow) -> list[Value]:
+    """One row as a spreadsheet reads it: amounts as numbers in major units, text made safe."""
+    return [
+        safe_cell(value)
+        for value in (
+            row.number,
+            row.client_name,
+            row.owner_name,
+            row.currency,
+            to_decimal(row.amount_minor, row.currency),
+            to_decimal(row.outstanding_minor, row.currency),
+            row.due_date,
+            row.status.value,
+            row.days_overdue,
+            row.bucket.value if row.bucket else "",
+            None if row.p_late is None else Decimal(f"{row.p_late:.3f}"),
+            row.risk_band or "",
+        )
+    ]
+
+
+def csv_chunks(rows: Iterable[TableRow], *, batch: int = 500) -> Iterator[str]:
+    """The header and rows as CSV text, a few hundred rows per chunk, for a streamed response."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for group in table.groups:
-        for row in group.rows:
-            writer.writerow(
-                [
-                    safe_cell(value)
-                    for value in (
-                        group.key,
-                        row.number,
-                        row.client_name,
-                        row.owner_name,
-                        row.currency,
-                        format_plain(row.amount_minor, row.currency),
-                        format_plain(row.outstanding_minor, row.currency),
-                        row.due_date,
-                        row.status.value,
-                        row.days_overdue,
-                        row.bucket.value if row.bucket else "",
-                        "" if row.p_late is None else f"{row.p_late:.3f}",
-                        row.risk_band or "",
-                    )
-                ]
-            )
-    return out.getvalue()
+    writer.writerow(EXPORT_HEADER)
+    for index, row in enumerate(rows, start=1):
+        writer.writerow(["" if v is None else _text(v) for v in export_row(row)])
+        if index % batch == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def _text(value: Value) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def write_xlsx(rows: Iterable[TableRow], handle: IO[bytes]) -> int:
+    """Every row into a one-sheet workbook written to ``handle``; returns the row count."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Invoices")
+    sheet.append(list(EXPORT_HEADER))
+    written = 0
+    for row in rows:
+        sheet.append(export_row(row))
+        written += 1
+    workbook.save(handle)
+    return written
 
 
 def client_choices(session: Session, *, limit: int = 2_000) -> list[tuple[int, str]]:

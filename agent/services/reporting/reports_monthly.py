@@ -193,7 +193,7 @@ def month_late_payers(
     return payers
 
 
-def _settled_days(session: Session, invoice_ids: set[int]) -> dict[int, date]:
+def settled_days(session: Session, invoice_ids: set[int]) -> dict[int, date]:
     """The day each of these invoices' payments first covered its amount (absent: never)."""
     result: dict[int, date] = {}
     ids = sorted(invoice_ids)
@@ -234,7 +234,7 @@ def reminder_outcomes(
     sent = [
         (str(tone), str(ms), int(inv), at.date()) for tone, ms, inv, at in session.exec(query) if at
     ]
-    settled = _settled_days(session, {inv for _, _, inv, _ in sent})
+    settled = settled_days(session, {inv for _, _, inv, _ in sent})
     tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for tone, milestone, invoice_id, day in sent:
         paid_on = settled.get(invoice_id)
@@ -269,7 +269,7 @@ def exceptions(
         promised = (data or {}).get("promised_date")
         if kind == EventKind.PROMISE_RECORDED and promised:
             promises.append((invoice_id, date.fromisoformat(promised)))
-    settled = _settled_days(session, {invoice_id for invoice_id, _ in promises})
+    settled = settled_days(session, {invoice_id for invoice_id, _ in promises})
     kept = broken = pending = 0
     for invoice_id, promised in promises:
         paid_on = settled.get(invoice_id)
@@ -285,14 +285,36 @@ def exceptions(
     )
 
 
+def _milestone_day(name: str) -> int:
+    tail = name.rsplit("_", 1)[-1]
+    return int(tail) if tail.isdigit() else (-1 if name == "pre_due" else 999)
+
+
+def _late_payer_advice(chronic: list[reports.LatePayer]) -> list[str]:
+    """One sentence for the worst late payer, one naming the others: never the same line twice."""
+    if not chronic:
+        return []
+    worst, *others = chronic
+    advice = [
+        f"{worst.client_name} paid {worst.late_count} of {worst.settled_count} invoices late "
+        f"({worst.mean_days_late:.0f} days on average): shorten their payment terms or ask for "
+        "a deposit before new work."
+    ]
+    if others:
+        names = ", ".join(
+            f"{p.client_name} ({p.late_count} of {p.settled_count}, {p.mean_days_late:.0f} days)"
+            for p in others
+        )
+        advice.append(
+            f"{len(others)} more clients paid most of their invoices late — {names}: review "
+            "their terms at the next order."
+        )
+    return advice
+
+
 def suggestions(chronic: list[reports.LatePayer], reminders: list[ReminderOutcome]) -> list[str]:
     """Concrete next steps from the month's figures; each names who or what it is about."""
-    advice = [
-        f"{p.client_name} paid {p.late_count} of {p.settled_count} invoices late "
-        f"({p.mean_days_late:.0f} days on average): shorten their payment terms or ask for a "
-        "deposit before new work."
-        for p in chronic
-    ]
+    advice = _late_payer_advice(chronic)
     by_milestone: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for r in reminders:
         by_milestone[r.milestone][0] += r.sent
@@ -306,10 +328,17 @@ def suggestions(chronic: list[reports.LatePayer], reminders: list[ReminderOutcom
         best = max(rated, key=lambda m: (rated[m], m))
         worst = min(rated, key=lambda m: (rated[m], m))
         if rated[best] > rated[worst]:
+            earlier = _milestone_day(best) < _milestone_day(worst)
             advice.append(
                 f"Reminders at milestone {best} were followed by payment within "
                 f"{FOLLOW_UP_DAYS} days {rated[best]:.0%} of the time, against {rated[worst]:.0%} "
-                f"at {worst}: send them earlier, at the {best} stage, where they work."
+                f"at {worst}: "
+                + (
+                    "the early reminder does the work; keep it prompt."
+                    if earlier
+                    else "clients here answer the later, firmer reminder; consider sending it "
+                    "sooner."
+                )
             )
     by_tone: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for r in reminders:

@@ -27,6 +27,8 @@ INVOICE_FIELDS = (
     "client",
     "client_email",
     "client_language",
+    "client_country",
+    "client_timezone",
     "owner",
     "issue_date",
     "due_date",
@@ -56,6 +58,8 @@ INVOICE_SYNONYMS: dict[str, tuple[str, ...]] = {
         "client email", "customer email", "email", "e-mail", "contact email", "billing email",
     ),
     "client_language": ("client language", "customer language", "language", "taal"),
+    "client_country": ("client country", "customer country", "country", "land"),
+    "client_timezone": ("client time zone", "client timezone", "time zone", "timezone"),
     "owner": ("owner", "account owner", "account manager", "sales rep", "salesperson"),
     "issue_date": (
         "issue date", "invoice date", "issued", "issued on", "date issued", "date",
@@ -113,6 +117,8 @@ class InvoiceRecord:
     paid_date: date | None
     client_email: str | None = None
     client_language: str | None = None
+    client_country: str | None = None
+    client_timezone: str | None = None
     payment_method: str | None = None
     reference: str | None = None
     disputed: bool = False
@@ -210,6 +216,8 @@ def _parse_row(reader: _RowReader, options: InvoiceRowOptions) -> InvoiceRecord 
     owner = _owner(reader, options)
     email = reader.get("client_email", _email)
     language = reader.get("client_language", lambda v: clients.validate_language(str(v)))
+    country = reader.get("client_country", lambda v: clients.validate_country(str(v)))
+    zone = reader.get("client_timezone", lambda v: clients.validate_timezone(str(v).strip()))
     issue_date, due_date, paid_date = dates
     if issue_date is None and due_date is not None and reader.raw("issue_date") is None:
         issue_date = due_date - timedelta(days=terms or options.default_terms_days)
@@ -242,6 +250,8 @@ def _parse_row(reader: _RowReader, options: InvoiceRowOptions) -> InvoiceRecord 
         paid_date=paid_date if paid_minor else None,
         client_email=email,
         client_language=language,
+        client_country=country,
+        client_timezone=zone,
         payment_method=reader.get("payment_method", text64),
         reference=reader.get("reference", text200),
         disputed=disputed,

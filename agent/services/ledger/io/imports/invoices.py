@@ -30,6 +30,7 @@ from agent.models import (
 from agent.money import format_plain
 from agent.services.access import users
 from agent.services.ledger import clients, invoices, payments
+from agent.services.ledger.io.imports import client_details
 from agent.services.ledger.io.imports.batch_writer import NewInvoice, write_new
 from agent.services.ledger.io.imports.invoice_rows import (
     INVOICE_SYNONYMS,
@@ -57,6 +58,7 @@ class InvoiceImportSummary:
     payments_recorded: int = 0
     disputes_opened: int = 0
     clients_created: list[str] = field(default_factory=list)
+    clients_updated: list[str] = field(default_factory=list)
     owners_created: list[str] = field(default_factory=list)
     skipped: list[RowProblem] = field(default_factory=list)
     dry_run: bool = False
@@ -118,6 +120,9 @@ def import_invoices(
         dry_run=dry_run,
     )
     known_clients = _clients_by_key(session, {r.client_key for r in new})
+    summary.clients_updated = client_details.update_existing(
+        session, records, actor=actor, dry_run=dry_run
+    )
     if dry_run:
         _preview(session, summary, new, top_ups, known_clients)
         return summary
@@ -341,6 +346,10 @@ def _client_for(
             name=record.client,
             contact_emails=[record.client_email] if record.client_email else [],
             language=record.client_language or options.default_language,
+            country=record.client_country,
+            timezone=record.client_timezone
+            or clients.timezone_for_country(record.client_country)
+            or "UTC",
             currency=record.currency,
             default_terms_days=options.default_terms_days,
         ),
