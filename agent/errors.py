@@ -7,11 +7,13 @@ PaytrackError
 │   └── RiskModelUnavailable
 ├── Conflict
 │   ├── DuplicateInvoiceNumber, InvoiceClosed, InvalidTransition
-│   └── DraftAlreadyDecided, DraftStale, LedgerNotEmpty
+│   ├── DraftAlreadyDecided, DraftStale, LedgerNotEmpty
+│   └── ReferenceRateMissing
 └── InvalidInput
     ├── InvalidAmount, InvalidCurrency, CurrencyMismatch, InvalidDate
     ├── PaymentExceedsBalance
     ├── ImportRejected (carries one RowProblem per bad cell)
+    ├── InvalidRate
     └── InsufficientHistory
 DraftWriterFailed (502), MalformedDraft: the LLM gave no usable draft
 """
@@ -190,3 +192,13 @@ class TooManySignInAttempts(Unauthorized):
 
     status = 429
     title = "Too many sign-in attempts"
+
+
+class ReferenceRateMissing(Conflict):
+    """Charges need a reference rate for a half-year the rates table does not hold yet."""
+
+    title = "Reference rate missing"
+
+
+class InvalidRate(InvalidInput):
+    title = "Invalid reference rate"

@@ -23,6 +23,12 @@ class ClientBase(SQLModel):
     # The one consequence a firm reminder may announce to this client (None: none at all),
     # e.g. "late_payment_interest" or "referral_to_collection". A policy, set by a person.
     reminder_consequence: str | None = Field(default=None, max_length=40)
+    # Late-payment charges (agent/services/charges): the statute that applies (None: from the
+    # country), whether reminders say nothing, mention or claim them, and whether a Swedish
+    # reminder fee was agreed in advance (the only case the law allows one).
+    jurisdiction: str | None = Field(default=None, max_length=8)
+    late_charges: str = Field(default="off", max_length=8)
+    reminder_fee_agreed: bool = False
 
 
 class Client(ClientBase, table=True):
