@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from agent.cli import (
+    charges,
     db,
     demo,
     exports,
@@ -45,6 +46,7 @@ for module in (
     serve,
     users,
     report_monthly,
+    charges,
 ):
     module.register(app)
 

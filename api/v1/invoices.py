@@ -274,6 +274,7 @@ def extend_invoice(
             reason=body.reason,
             actor=caller.actor,
             settings=settings,
+            agreed=body.agreed,
         ),
     )
 

@@ -128,6 +128,19 @@ class ClientOut(BaseModel):
     notes: str | None
     reminders_paused: bool
     created_at: datetime
+    jurisdiction: str | None = Field(
+        default=None, description="SE, EU, UK or none; null: implied by the country."
+    )
+    late_charges: str = Field(default="off", description="off, mention or claim.")
+    reminder_fee_agreed: bool = False
+
+
+class ClientChargesPatch(_In):
+    """The client's late-payment charge policy (docs/charges.md); only fields sent change."""
+
+    jurisdiction: Literal["SE", "EU", "UK", "none"] | None = None
+    late_charges: Literal["off", "mention", "claim"] | None = None
+    reminder_fee_agreed: bool | None = None
 
 
 # Users --------------------------------------------------------------------------------------
@@ -261,6 +274,10 @@ class ExtendIn(_In):
 
     new_due_date: Day
     reason: Annotated[Text, Field(min_length=1, max_length=2000)]
+    agreed: bool = Field(
+        default=False,
+        description="Agreed with the client: late-payment interest runs from the new date.",
+    )
 
 
 class DisputeIn(_In):
