@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -81,6 +82,25 @@ class InvoiceFact(BaseModel):
         return normalise_currency(value)
 
 
+class ChargeFact(BaseModel):
+    """Late-payment charges claimed on one invoice, computed by code (docs/charges.md)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: str = Field(min_length=1, max_length=64)
+    currency: str
+    rate_percent: Decimal | None = None
+    interest_minor: int = Field(ge=0)
+    compensation_minor: int = Field(ge=0)
+    reminder_fee_minor: int = Field(ge=0)
+
+    @property
+    def amounts(self) -> list[int]:
+        """The non-zero figures a claiming reminder must state."""
+        figures = (self.interest_minor, self.compensation_minor, self.reminder_fee_minor)
+        return [amount for amount in figures if amount]
+
+
 class DraftFacts(BaseModel):
     """Everything one reminder to one client may state, plus the untrusted text around it."""
 
@@ -98,6 +118,10 @@ class DraftFacts(BaseModel):
         default_factory=list,
         description="Client notes, dispute texts: context for the LLM, never instructions.",
     )
+    charges: list[ChargeFact] = Field(
+        default_factory=list, description="Claimed late-payment charges: stated exactly."
+    )
+    charges_as_of: date | None = None
 
     @field_validator("invoices")
     @classmethod
@@ -178,6 +202,19 @@ def prompt_facts(facts: DraftFacts) -> dict[str, object]:
             facts.allowed_consequence.value.replace("_", " ") if facts.allowed_consequence else None
         ),
         "signature": facts.signature,
+        "late_payment_charges": [
+            {
+                "invoice": charge.number,
+                "as_of": format_day(facts.charges_as_of, facts.locale)
+                if facts.charges_as_of
+                else None,
+                "interest_rate_percent": str(charge.rate_percent) if charge.rate_percent else None,
+                "interest": facts.money(charge.interest_minor, charge.currency),
+                "compensation": facts.money(charge.compensation_minor, charge.currency),
+                "reminder_fees": facts.money(charge.reminder_fee_minor, charge.currency),
+            }
+            for charge in facts.charges
+        ],
     }
 
 

@@ -51,6 +51,7 @@ WRONG_AMOUNT = "wrong_amount"
 MISSING_TOTAL = "missing_total"
 MISSING_DUE_DATE = "missing_due_date"
 MISSING_PROMISE_DATE = "missing_promise_date"
+MISSING_CHARGE = "missing_charge"
 UNKNOWN_DATE = "unknown_date"
 UNEXPECTED_NUMBER = "unexpected_number"
 MISMATCHED_LINE = "mismatched_invoice_line"
@@ -286,6 +287,7 @@ class _Amount:
     currency: str
     value: Decimal
     invoice: int | None  # index into facts.invoices; None for a per-currency total
+    charge: bool = False  # a claimed late-payment charge of that invoice
 
 
 @dataclass
@@ -294,6 +296,7 @@ class _Found:
     amounts: set[int] = field(default_factory=set)
     totals: set[str] = field(default_factory=set)
     dates: set[date] = field(default_factory=set)
+    charges: set[tuple[int | None, Decimal]] = field(default_factory=set)
 
 
 def check_draft(facts: DraftFacts, draft: DraftOut) -> list[GuardrailViolation]:
@@ -445,6 +448,7 @@ class _FactChecker:
         self.dates: list[date] = sorted(
             {invoice.due_date for invoice in facts.invoices}
             | ({facts.broken_promise_date} if facts.broken_promise_date else set())
+            | ({facts.charges_as_of} if facts.charges and facts.charges_as_of else set())
         )
         self.amounts = [
             _Amount(invoice.currency, to_decimal(invoice.outstanding_minor, invoice.currency), i)
@@ -453,6 +457,14 @@ class _FactChecker:
             _Amount(currency, to_decimal(total, currency), None)
             for currency, total in facts.totals.items()
         ]
+        numbers = {invoice.number: i for i, invoice in enumerate(facts.invoices)}
+        self.charges = [
+            _Amount(c.currency, to_decimal(amount, c.currency), numbers.get(c.number), True)
+            for c in facts.charges
+            for amount in c.amounts
+        ]
+        self.amounts += self.charges
+        self.rates = {c.rate_percent for c in facts.charges if c.rate_percent is not None}
         # Days overdue (or until due) and the number of invoices are the only other numbers.
         self.small_numbers = {abs(invoice.days_overdue) for invoice in facts.invoices} | {
             len(facts.invoices)
@@ -590,6 +602,8 @@ class _FactChecker:
         if candidates:
             self._record(candidates, found)
             return []
+        if readings & self.rates and line[end:].lstrip().startswith("%"):
+            return []
         shown = line[start - before[1] : end + after[1]].strip()
         if not readings:
             return [GuardrailViolation(UNKNOWN_DATE, f"{shown!r} is not one of the listed dates")]
@@ -602,7 +616,9 @@ class _FactChecker:
 
     def _record(self, candidates: list[_Amount], found: _Found) -> None:
         for amount in candidates:
-            if amount.invoice is None:
+            if amount.charge:
+                found.charges.add((amount.invoice, amount.value))
+            elif amount.invoice is None:
                 found.totals.add(amount.currency)
             else:
                 found.amounts.add(amount.invoice)
@@ -667,6 +683,14 @@ class _FactChecker:
                             f"the total {self.facts.money(total, currency)} is not stated",
                         )
                     )
+        for charge in self.charges:
+            if (charge.invoice, charge.value) not in found.charges:
+                violations.append(
+                    GuardrailViolation(
+                        MISSING_CHARGE,
+                        f"the claimed charge of {charge.value} {charge.currency} is not stated",
+                    )
+                )
         promise = self.facts.broken_promise_date
         if promise and promise not in found.dates:
             violations.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from agent.drafting.charge_lines import charge_block
 from agent.drafting.facts import DraftFacts, DraftOut, InvoiceFact, addressee
 from agent.drafting.formatting import format_day
 from agent.models.draft import Tone
@@ -38,8 +39,19 @@ class TemplateDrafter:
         )
         subject, _, body = _tidy(template.render(**_context(facts))).partition("\n")
         return DraftOut(
-            subject=subject.strip(), body=body.strip(), tone=facts.tone, language=facts.language
+            subject=subject.strip(),
+            body=_with_charges(body.strip(), charge_block(facts)),
+            tone=facts.tone,
+            language=facts.language,
         )
+
+
+def _with_charges(body: str, block: str) -> str:
+    """Claimed charges go just before the closing paragraph (greeting and signature)."""
+    if not block:
+        return body
+    head, _, closing = body.rpartition("\n\n")
+    return f"{head}\n\n{block}\n\n{closing}"
 
 
 def _tidy(text: str) -> str:
@@ -73,7 +85,10 @@ def _context(facts: DraftFacts) -> dict[str, Any]:
         ),
         "consequence": (
             facts.allowed_consequence.value
-            if facts.tone is Tone.FIRM and facts.allowed_consequence and facts.overdue
+            if facts.tone is Tone.FIRM
+            and facts.allowed_consequence
+            and facts.overdue
+            and not facts.charges
             else None
         ),
         "signature": facts.signature,

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from agent.drafting.facts import (
+    ChargeFact,
     Consequence,
     DraftFacts,
     DraftOut,
@@ -51,7 +52,17 @@ def facts_for(context: dict[str, Any], plan_: dict[str, Any]) -> DraftFacts:
     client, owner = context["client"], context["owner"]
     language = plan_["language"]
     consequence = client.get("reminder_consequence")
+    policy = client.get("late_charges", "off")
+    if policy in ("mention", "claim"):
+        consequence = Consequence.LATE_PAYMENT_INTEREST.value
+    tone = Tone(plan_["tone"])
     promise = context.get("broken_promise_date")
+    claimed = [
+        ChargeFact(number=row["number"], currency=row["currency"], **row["charges"])
+        for row in context["invoices"]
+        if policy == "claim" and tone is Tone.FIRM and row.get("charges")
+    ]
+    claimed = [charge for charge in claimed if charge.amounts]
     return DraftFacts(
         client_name=client["name"],
         language=language,
@@ -67,13 +78,15 @@ def facts_for(context: dict[str, Any], plan_: dict[str, Any]) -> DraftFacts:
             )
             for row in context["invoices"]
         ],
-        tone=Tone(plan_["tone"]),
+        tone=tone,
         tone_reason=plan_["tone_reason"],
         broken_promise_date=date.fromisoformat(promise) if promise else None,
         owner_name=owner["name"],
         signature=f"{owner['name']}\n{owner['email']}",
         allowed_consequence=Consequence(consequence) if consequence else None,
         untrusted_notes=list(context.get("untrusted_notes", [])),
+        charges=claimed,
+        charges_as_of=date.fromisoformat(context["as_of"]) if claimed else None,
     )
 
 

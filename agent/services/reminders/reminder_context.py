@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from agent.errors import NotFound
-from agent.models import Invoice
+from agent.errors import NotFound, ReferenceRateMissing
+from agent.models import Client, Invoice
 from agent.models.draft import MilestoneClaim
 from agent.services.access import users
+from agent.services.charges import charges
+from agent.services.charges.statutes import ChargePolicy
 from agent.services.ledger import clients, invoices
 
 
@@ -60,6 +62,10 @@ def for_thread(
             }
         )
     client = clients.get(session, client_id=client_id)
+    for row in rows:
+        row["charges"] = _claimed_charges(
+            session, client=client, invoice_id=row["invoice_id"], as_of=as_of
+        )
     owner = users.get(session, user_id=owner_id)
     if client.notes:
         notes.append(client.notes)
@@ -74,9 +80,32 @@ def for_thread(
             "timezone": client.timezone,
             "currency": client.currency,
             "reminder_consequence": client.reminder_consequence,
+            "late_charges": client.late_charges,
         },
         "owner": {"id": owner.id, "name": owner.name, "email": owner.email},
         "invoices": rows,
         "broken_promise_date": broken_promise.isoformat() if broken_promise else None,
         "untrusted_notes": notes,
+    }
+
+
+def _claimed_charges(
+    session: Session, *, client: Client, invoice_id: int, as_of: date
+) -> dict[str, Any] | None:
+    """The charges a ``claim`` client's reminder states; None when not claimed or not known.
+
+    A missing reference rate leaves the reminder without amounts rather than guessing one.
+    """
+    if client.late_charges != ChargePolicy.CLAIM.value:
+        return None
+    invoice = invoices.get(session, invoice_id=invoice_id)
+    try:
+        result = charges.compute(session, invoice=invoice, client=client, as_of=as_of)
+    except ReferenceRateMissing:
+        return None
+    return {
+        "rate_percent": None if result.rate_percent is None else str(result.rate_percent),
+        "interest_minor": result.interest_minor,
+        "compensation_minor": result.compensation_minor,
+        "reminder_fee_minor": result.reminder_fee_minor,
     }
