@@ -46,3 +46,7 @@ __all__ += ["OutboxMessage", "OutboxStatus", "SignInAttempt", "UserSession"]
 from agent.models.reference_rate import ReferenceRate  # noqa: E402
 
 __all__ += ["ReferenceRate"]
+
+from agent.models.invoice_charge import ChargeKind, InvoiceCharge  # noqa: E402
+
+__all__ += ["ChargeKind", "InvoiceCharge"]

@@ -32,6 +32,8 @@ class EventKind(StrEnum):
     REMINDER_APPROVED = "reminder_approved"
     REMINDER_REJECTED = "reminder_rejected"
     REMINDER_SENT = "reminder_sent"
+    CHARGES_CLAIMED = "charges_claimed"
+    CHARGES_PAID = "charges_paid"
 
 
 class InvoiceEvent(SQLModel, table=True):

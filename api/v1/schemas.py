@@ -70,6 +70,8 @@ EventName = Literal[
     "reminder.sent",
     "payment.recorded",
     "invoice.paid",
+    "charges.claimed",
+    "charges.paid",
 ]
 assert set(EventName.__args__) == set(EVENTS)  # type: ignore[attr-defined]
 

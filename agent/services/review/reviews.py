@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from agent.actor import Actor
 from agent.db import session_scope
+from agent.drafting.facts import locale_for
 from agent.errors import (
     DraftAlreadyDecided,
     DraftStale,
@@ -34,6 +35,7 @@ from agent.errors import (
 from agent.models import Client, Invoice, InvoiceEvent, Lifecycle, Payment, User, UserRole
 from agent.models.base import utcnow
 from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim, Tone
+from agent.services.charges import claims
 from agent.services.ledger import history, invoices, payments
 from agent.services.ledger.standing import Standing
 from agent.services.review import drafts, outbox
@@ -258,6 +260,13 @@ def approve(
     )
     decided.snoozed_until = None
     outbox.enqueue_for_draft(session, draft=decided, settings=settings, send_now=send_now)
+    claims.claim_for_draft(
+        session,
+        draft=decided,
+        body=decided.final_body or decided.body,
+        locale=locale_for(decided.language, client.country),
+        actor=actor or actor_for(viewer),
+    )
     return decided
 
 

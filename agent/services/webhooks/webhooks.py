@@ -46,6 +46,8 @@ DRAFT_DECIDED = "draft.decided"
 REMINDER_SENT = "reminder.sent"
 PAYMENT_RECORDED = "payment.recorded"
 INVOICE_PAID = "invoice.paid"
+CHARGES_CLAIMED = "charges.claimed"
+CHARGES_PAID = "charges.paid"
 EVENTS = (
     INVOICE_OVERDUE,
     DRAFT_CREATED,
@@ -53,6 +55,8 @@ EVENTS = (
     REMINDER_SENT,
     PAYMENT_RECORDED,
     INVOICE_PAID,
+    CHARGES_CLAIMED,
+    CHARGES_PAID,
 )
 TEST_EVENT = "webhook.test"
 
