@@ -5,14 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from agent.services.charges import charges
-from api.deps import Reader, SessionDep
-from api.v1.schemas import MAX_ID, Day
+from agent.errors import InvoiceNotFound
+from agent.money import normalise_currency, to_minor
+from agent.services.access.ownership import require_owner
+from agent.services.charges import charges, claims
+from agent.services.ledger import invoices
+from api.deps import Reader, SessionDep, Writer
+from api.v1.idempotent import IdempotencyDep
+from api.v1.schemas import MAX_ID, Currency, Day, Text
 
 router = APIRouter(prefix="/invoices", tags=["charges"])
+InvoiceId = Annotated[int, Path(ge=1, le=MAX_ID, description="The invoice's id.")]
 
 
 class ChargePeriodOut(BaseModel):
@@ -50,7 +56,7 @@ class ChargesOut(BaseModel):
     response_model=ChargesOut,
 )
 def invoice_charges(
-    invoice_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    invoice_id: InvoiceId,
     session: SessionDep,
     caller: Reader,
     as_of: Annotated[
@@ -61,3 +67,84 @@ def invoice_charges(
         session, invoice_id=invoice_id, as_of=as_of or date.today(), actor=caller.actor
     )
     return ChargesOut.model_validate(result.as_json())
+
+
+class ClaimedChargeOut(BaseModel):
+    kind: str
+    currency: str
+    amount_minor: int
+    settled_minor: int
+    outstanding_minor: int
+    as_of_date: date
+    draft_id: int | None
+
+
+@router.get(
+    "/{invoice_id}/charges/claimed",
+    summary="Charges claimed from the client, in settling order",
+    response_model=list[ClaimedChargeOut],
+)
+def claimed_charges(
+    invoice_id: InvoiceId, session: SessionDep, caller: Reader
+) -> list[ClaimedChargeOut]:
+    invoice = invoices.get(session, invoice_id=invoice_id)
+    require_owner(
+        caller.actor,
+        invoice.owner_id,
+        not_found=InvoiceNotFound(f"no invoice with id {invoice_id}", field="invoice"),
+    )
+    return [
+        ClaimedChargeOut.model_validate(
+            row.model_dump() | {"outstanding_minor": row.outstanding_minor}
+        )
+        for row in claims.list_for_invoice(session, invoice_id=invoice_id)
+    ]
+
+
+class ChargePaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Annotated[str, Field(pattern=r"^\d{1,13}(\.\d{1,4})?$", examples=["560.00"])]
+    currency: Currency
+    payment_date: Day | None = Field(default=None, description="Defaults to today.")
+    reference: Annotated[Text, Field(max_length=300)] | None = None
+    external_id: Annotated[Text, Field(min_length=1, max_length=200)] | None = None
+
+
+class SettlementOut(BaseModel):
+    invoice_minor: int = Field(description="Went to the invoice's own balance.")
+    charges_minor: dict[str, int] = Field(description="Went to claimed charges, by kind.")
+    invoice_balance_minor: int
+    charges_outstanding_minor: int
+
+
+@router.post(
+    "/{invoice_id}/charges/payments",
+    status_code=201,
+    summary="Record money paid for an invoice and its claimed charges",
+    response_model=SettlementOut,
+)
+def pay_with_charges(
+    invoice_id: InvoiceId,
+    body: ChargePaymentIn,
+    session: SessionDep,
+    caller: Writer,
+    idem: IdempotencyDep,
+) -> Response:
+    """The invoice first, then compensation, reminder fees and interest (docs/charges.md)."""
+
+    def produce() -> SettlementOut:
+        currency = normalise_currency(body.currency)
+        settled = claims.record_payment(
+            session,
+            invoice_id=invoice_id,
+            amount_minor=to_minor(body.amount, currency),
+            currency=currency,
+            payment_date=body.payment_date or date.today(),
+            actor=caller.actor,
+            reference=body.reference,
+            external_id=body.external_id,
+        )
+        return SettlementOut.model_validate(settled.__dict__)
+
+    return idem.respond(session, caller, status_code=201, produce=produce)

@@ -96,7 +96,7 @@ def set_up_ledger(client: TestClient, keys: Keys) -> None:
             )
 
 
-def draft_body(engine: Engine, number: str) -> str:
+def draft_of(engine: Engine, number: str) -> Draft:
     with Session(engine) as session:
         draft = session.exec(
             select(Draft)
@@ -106,7 +106,11 @@ def draft_body(engine: Engine, number: str) -> str:
         ).one()
         assert draft.tone == "firm", draft.tone_reason
         assert draft.drafter == "template" and draft.fallback_reason is None
-        return draft.body
+        return draft
+
+
+def draft_body(engine: Engine, number: str) -> str:
+    return draft_of(engine, number).body
 
 
 def test_charges_end_to_end(
@@ -151,3 +155,58 @@ def test_charges_end_to_end(
     silent = draft_body(engine, "GB-1").lower()
     for word in ("interest", "compensation", "charge", "fee"):
         assert word not in silent
+
+
+def test_an_approved_claim_becomes_entries_that_payments_settle_in_order(
+    client: TestClient, keys: Keys, cli_env: dict[str, str], engine: Engine
+) -> None:
+    set_up_ledger(client, keys)
+    for jurisdiction in ("SE", "EU"):
+        runner.invoke(
+            cli,
+            [
+                *("rates", "set", "--jurisdiction", jurisdiction, "--from", "2026-07-01"),
+                *("--rate", "2.00"),
+            ],
+        )
+    assert runner.invoke(cli, ["monitor", "run", "--as-of", AS_OF, "--no-score"]).exit_code == 0
+    for number in ("SE-1", "NL-1"):
+        draft = draft_of(engine, number)
+        approved = client.post(
+            f"/api/v1/drafts/{draft.id}/approve", json={}, headers=keys.auth("approve")
+        )
+        assert approved.status_code == 200, approved.text
+    se = client.get("/api/v1/invoices?client_id=1", headers=keys.auth("read")).json()["items"][0]
+    assert (se["number"], se["amount_minor"]) == ("SE-1", 1_000_000)  # never changes
+    claimed = client.get(f"/api/v1/invoices/{se['id']}/charges/claimed", headers=keys.auth("read"))
+    assert [(c["kind"], c["amount_minor"]) for c in claimed.json()] == [
+        ("compensation", 45_000),
+        ("interest", 5_479),
+    ]
+    nl = client.get("/api/v1/invoices?client_id=2", headers=keys.auth("read")).json()["items"][0]
+    assert (
+        client.get(f"/api/v1/invoices/{nl['id']}/charges/claimed", headers=keys.auth("read")).json()
+        == []
+    )  # a mention client is never charged
+
+    url = f"/api/v1/invoices/{se['id']}/charges/payments"
+    paid = {"amount": "10500.00", "currency": "SEK", "payment_date": "2026-07-20"}
+    settled = client.post(url, json=paid | {"external_id": "bank-1"}, headers=keys.auth("write"))
+    assert settled.status_code == 201, settled.text
+    # 10 000.00 to the invoice, then 450.00 compensation, then 50.00 of the 54.79 interest.
+    assert settled.json() == {
+        "invoice_minor": 1_000_000,
+        "charges_minor": {"compensation": 45_000, "interest": 5_000},
+        "invoice_balance_minor": 0,
+        "charges_outstanding_minor": 479,
+    }
+    again = client.post(url, json=paid | {"external_id": "bank-1"}, headers=keys.auth("write"))
+    assert again.json()["charges_outstanding_minor"] == 479  # the same bank line counts once
+    too_much = client.post(
+        url, json={"amount": "4.80", "currency": "SEK"}, headers=keys.auth("write")
+    )
+    assert too_much.status_code == 422
+    assert too_much.json()["field"] == "amount"
+    events = client.get(f"/api/v1/invoices/{se['id']}/events", headers=keys.auth("read")).json()
+    kinds = [e["kind"] for e in events]
+    assert "charges_claimed" in kinds and "charges_paid" in kinds
