@@ -156,6 +156,20 @@ class Settings(BaseSettings):
         default=False, description="Also e-mail each owner notification to its owner (outbox)."
     )
 
+    payee_name: str = Field(
+        default="", description="Account holder named in reminders' payment details."
+    )
+    payee_iban: str = Field(default="", description="IBAN stated in reminders (empty: none).")
+    payee_bic: str = Field(default="", description="BIC of that IBAN.")
+    payee_bankgiro: str = Field(default="", description="Swedish bankgiro number, e.g. 5050-1055.")
+    payee_plusgiro: str = Field(default="", description="Swedish plusgiro number.")
+    payment_reference: str = Field(
+        default="auto",
+        description="Reference reminders ask clients to quote: 'ocr' (Swedish OCR), 'rf' "
+        "(ISO 11649), 'none', or 'auto' (OCR for SEK invoices paid to a bankgiro or plusgiro, "
+        "RF otherwise).",
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -101,6 +101,23 @@ class ChargeFact(BaseModel):
         return [amount for amount in figures if amount]
 
 
+class PaymentFact(BaseModel):
+    """Where and how to pay, from settings, and the reference to quote per invoice number."""
+
+    model_config = ConfigDict(frozen=True)
+
+    payee: str | None = None
+    iban: str | None = None
+    bic: str | None = None
+    bankgiro: str | None = None
+    plusgiro: str | None = None
+    references: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def accounts(self) -> list[str]:
+        return [a for a in (self.iban, self.bic, self.bankgiro, self.plusgiro) if a]
+
+
 class DraftFacts(BaseModel):
     """Everything one reminder to one client may state, plus the untrusted text around it."""
 
@@ -122,6 +139,7 @@ class DraftFacts(BaseModel):
         default_factory=list, description="Claimed late-payment charges: stated exactly."
     )
     charges_as_of: date | None = None
+    payment: PaymentFact | None = None
 
     @field_validator("invoices")
     @classmethod
@@ -215,6 +233,7 @@ def prompt_facts(facts: DraftFacts) -> dict[str, object]:
             }
             for charge in facts.charges
         ],
+        "payment_details": facts.payment.model_dump() if facts.payment else None,
     }
 
 

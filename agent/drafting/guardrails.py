@@ -52,6 +52,7 @@ MISSING_TOTAL = "missing_total"
 MISSING_DUE_DATE = "missing_due_date"
 MISSING_PROMISE_DATE = "missing_promise_date"
 MISSING_CHARGE = "missing_charge"
+MISSING_PAYMENT_DETAILS = "missing_payment_details"
 UNKNOWN_DATE = "unknown_date"
 UNEXPECTED_NUMBER = "unexpected_number"
 MISMATCHED_LINE = "mismatched_invoice_line"
@@ -311,6 +312,7 @@ def check_draft(facts: DraftFacts, draft: DraftOut) -> list[GuardrailViolation]:
     violations += checker.missing(found)
     violations += _check_wording(facts, f"{subject}\n{body}")
     violations += _check_echo(facts, normalise_text(f"{draft.subject}\n{draft.body}"))
+    violations += _check_payment(facts, normalise_text(draft.body))
     return _unique(violations)
 
 
@@ -320,6 +322,10 @@ def _unique(violations: list[GuardrailViolation]) -> list[GuardrailViolation]:
 
 def body_limit(facts: DraftFacts) -> int:
     extra = len(facts.client_name) + len(facts.signature)
+    # Room for the code-rendered charge lines and payment details.
+    extra += 200 * len(facts.charges)
+    if facts.payment:
+        extra += 300 + sum(len(ref) + 80 for ref in facts.payment.references.values())
     return BODY_BASE_CHARS + BODY_CHARS_PER_INVOICE * len(facts.invoices) + extra
 
 
@@ -493,10 +499,14 @@ class _FactChecker:
 
     def scrub(self, text: str) -> str:
         text = self._scrub_signature(text)
+        for written in _payment_strings(self.facts):
+            pattern = r"(?<![\w])" + re.escape(written) + r"(?![\w])"
+            text = re.sub(pattern, _NAME_MARK, text, flags=re.IGNORECASE)
         names = {
             self.facts.client_name,
             addressee(self.facts.client_name) or "",
             self.facts.owner_name,
+            (self.facts.payment.payee if self.facts.payment else None) or "",
         }
         for name in sorted((normalise_text(name).strip() for name in names), key=len, reverse=True):
             text = _replace_phrase(text, name, _NAME_MARK)
@@ -697,6 +707,30 @@ class _FactChecker:
                 GuardrailViolation(MISSING_PROMISE_DATE, "the broken promise date is not stated")
             )
         return violations
+
+
+def _payment_strings(facts: DraftFacts) -> list[str]:
+    """Accounts and references as given, compact and in groups of four, longest first."""
+    if facts.payment is None:
+        return []
+    written: set[str] = set()
+    for value in [*facts.payment.accounts, *facts.payment.references.values()]:
+        compact = re.sub(r"[\s-]", "", value)
+        grouped = " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+        written |= {normalise_text(value).strip(), compact, grouped}
+    return sorted((w for w in written if w), key=len, reverse=True)
+
+
+def _check_payment(facts: DraftFacts, text: str) -> list[GuardrailViolation]:
+    """Every account and reference of the payment facts must be stated (as given or compact)."""
+    if facts.payment is None:
+        return []
+    plain = re.sub(r"[\s-]", "", text).casefold()
+    return [
+        GuardrailViolation(MISSING_PAYMENT_DETAILS, f"{value!r} is not stated")
+        for value in [*facts.payment.accounts, *facts.payment.references.values()]
+        if re.sub(r"[\s-]", "", value).casefold() not in plain
+    ]
 
 
 def _index(mark: str) -> int:

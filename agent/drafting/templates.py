@@ -12,6 +12,7 @@ from typing import Any
 from agent.drafting.charge_lines import charge_block
 from agent.drafting.facts import DraftFacts, DraftOut, InvoiceFact, addressee
 from agent.drafting.formatting import format_day
+from agent.drafting.payment_lines import payment_block
 from agent.models.draft import Tone
 from prompts.loader import CURRENT_TEMPLATE_VERSION, ReminderPrompt, environment
 
@@ -40,18 +41,19 @@ class TemplateDrafter:
         subject, _, body = _tidy(template.render(**_context(facts))).partition("\n")
         return DraftOut(
             subject=subject.strip(),
-            body=_with_charges(body.strip(), charge_block(facts)),
+            body=_before_closing(body.strip(), charge_block(facts), payment_block(facts)),
             tone=facts.tone,
             language=facts.language,
         )
 
 
-def _with_charges(body: str, block: str) -> str:
-    """Claimed charges go just before the closing paragraph (greeting and signature)."""
-    if not block:
+def _before_closing(body: str, *blocks: str) -> str:
+    """Code-rendered fact blocks (charges, payment details) go before the closing paragraph."""
+    shown = [block for block in blocks if block]
+    if not shown:
         return body
     head, _, closing = body.rpartition("\n\n")
-    return f"{head}\n\n{block}\n\n{closing}"
+    return "\n\n".join([head, *shown, closing])
 
 
 def _tidy(text: str) -> str:

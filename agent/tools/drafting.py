@@ -13,6 +13,7 @@ from agent.drafting.facts import (
     DraftOut,
     DraftWriter,
     InvoiceFact,
+    PaymentFact,
     draft_language,
     locale_for,
 )
@@ -21,6 +22,7 @@ from agent.drafting.templates import TemplateDrafter
 from agent.drafting.tone import choose_tone, most_advanced
 from agent.drafting.writer import draft_with_fallback
 from agent.models.draft import Tone
+from agent.services.ledger import payment_references
 from agent.services.reminders.send_window import suggested_send_at
 from agent.settings import Settings
 
@@ -47,7 +49,36 @@ def plan(context: dict[str, Any], risk: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def facts_for(context: dict[str, Any], plan_: dict[str, Any]) -> DraftFacts:
+def payment_fact(context: dict[str, Any], settings: Settings | None) -> PaymentFact | None:
+    """The payee's accounts from settings and the reference each listed invoice is paid with."""
+    if settings is None or not (
+        settings.payee_iban or settings.payee_bankgiro or settings.payee_plusgiro
+    ):
+        return None
+    giro = bool(settings.payee_bankgiro or settings.payee_plusgiro)
+    references: dict[str, str] = {}
+    for row in context["invoices"]:
+        kind = settings.payment_reference
+        if kind == "auto":
+            kind = "ocr" if row["currency"] == "SEK" and giro else "rf"
+        if kind in ("ocr", "rf"):
+            reference = payment_references.for_invoice(row["invoice_id"], row["number"])[kind]
+            references[row["number"]] = (
+                payment_references.grouped(reference) if kind == "rf" else reference
+            )
+    return PaymentFact(
+        payee=settings.payee_name or None,
+        iban=settings.payee_iban or None,
+        bic=settings.payee_bic or None,
+        bankgiro=settings.payee_bankgiro or None,
+        plusgiro=settings.payee_plusgiro or None,
+        references=references,
+    )
+
+
+def facts_for(
+    context: dict[str, Any], plan_: dict[str, Any], *, payment: PaymentFact | None = None
+) -> DraftFacts:
     """The facts a reminder may state, built only from the ledger context and the plan."""
     client, owner = context["client"], context["owner"]
     language = plan_["language"]
@@ -87,6 +118,7 @@ def facts_for(context: dict[str, Any], plan_: dict[str, Any]) -> DraftFacts:
         untrusted_notes=list(context.get("untrusted_notes", [])),
         charges=claimed,
         charges_as_of=date.fromisoformat(context["as_of"]) if claimed else None,
+        payment=payment,
     )
 
 
@@ -96,19 +128,27 @@ class DraftingKit:
 
     llm: DraftWriter | None
     templates: TemplateDrafter
+    settings: Settings | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DraftingKit:
         if not settings.openai_api_key:
-            return cls(llm=None, templates=TemplateDrafter())
+            return cls(llm=None, templates=TemplateDrafter(), settings=settings)
         from agent.llm import build_draft_writer  # the SDK loads only when a key is configured
 
-        return cls(llm=build_draft_writer(settings=settings), templates=TemplateDrafter())
+        return cls(
+            llm=build_draft_writer(settings=settings),
+            templates=TemplateDrafter(),
+            settings=settings,
+        )
+
+    def facts(self, context: dict[str, Any], plan_: dict[str, Any]) -> DraftFacts:
+        return facts_for(context, plan_, payment=payment_fact(context, self.settings))
 
     def write(self, context: dict[str, Any], plan_: dict[str, Any]) -> dict[str, Any]:
         """LLM first (checked, one retry with feedback), then the template; with provenance."""
         result = draft_with_fallback(
-            facts_for(context, plan_), writer=self.llm, template_drafter=self.templates
+            self.facts(context, plan_), writer=self.llm, template_drafter=self.templates
         )
         return {
             "subject": result.subject,
@@ -126,7 +166,7 @@ class DraftingKit:
         self, context: dict[str, Any], plan_: dict[str, Any], written: dict[str, Any]
     ) -> list[str]:
         """The guardrails once more on what will be queued, plus tone and language policy."""
-        facts = facts_for(context, plan_)
+        facts = self.facts(context, plan_)
         out = DraftOut(
             subject=written["subject"],
             body=written["body"],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -16,6 +17,7 @@ from agent.cli.app import app as cli
 from agent.models.draft import Draft, DraftInvoice
 from agent.models.invoice import Invoice
 from agent.money import format_for_locale
+from agent.services.ledger.payment_references import grouped, ocr_for, rf_for
 from tests.api.conftest import Keys
 
 runner = CliRunner()
@@ -114,7 +116,11 @@ def draft_body(engine: Engine, number: str) -> str:
 
 
 def test_charges_end_to_end(
-    client: TestClient, keys: Keys, cli_env: dict[str, str], engine: Engine
+    client: TestClient,
+    keys: Keys,
+    cli_env: dict[str, str],
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     set_up_ledger(client, keys)
     for jurisdiction in ("SE", "EU"):
@@ -139,6 +145,8 @@ def test_charges_end_to_end(
             body["reminder_fee_minor"],
         ) == (currency, rate_percent, 20, interest, compensation, 0)
 
+    monkeypatch.setenv("PAYTRACK_PAYEE_IBAN", "SE45 5000 0000 0583 9825 7466")
+    monkeypatch.setenv("PAYTRACK_PAYEE_BANKGIRO", "5050-1055")
     swept = runner.invoke(cli, ["monitor", "run", "--as-of", AS_OF, "--no-score", "--json"])
     assert swept.exit_code == 0, swept.output
 
@@ -146,6 +154,10 @@ def test_charges_end_to_end(
     for amount in (5_479, 45_000):
         assert format_for_locale(amount, "SEK", "sv_SE") in claimed
     assert "dröjsmålsränta (10,00 % per år)" in claimed
+    assert f"OCR/referens för faktura SE-1: {ocr_for(1)}" in claimed  # SEK to a bankgiro
+    assert f"Betalingskenmerk voor factuur NL-1: {grouped(rf_for(2, 'NL-1'))}" in draft_body(
+        engine, "NL-1"
+    )
 
     mentioned = draft_body(engine, "NL-1").lower()
     assert "rente" in mentioned

@@ -7,11 +7,18 @@ from decimal import Decimal
 
 import pytest
 
-from agent.drafting.facts import ChargeFact, Consequence, DraftFacts, DraftOut
-from agent.drafting.guardrails import MISSING_CHARGE, WRONG_AMOUNT, check_draft
+from agent.drafting.facts import ChargeFact, Consequence, DraftFacts, DraftOut, PaymentFact
+from agent.drafting.guardrails import (
+    MISSING_CHARGE,
+    MISSING_PAYMENT_DETAILS,
+    UNEXPECTED_NUMBER,
+    WRONG_AMOUNT,
+    check_draft,
+)
 from agent.drafting.templates import TemplateDrafter
 from agent.models.draft import Tone
-from agent.tools.drafting import facts_for
+from agent.settings import Settings
+from agent.tools.drafting import facts_for, payment_fact
 from tests.drafting.conftest import CURRENCY, make_facts, make_invoice
 
 AS_OF = date(2024, 3, 19)
@@ -124,3 +131,41 @@ def test_no_claim_outside_a_firm_reminder() -> None:
     assert facts.charges == []
     draft = TemplateDrafter().write(facts)
     assert "interest" not in draft.body.lower()
+
+
+PAYMENT = PaymentFact(
+    payee="Example AB",
+    iban="SE45 5000 0000 0583 9825 7466",
+    bic="ESSESESS",
+    bankgiro="5050-1055",
+    references={"INV-2024-0040": "00004283"},
+)
+
+
+@pytest.mark.parametrize("language", ["en", "sv", "nl", "bg"])
+def test_payment_details_are_stated_and_checked(language: str) -> None:
+    facts = claiming(language).model_copy(update={"payment": PAYMENT})
+    draft = TemplateDrafter().write(facts)
+    assert check_draft(facts, draft) == []
+    assert "SE45 5000 0000 0583 9825 7466" in draft.body and "00004283" in draft.body
+    wrong_iban = draft.body.replace("9825 7466", "9825 7467")
+    codes = {v.code for v in check_draft(facts, draft.model_copy(update={"body": wrong_iban}))}
+    assert {MISSING_PAYMENT_DETAILS, UNEXPECTED_NUMBER} <= codes
+    wrong_ocr = draft.body.replace("00004283", "00004284")
+    codes = {v.code for v in check_draft(facts, draft.model_copy(update={"body": wrong_ocr}))}
+    assert MISSING_PAYMENT_DETAILS in codes
+
+
+def test_payment_fact_follows_the_settings() -> None:
+    ctx = context("off", charges=None)
+    ctx["invoices"][0]["invoice_id"] = 42  # type: ignore[index]
+    assert payment_fact(ctx, Settings(payee_iban="")) is None
+    rf = payment_fact(ctx, Settings(payee_iban="NL91 ABNA 0417 1643 00"))
+    assert rf is not None and rf.references == {"NL-1": "RF24 NL1"}  # 98 - 2321 1 2715 00 mod 97
+    sek = context("off", charges=None)
+    sek["invoices"][0] |= {"invoice_id": 42, "currency": "SEK"}  # type: ignore[index]
+    ocr = payment_fact(sek, Settings(payee_bankgiro="5050-1055"))
+    assert ocr is not None and ocr.references == {"NL-1": "00004283"}
+    assert (
+        payment_fact(sek, Settings(payee_bankgiro="1", payment_reference="none")).references == {}
+    )
