@@ -170,6 +170,17 @@ class Settings(BaseSettings):
         "RF otherwise).",
     )
 
+    reminder_days: str = Field(
+        default="",
+        description="Days overdue of the reminders, comma-separated (e.g. 5,19); overrides "
+        "reminder_overdue_days when set.",
+    )
+    collection_wait_days: int = Field(
+        default=14,
+        description="Days after the last reminder before the sweep opens a 'hand over to "
+        "collection' task for the owner (nothing is sent).",
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

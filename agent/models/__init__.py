@@ -50,3 +50,7 @@ __all__ += ["ReferenceRate"]
 from agent.models.invoice_charge import ChargeKind, InvoiceCharge  # noqa: E402
 
 __all__ += ["ChargeKind", "InvoiceCharge"]
+
+from agent.models.collection_case import CollectionCase  # noqa: E402
+
+__all__ += ["CollectionCase"]
