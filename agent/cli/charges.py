@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -14,6 +15,7 @@ from agent.money import format_plain
 from agent.services.charges import charges, policies, rates
 from agent.services.charges.statutes import Jurisdiction
 from agent.services.ledger import clients, invoices
+from agent.services.reminders import case_files
 
 rates_app = typer.Typer(help="Reference rates behind statutory interest.", no_args_is_help=True)
 charges_app = typer.Typer(
@@ -139,3 +141,20 @@ def set_policy(
         f"{'yes' if updated.reminder_fee_agreed else 'no'}",
         markup=False,
     )
+
+
+@charges_app.command("case")
+def case_file(
+    number: str = typer.Argument(..., help="Invoice number."),
+    as_of: date | None = typer.Option(None, "--as-of", help="Day the charges are computed for."),
+    html: Path | None = typer.Option(None, "--html", help="Also write a readable HTML file."),
+) -> None:
+    """The collection case file: invoice, client, reminders sent, charges, history (JSON)."""
+    with command_session() as (session, _settings):
+        invoice = invoices.get_by_number(session, number=number)
+        case = case_files.build(
+            session, invoice_id=invoice.id, as_of=as_of_or_today(as_of), actor=Actor.cli()
+        )
+    if html is not None:
+        html.write_text(case_files.render_html(case), encoding="utf-8")
+    typer.echo(json.dumps(case, indent=2, ensure_ascii=False))

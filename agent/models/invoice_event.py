@@ -34,6 +34,7 @@ class EventKind(StrEnum):
     REMINDER_SENT = "reminder_sent"
     CHARGES_CLAIMED = "charges_claimed"
     CHARGES_PAID = "charges_paid"
+    COLLECTION_HANDOVER = "collection_handover"
 
 
 class InvoiceEvent(SQLModel, table=True):

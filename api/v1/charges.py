@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import InvoiceNotFound
@@ -13,6 +14,7 @@ from agent.money import normalise_currency, to_minor
 from agent.services.access.ownership import require_owner
 from agent.services.charges import charges, claims
 from agent.services.ledger import invoices
+from agent.services.reminders import case_files
 from api.deps import Reader, SessionDep, Writer
 from api.v1.idempotent import IdempotencyDep
 from api.v1.schemas import MAX_ID, Currency, Day, Text
@@ -148,3 +150,23 @@ def pay_with_charges(
         return SettlementOut.model_validate(settled.__dict__)
 
     return idem.respond(session, caller, status_code=201, produce=produce)
+
+
+@router.get(
+    "/{invoice_id}/case-file",
+    summary="The collection case file (JSON, or HTML with format=html)",
+    responses={200: {"content": {"text/html": {}}}},
+)
+def invoice_case_file(
+    invoice_id: InvoiceId,
+    session: SessionDep,
+    caller: Reader,
+    as_of: Annotated[Day | None, Query(description="Day the charges are computed for.")] = None,
+    format: Annotated[Literal["json", "html"], Query()] = "json",
+) -> Response:
+    case = case_files.build(
+        session, invoice_id=invoice_id, as_of=as_of or date.today(), actor=caller.actor
+    )
+    if format == "html":
+        return HTMLResponse(case_files.render_html(case))
+    return JSONResponse(case)

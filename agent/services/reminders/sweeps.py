@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
+from agent.actor import Actor
 from agent.db import session_scope
 from agent.models import Client, Invoice, Lifecycle
 from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim
@@ -30,7 +31,7 @@ from agent.models.notification import FollowUpTask, NotificationKind
 from agent.services.ledger import invoices
 from agent.services.ledger.standing import Standing, State, derive
 from agent.services.notices import notifications
-from agent.services.reminders import milestones
+from agent.services.reminders import collection, milestones
 from agent.services.reminders.milestones import ESCALATION, Schedule
 from agent.services.scoring import risk_scores
 from agent.services.webhooks import webhooks
@@ -57,6 +58,7 @@ class SweepReport:
     notifications: int = 0
     resumed_threads: int = 0
     claimed_elsewhere: int = 0
+    collection_handovers: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
 
@@ -358,4 +360,26 @@ def run(
             if draft_id is not None:
                 report.drafts_created += 1
                 report.invoices_drafted += outcome.invoices_claimed
+    report.collection_handovers = _open_handovers(engine, as_of=as_of, settings=settings)
     return report
+
+
+def _open_handovers(engine: Engine, *, as_of: date, settings: Settings) -> int:
+    """Each due hand-over in its own transaction; another sweep's win is no error."""
+    with Session(engine) as reader:
+        due = collection.due_for_handover(reader, as_of=as_of, settings=settings)
+    opened = 0
+    for invoice_id in due:
+        try:
+            with session_scope(engine) as session:
+                case = collection.open_handover(
+                    session,
+                    invoice_id=invoice_id,
+                    as_of=as_of,
+                    settings=settings,
+                    actor=Actor.system("scheduler"),
+                )
+        except IntegrityError:
+            continue
+        opened += case is not None
+    return opened
