@@ -13,7 +13,7 @@ PaytrackError
     ├── InvalidAmount, InvalidCurrency, CurrencyMismatch, InvalidDate
     ├── PaymentExceedsBalance
     ├── ImportRejected (carries one RowProblem per bad cell)
-    ├── InvalidRate
+    ├── InvalidRate, InvalidDocument
     └── InsufficientHistory
 DraftWriterFailed (502), MalformedDraft: the LLM gave no usable draft
 """
@@ -202,3 +202,9 @@ class ReferenceRateMissing(Conflict):
 
 class InvalidRate(InvalidInput):
     title = "Invalid reference rate"
+
+
+class InvalidDocument(InvalidInput):
+    """An uploaded invoice document of a refused type or size."""
+
+    title = "Invalid invoice document"

@@ -181,6 +181,11 @@ class Settings(BaseSettings):
         "collection' task for the owner (nothing is sent).",
     )
 
+    document_max_bytes: int = Field(
+        default=1_000_000,
+        description="Largest invoice document (PDF, PNG or JPEG) accepted by upload or import.",
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

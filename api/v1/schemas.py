@@ -245,6 +245,9 @@ class InvoiceOut(BaseModel):
     payment_method: str | None
     reference: str | None
     document_url: str | None
+    document_path: str | None = Field(
+        default=None, description="The uploaded document, relative to the data directory."
+    )
     notes: str | None
     risk_band: str | None = Field(default=None, description="Band of the latest risk score.")
     version: int
