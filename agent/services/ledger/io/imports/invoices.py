@@ -30,7 +30,7 @@ from agent.models import (
 )
 from agent.money import format_plain
 from agent.services.access import users
-from agent.services.ledger import clients, invoices, payments
+from agent.services.ledger import clients, documents, invoices, payments
 from agent.services.ledger.io.imports.invoice_rows import (
     INVOICE_SYNONYMS,
     InvoiceRecord,
@@ -284,7 +284,15 @@ def _apply(
         with _blame(record):
             client = _client_for(session, record, known_clients, summary, options)
             owner = _owner_for(session, record, owners, summary)
-            _create_one(session, record, client=client, owner=owner, actor=actor, summary=summary)
+            _create_one(
+                session,
+                record,
+                client=client,
+                owner=owner,
+                actor=actor,
+                summary=summary,
+                options=options,
+            )
         done += 1
         if on_progress is not None:
             on_progress(done, total)
@@ -362,6 +370,7 @@ def _create_one(
     owner: User,
     actor: Actor,
     summary: InvoiceImportSummary,
+    options: InvoiceRowOptions,
 ) -> None:
     paid_in_full = record.paid_minor >= record.amount_minor
     event_data: dict[str, object] = {"source": summary.source, "line": record.line}
@@ -380,6 +389,7 @@ def _create_one(
             amount_minor=record.amount_minor,
             payment_method=record.payment_method,
             reference=record.reference,
+            document_url=record.document_url,
             notes=record.notes,
         ),
         actor=actor,
@@ -387,6 +397,16 @@ def _create_one(
         event_data=event_data,
     )
     summary.created += 1
+    if record.document_file is not None and options.data_dir is not None:
+        documents.attach(
+            session,
+            invoice_id=invoice.id,
+            content=record.document_file.read_bytes(),
+            filename=record.document_file.name,
+            data_dir=options.data_dir,
+            max_bytes=options.document_max_bytes,
+            actor=actor,
+        )
     if record.paid_minor:
         _pay(
             session,
