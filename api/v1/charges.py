@@ -56,6 +56,7 @@ class ChargesOut(BaseModel):
     "/{invoice_id}/charges",
     summary="Late-payment interest, compensation and reminder fees",
     response_model=ChargesOut,
+    responses={409: {"description": "No reference rate for a half-year the period needs"}},
 )
 def invoice_charges(
     invoice_id: InvoiceId,
