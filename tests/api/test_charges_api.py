@@ -117,3 +117,38 @@ def test_bad_input_is_a_clear_4xx_and_other_owners_invoices_are_not_found(
         f"/api/v1/invoices/{admins}/charges?as_of=2026-02-30", headers=keys.auth("admin")
     )
     assert bad_day.status_code == 422
+
+
+def test_case_file_as_json_and_html(client: TestClient, keys: Keys) -> None:
+    client_id = new_client(client, keys, "Case <b>Ltd</b>", "GB", "GBP")
+    invoice_id = new_invoice(
+        client,
+        keys,
+        client_id=client_id,
+        owner_id=keys.owner.id,
+        number="GB-9",
+        due_date="2026-02-01",
+        currency="GBP",
+        amount_minor=100_000,
+    )
+    url = f"/api/v1/invoices/{invoice_id}/case-file?as_of=2026-03-01"
+    as_json = client.get(url, headers=keys.auth("read"))
+    assert as_json.status_code == 200, as_json.text
+    body = as_json.json()
+    assert (body["invoice"]["number"], body["client"]["jurisdiction"]) == ("GB-9", "UK")
+    assert body["charges"]["compensation_minor"] == 7_000
+    page = client.get(url + "&format=html", headers=keys.auth("read"))
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Case file: invoice GB-9" in page.text and "&lt;b&gt;Ltd&lt;/b&gt;" in page.text
+    other = new_invoice(
+        client,
+        keys,
+        client_id=client_id,
+        owner_id=keys.admin.id,
+        number="GB-10",
+        due_date="2026-02-01",
+        currency="GBP",
+        amount_minor=100_000,
+    )
+    hidden = f"/api/v1/invoices/{other}/case-file"
+    assert client.get(hidden, headers=keys.auth("read")).status_code == 404
