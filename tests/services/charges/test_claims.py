@@ -8,7 +8,6 @@ from sqlmodel import Session
 
 from agent.actor import Actor
 from agent.services.charges import charges, claims
-from agent.services.ledger import clients
 from tests.factories import make_client, make_invoice
 
 CLI = Actor.cli()
@@ -44,4 +43,3 @@ def test_claims_follow_the_stated_figures(session: Session) -> None:
         ("interest", 16_438, 16_438),
     ]
     assert invoice.amount_minor == 1_000_000
-    assert clients.get(session, client_id=client.id).late_charges == "off"
