@@ -271,8 +271,8 @@ def extend_due_date(
             "to": new_due_date.isoformat(),
             "original_due_date": invoice.original_due_date.isoformat(),
             "reason": reason.strip(),
-            "agreed": agreed,
-        },
+        }
+        | ({"agreed": True} if agreed else {}),
     )
     rescoring.after_event(
         session,
