@@ -12,12 +12,14 @@ PaytrackError
 │   ├── DuplicateInvoiceNumber, InvoiceClosed, InvalidTransition
 │   ├── DraftAlreadyDecided, DraftStale, LedgerNotEmpty
 │   ├── IdempotencyKeyReused
-│   └── CopyMismatch (a copied database differs from its source)
+│   ├── CopyMismatch (a copied database differs from its source)
+│   └── ReferenceRateMissing
 ├── InvalidInput
 │   ├── InvalidAmount, InvalidCurrency, CurrencyMismatch, InvalidDate
 │   ├── PaymentExceedsBalance
 │   ├── EditRefused (carries one GuardrailViolation per problem of an edited draft)
 │   ├── ImportRejected (carries one RowProblem per bad cell)
+│   ├── InvalidRate, InvalidDocument
 │   └── InsufficientHistory
 └── DraftWriterFailed (502): the LLM gave no usable draft
     └── MalformedDraft
@@ -219,3 +221,19 @@ class EditRefused(InvalidInput):
 
 class TaskNotFound(NotFound):
     title = "Task not found"
+
+
+class ReferenceRateMissing(Conflict):
+    """Charges need a reference rate for a half-year the rates table does not hold yet."""
+
+    title = "Reference rate missing"
+
+
+class InvalidRate(InvalidInput):
+    title = "Invalid reference rate"
+
+
+class InvalidDocument(InvalidInput):
+    """An uploaded invoice document of a refused type or size."""
+
+    title = "Invalid invoice document"

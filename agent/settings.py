@@ -191,6 +191,36 @@ class Settings(BaseSettings):
         default=180, description="Sent or failed outbox messages older than this are pruned."
     )
 
+    payee_name: str = Field(
+        default="", description="Account holder named in reminders' payment details."
+    )
+    payee_iban: str = Field(default="", description="IBAN stated in reminders (empty: none).")
+    payee_bic: str = Field(default="", description="BIC of that IBAN.")
+    payee_bankgiro: str = Field(default="", description="Swedish bankgiro number, e.g. 5050-1055.")
+    payee_plusgiro: str = Field(default="", description="Swedish plusgiro number.")
+    payment_reference: str = Field(
+        default="auto",
+        description="Reference reminders ask clients to quote: 'ocr' (Swedish OCR), 'rf' "
+        "(ISO 11649), 'none', or 'auto' (OCR for SEK invoices paid to a bankgiro or plusgiro, "
+        "RF otherwise).",
+    )
+
+    reminder_days: str = Field(
+        default="",
+        description="Days overdue of the reminders, comma-separated (e.g. 5,19); overrides "
+        "reminder_overdue_days when set.",
+    )
+    collection_wait_days: int = Field(
+        default=14,
+        description="Days after the last reminder before the sweep opens a 'hand over to "
+        "collection' task for the owner (nothing is sent).",
+    )
+
+    document_max_bytes: int = Field(
+        default=1_000_000,
+        description="Largest invoice document (PDF, PNG or JPEG) accepted by upload or import.",
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from agent.cli import (
+    charges,
     clients,
     db,
     decisions,
@@ -48,6 +49,7 @@ for module in (
     serve,
     users,
     report_monthly,
+    charges,
     decisions,
     invoice_actions,
     clients,

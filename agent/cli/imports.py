@@ -75,6 +75,9 @@ def invoices_command(
             today=date.today(),
             date_format=date_format,
             decimal_comma=decimal_comma,
+            source_dir=file.parent,
+            data_dir=settings.data_dir,
+            document_max_bytes=settings.document_max_bytes,
         )
         summary = invoice_imports.import_invoices(
             session,

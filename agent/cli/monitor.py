@@ -64,6 +64,7 @@ def run_command(
         "notifications": report.notifications,
         "resumed_threads": report.resumed_threads,
         "claimed_elsewhere": report.claimed_elsewhere,
+        "collection_handovers": report.collection_handovers,
         "skipped": dict(sorted(report.skipped.items())),
         "failures": report.failures,
     }

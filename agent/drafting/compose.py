@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.drafting.charge_lines import charge_block
 from agent.drafting.facts import DraftFacts, DraftOut, DraftProse, InvoiceFact
 from agent.drafting.formatting import format_day
+from agent.drafting.payment_lines import payment_block
 from agent.models.draft import Tone
 from prompts.loader import CURRENT_TEMPLATE_VERSION, environment
 
@@ -20,9 +22,11 @@ def render_subject(facts: DraftFacts, *, version: str = CURRENT_TEMPLATE_VERSION
 
 
 def render_block(facts: DraftFacts, *, version: str = CURRENT_TEMPLATE_VERSION) -> str:
-    """The facts block, exactly as every draft of ``facts`` must carry it."""
+    """The facts block, exactly as every draft of ``facts`` must carry it: the invoice lines,
+    then any claimed late-payment charges and the payment details."""
     lines = [line.rstrip() for line in str(_block_module(facts, version).block()).splitlines()]
-    return "\n".join(lines).strip("\n")
+    parts = ["\n".join(lines).strip("\n"), charge_block(facts), payment_block(facts)]
+    return "\n\n".join(part for part in parts if part)
 
 
 def assemble(

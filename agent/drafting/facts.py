@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -86,6 +87,42 @@ class InvoiceFact(BaseModel):
         return normalise_currency(value)
 
 
+class ChargeFact(BaseModel):
+    """Late-payment charges claimed on one invoice, computed by code (docs/charges.md)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: str = Field(min_length=1, max_length=64)
+    currency: str
+    rate_percent: Decimal | None = None
+    interest_minor: int = Field(ge=0)
+    compensation_minor: int = Field(ge=0)
+    reminder_fee_minor: int = Field(ge=0)
+
+    @property
+    def amounts(self) -> list[int]:
+        """The non-zero figures a claiming reminder must state."""
+        figures = (self.interest_minor, self.compensation_minor, self.reminder_fee_minor)
+        return [amount for amount in figures if amount]
+
+
+class PaymentFact(BaseModel):
+    """Where and how to pay, from settings, and the reference to quote per invoice number."""
+
+    model_config = ConfigDict(frozen=True)
+
+    payee: str | None = None
+    iban: str | None = None
+    bic: str | None = None
+    bankgiro: str | None = None
+    plusgiro: str | None = None
+    references: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def accounts(self) -> list[str]:
+        return [a for a in (self.iban, self.bic, self.bankgiro, self.plusgiro) if a]
+
+
 class DraftFacts(BaseModel):
     """Everything one reminder to one client may state.
 
@@ -105,6 +142,11 @@ class DraftFacts(BaseModel):
     owner_name: str = Field(min_length=1, max_length=200)
     signature: str = Field(min_length=1, max_length=500)
     allowed_consequence: Consequence | None = None
+    charges: list[ChargeFact] = Field(
+        default_factory=list, description="Claimed late-payment charges: stated exactly."
+    )
+    charges_as_of: date | None = None
+    payment: PaymentFact | None = None
 
     @field_validator("client_name", mode="before")
     @classmethod

@@ -49,6 +49,8 @@ WRONG_AMOUNT = "wrong_amount"
 MISSING_TOTAL = "missing_total"
 MISSING_DUE_DATE = "missing_due_date"
 MISSING_PROMISE_DATE = "missing_promise_date"
+MISSING_CHARGE = "missing_charge"
+MISSING_PAYMENT_DETAILS = "missing_payment_details"
 UNKNOWN_DATE = "unknown_date"
 UNEXPECTED_NUMBER = "unexpected_number"
 MISMATCHED_LINE = "mismatched_invoice_line"
@@ -283,6 +285,7 @@ class _Amount:
     currency: str
     value: Decimal
     invoice: int | None  # index into facts.invoices; None for a per-currency total
+    charge: bool = False  # a claimed late-payment charge of that invoice
 
 
 @dataclass
@@ -291,6 +294,7 @@ class _Found:
     amounts: set[int] = field(default_factory=set)
     totals: set[str] = field(default_factory=set)
     dates: set[date] = field(default_factory=set)
+    charges: set[tuple[int | None, Decimal]] = field(default_factory=set)
 
 
 def check_draft(facts: DraftFacts, draft: DraftOut) -> list[GuardrailViolation]:
@@ -304,6 +308,7 @@ def check_draft(facts: DraftFacts, draft: DraftOut) -> list[GuardrailViolation]:
     violations += checker.scan(body, found)
     violations += checker.missing(found)
     violations += _check_wording(facts, f"{subject}\n{body}")
+    violations += _check_payment(facts, normalise_text(draft.body))
     return _unique(violations)
 
 
@@ -313,6 +318,10 @@ def _unique(violations: list[GuardrailViolation]) -> list[GuardrailViolation]:
 
 def body_limit(facts: DraftFacts) -> int:
     extra = len(facts.client_name) + len(facts.signature)
+    # Room for the code-rendered charge lines and payment details.
+    extra += 200 * len(facts.charges)
+    if facts.payment:
+        extra += 300 + sum(len(ref) + 80 for ref in facts.payment.references.values())
     return BODY_BASE_CHARS + BODY_CHARS_PER_INVOICE * len(facts.invoices) + extra
 
 
@@ -433,6 +442,7 @@ class _FactChecker:
         self.dates: list[date] = sorted(
             {invoice.due_date for invoice in facts.invoices}
             | ({facts.broken_promise_date} if facts.broken_promise_date else set())
+            | ({facts.charges_as_of} if facts.charges and facts.charges_as_of else set())
         )
         self.amounts = [
             _Amount(invoice.currency, to_decimal(invoice.outstanding_minor, invoice.currency), i)
@@ -441,6 +451,14 @@ class _FactChecker:
             _Amount(currency, to_decimal(total, currency), None)
             for currency, total in facts.totals.items()
         ]
+        numbers = {invoice.number: i for i, invoice in enumerate(facts.invoices)}
+        self.charges = [
+            _Amount(c.currency, to_decimal(amount, c.currency), numbers.get(c.number), True)
+            for c in facts.charges
+            for amount in c.amounts
+        ]
+        self.amounts += self.charges
+        self.rates = {c.rate_percent for c in facts.charges if c.rate_percent is not None}
         # Days overdue (or until due) and the number of invoices are the only other numbers.
         self.small_numbers = {abs(invoice.days_overdue) for invoice in facts.invoices} | {
             len(facts.invoices)
@@ -469,10 +487,14 @@ class _FactChecker:
 
     def scrub(self, text: str) -> str:
         text = self._scrub_signature(text)
+        for written in _payment_strings(self.facts):
+            pattern = r"(?<![\w])" + re.escape(written) + r"(?![\w])"
+            text = re.sub(pattern, _NAME_MARK, text, flags=re.IGNORECASE)
         names = {
             self.facts.client_name,
             addressee(self.facts.client_name) or "",
             self.facts.owner_name,
+            (self.facts.payment.payee if self.facts.payment else None) or "",
         }
         for name in sorted((normalise_text(name).strip() for name in names), key=len, reverse=True):
             text = _replace_phrase(text, name, _NAME_MARK)
@@ -578,6 +600,8 @@ class _FactChecker:
         if candidates:
             self._record(candidates, found)
             return []
+        if readings & self.rates and line[end:].lstrip().startswith("%"):
+            return []
         shown = line[start - before[1] : end + after[1]].strip()
         if not readings:
             return [GuardrailViolation(UNKNOWN_DATE, f"{shown!r} is not one of the listed dates")]
@@ -590,7 +614,9 @@ class _FactChecker:
 
     def _record(self, candidates: list[_Amount], found: _Found) -> None:
         for amount in candidates:
-            if amount.invoice is None:
+            if amount.charge:
+                found.charges.add((amount.invoice, amount.value))
+            elif amount.invoice is None:
                 found.totals.add(amount.currency)
             else:
                 found.amounts.add(amount.invoice)
@@ -655,12 +681,44 @@ class _FactChecker:
                             f"the total {self.facts.money(total, currency)} is not stated",
                         )
                     )
+        for charge in self.charges:
+            if (charge.invoice, charge.value) not in found.charges:
+                violations.append(
+                    GuardrailViolation(
+                        MISSING_CHARGE,
+                        f"the claimed charge of {charge.value} {charge.currency} is not stated",
+                    )
+                )
         promise = self.facts.broken_promise_date
         if promise and promise not in found.dates:
             violations.append(
                 GuardrailViolation(MISSING_PROMISE_DATE, "the broken promise date is not stated")
             )
         return violations
+
+
+def _payment_strings(facts: DraftFacts) -> list[str]:
+    """Accounts and references as given, compact and in groups of four, longest first."""
+    if facts.payment is None:
+        return []
+    written: set[str] = set()
+    for value in [*facts.payment.accounts, *facts.payment.references.values()]:
+        compact = re.sub(r"[\s-]", "", value)
+        grouped = " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+        written |= {normalise_text(value).strip(), compact, grouped}
+    return sorted((w for w in written if w), key=len, reverse=True)
+
+
+def _check_payment(facts: DraftFacts, text: str) -> list[GuardrailViolation]:
+    """Every account and reference of the payment facts must be stated (as given or compact)."""
+    if facts.payment is None:
+        return []
+    plain = re.sub(r"[\s-]", "", text).casefold()
+    return [
+        GuardrailViolation(MISSING_PAYMENT_DETAILS, f"{value!r} is not stated")
+        for value in [*facts.payment.accounts, *facts.payment.references.values()]
+        if re.sub(r"[\s-]", "", value).casefold() not in plain
+    ]
 
 
 def _index(mark: str) -> int:

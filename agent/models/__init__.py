@@ -50,3 +50,14 @@ from agent.models.risk_score_current import RiskScoreCurrent  # noqa: E402
 from agent.models.scheduled_run import ScheduledRun  # noqa: E402
 
 __all__ += ["ClientEvent", "RescoreRequest", "RiskScoreCurrent", "ScheduledRun"]
+from agent.models.reference_rate import ReferenceRate  # noqa: E402
+
+__all__ += ["ReferenceRate"]
+
+from agent.models.invoice_charge import ChargeKind, InvoiceCharge  # noqa: E402
+
+__all__ += ["ChargeKind", "InvoiceCharge"]
+
+from agent.models.collection_case import CollectionCase  # noqa: E402
+
+__all__ += ["CollectionCase"]

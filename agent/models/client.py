@@ -27,6 +27,12 @@ class ClientBase(SQLModel):
     reminder_consequence: str | None = Field(default=None, max_length=40)
     # The person reminders greet by name; unset, they greet neutrally (never the company).
     contact_name: str | None = Field(default=None, max_length=60)
+    # Late-payment charges (agent/services/charges): the statute that applies (None: from the
+    # country), whether reminders say nothing, mention or claim them, and whether a Swedish
+    # reminder fee was agreed in advance (the only case the law allows one).
+    jurisdiction: str | None = Field(default=None, max_length=8)
+    late_charges: str = Field(default="off", max_length=8)
+    reminder_fee_agreed: bool = False
 
 
 class Client(ClientBase, table=True):

@@ -37,6 +37,9 @@ class EventKind(StrEnum):
     REMINDER_REQUEUED = "reminder_requeued"
     PAYMENT_REVERSED = "payment_reversed"
     REMINDER_WITHDRAWN = "reminder_withdrawn"
+    CHARGES_CLAIMED = "charges_claimed"
+    CHARGES_PAID = "charges_paid"
+    COLLECTION_HANDOVER = "collection_handover"
 
 
 class InvoiceEvent(SQLModel, table=True):

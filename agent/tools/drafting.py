@@ -7,11 +7,13 @@ from datetime import date
 from typing import Any
 
 from agent.drafting.facts import (
+    ChargeFact,
     Consequence,
     DraftFacts,
     DraftOut,
     DraftWriter,
     InvoiceFact,
+    PaymentFact,
     draft_language,
     locale_for,
 )
@@ -22,6 +24,7 @@ from agent.drafting.templates import TemplateDrafter
 from agent.drafting.tone import choose_tone, most_advanced
 from agent.drafting.writer import draft_with_fallback
 from agent.models.draft import Tone
+from agent.services.ledger import payment_references
 from agent.services.review.send_window import suggested_send_at
 from agent.settings import Settings
 
@@ -48,12 +51,51 @@ def plan(context: dict[str, Any], risk: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def facts_for(context: dict[str, Any], plan_: dict[str, Any]) -> DraftFacts:
+def payment_fact(context: dict[str, Any], settings: Settings | None) -> PaymentFact | None:
+    """The payee's accounts from settings and the reference each listed invoice is paid with."""
+    if settings is None or not (
+        settings.payee_iban or settings.payee_bankgiro or settings.payee_plusgiro
+    ):
+        return None
+    giro = bool(settings.payee_bankgiro or settings.payee_plusgiro)
+    references: dict[str, str] = {}
+    for row in context["invoices"]:
+        kind = settings.payment_reference
+        if kind == "auto":
+            kind = "ocr" if row["currency"] == "SEK" and giro else "rf"
+        if kind in ("ocr", "rf"):
+            reference = payment_references.for_invoice(row["invoice_id"], row["number"])[kind]
+            references[row["number"]] = (
+                payment_references.grouped(reference) if kind == "rf" else reference
+            )
+    return PaymentFact(
+        payee=settings.payee_name or None,
+        iban=settings.payee_iban or None,
+        bic=settings.payee_bic or None,
+        bankgiro=settings.payee_bankgiro or None,
+        plusgiro=settings.payee_plusgiro or None,
+        references=references,
+    )
+
+
+def facts_for(
+    context: dict[str, Any], plan_: dict[str, Any], *, payment: PaymentFact | None = None
+) -> DraftFacts:
     """The facts a reminder may state, built only from the ledger context and the plan."""
     client, owner = context["client"], context["owner"]
     language = plan_["language"]
     consequence = client.get("reminder_consequence")
+    policy = client.get("late_charges", "off")
+    if policy in ("mention", "claim"):
+        consequence = Consequence.LATE_PAYMENT_INTEREST.value
+    tone = Tone(plan_["tone"])
     promise = context.get("broken_promise_date")
+    claimed = [
+        ChargeFact(number=row["number"], currency=row["currency"], **row["charges"])
+        for row in context["invoices"]
+        if policy == "claim" and tone is Tone.FIRM and row.get("charges")
+    ]
+    claimed = [charge for charge in claimed if charge.amounts]
     return DraftFacts(
         client_name=client["name"],
         language=language,
@@ -69,13 +111,16 @@ def facts_for(context: dict[str, Any], plan_: dict[str, Any]) -> DraftFacts:
             )
             for row in context["invoices"]
         ],
-        tone=Tone(plan_["tone"]),
+        tone=tone,
         tone_reason=plan_["tone_reason"],
         broken_promise_date=date.fromisoformat(promise) if promise else None,
         owner_name=owner["name"],
         signature=f"{owner['name']}\n{owner['email']}",
         allowed_consequence=Consequence(consequence) if consequence else None,
         contact_name=client.get("contact_name"),
+        charges=claimed,
+        charges_as_of=date.fromisoformat(context["as_of"]) if claimed else None,
+        payment=payment,
     )
 
 
@@ -87,11 +132,12 @@ class DraftingKit:
     llm: DraftWriter | None
     templates: TemplateDrafter
     checks: tuple[MeaningCheck, ...] = (OfflineMeaningCheck(),)
+    settings: Settings | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DraftingKit:
         if not settings.openai_api_key:
-            return cls(llm=None, templates=TemplateDrafter())
+            return cls(llm=None, templates=TemplateDrafter(), settings=settings)
         # The SDK loads only when a key is configured.
         from agent.llm import build_draft_writer, build_meaning_check
 
@@ -100,12 +146,16 @@ class DraftingKit:
             llm=build_draft_writer(settings=settings),
             templates=TemplateDrafter(),
             checks=(OfflineMeaningCheck(), *([llm_check] if llm_check else [])),
+            settings=settings,
         )
+
+    def facts(self, context: dict[str, Any], plan_: dict[str, Any]) -> DraftFacts:
+        return facts_for(context, plan_, payment=payment_fact(context, self.settings))
 
     def write(self, context: dict[str, Any], plan_: dict[str, Any]) -> dict[str, Any]:
         """LLM first (checked, one retry with feedback), then the template; with provenance."""
         result = draft_with_fallback(
-            facts_for(context, plan_),
+            self.facts(context, plan_),
             writer=self.llm,
             template_drafter=self.templates,
             checks=self.checks,
@@ -128,7 +178,7 @@ class DraftingKit:
         """The rules once more on what will be queued (the facts block byte for byte, the
         prose, every number), plus tone and language policy. The meaning check ran when the
         prose was written."""
-        facts = facts_for(context, plan_)
+        facts = self.facts(context, plan_)
         out = DraftOut(
             subject=written["subject"],
             body=written["body"],

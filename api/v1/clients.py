@@ -1,4 +1,4 @@
-"""Clients: create, read, list, change any field (with history)."""
+"""Clients: create, read, list, change any field and the charge policy (with history)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from agent.errors import InvalidInput
 from agent.models import ClientCreate, ClientUpdate
+from agent.services.charges import policies
 from agent.services.ledger import clients
 from api.deps import Reader, SessionDep, Writer
 from api.v1.idempotent import IdempotencyDep
@@ -48,6 +50,9 @@ def get_client(
     return ClientOut.model_validate(client, from_attributes=True)
 
 
+CHARGE_POLICY_FIELDS = ("jurisdiction", "late_charges", "reminder_fee_agreed")
+
+
 @router.patch("/{client_id}", summary="Change a client's details", response_model=ClientOut)
 def update_client(
     client_id: Annotated[int, Path(ge=1, le=MAX_ID)],
@@ -55,9 +60,20 @@ def update_client(
     session: SessionDep,
     caller: Writer,
 ) -> ClientOut:
-    """Only the fields present change; each change is kept in the client's history."""
-    changes = ClientUpdate.model_validate(body.model_dump(mode="json", exclude_unset=True))
-    client = clients.update(session, client_id=client_id, changes=changes, actor=caller.actor)
+    """Only the fields present change; each change is kept in the client's history.
+
+    ``"jurisdiction": null`` goes back to the country's statute (docs/charges.md).
+    """
+    data = body.model_dump(mode="json", exclude_unset=True)
+    policy = {name: data.pop(name) for name in CHARGE_POLICY_FIELDS if name in data}
+    if policy.get("late_charges", "") is None or policy.get("reminder_fee_agreed", 0) is None:
+        raise InvalidInput("late_charges and reminder_fee_agreed cannot be null")
+    client = clients.read(session, client_id=client_id, actor=caller.actor)
+    if data:
+        changes = ClientUpdate.model_validate(data)
+        client = clients.update(session, client_id=client_id, changes=changes, actor=caller.actor)
+    if policy:
+        client = policies.set_policy(session, client_id=client_id, **policy)
     return ClientOut.model_validate(client, from_attributes=True)
 
 

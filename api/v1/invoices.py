@@ -6,12 +6,12 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response, UploadFile
 from sqlmodel import Session
 
 from agent.models import Invoice, InvoiceCreate
 from agent.services.access.api_keys import Caller
-from agent.services.ledger import history, invoices, payments
+from agent.services.ledger import documents, history, invoices, payments
 from agent.services.ledger.invoice_search import InvoiceFilter, InvoiceHit, InvoiceSort, search
 from agent.services.ledger.standing import State
 from agent.services.review import reviews
@@ -276,6 +276,7 @@ def extend_invoice(
             reason=body.reason,
             actor=caller.actor,
             settings=settings,
+            agreed=body.agreed,
         ),
     )
 
@@ -472,3 +473,29 @@ def reassign(
             session, invoice_id=invoice_id, owner_id=body.owner_id, actor=caller.actor
         ),
     )
+
+
+@router.post(
+    "/{invoice_id}/document",
+    summary="Upload the invoice document (PDF, PNG or JPEG) that reminders attach",
+    response_model=InvoiceOut,
+)
+def upload_document(
+    invoice_id: InvoiceId,
+    file: UploadFile,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: Writer,
+) -> InvoiceOut:
+    """Multipart form field ``file``; the type is read from the bytes, the size is capped."""
+    content = file.file.read(settings.document_max_bytes + 1)
+    invoice = documents.attach(
+        session,
+        invoice_id=invoice_id,
+        content=content,
+        filename=file.filename or "document",
+        data_dir=settings.data_dir,
+        max_bytes=settings.document_max_bytes,
+        actor=caller.actor,
+    )
+    return current(session, invoice, due_soon_days=settings.due_soon_days)

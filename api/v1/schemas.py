@@ -73,6 +73,8 @@ EventName = Literal[
     "reminder.cancelled",
     "reminder.requeued",
     "payment.reversed",
+    "charges.claimed",
+    "charges.paid",
 ]
 assert set(EventName.__args__) == set(EVENTS)  # type: ignore[attr-defined]
 
@@ -132,9 +134,22 @@ class ClientOut(BaseModel):
     reminders_paused: bool
     reminder_consequence: str | None = None
     created_at: datetime
+    jurisdiction: str | None = Field(
+        default=None, description="SE, EU, UK or none; null: implied by the country."
+    )
+    late_charges: str = Field(default="off", description="off, mention or claim.")
+    reminder_fee_agreed: bool = False
 
 
-class ClientPatch(_In):
+class ClientChargesPatch(_In):
+    """The client's late-payment charge policy (docs/charges.md); only fields sent change."""
+
+    jurisdiction: Literal["SE", "EU", "UK", "none"] | None = None
+    late_charges: Literal["off", "mention", "claim"] | None = None
+    reminder_fee_agreed: bool | None = None
+
+
+class ClientPatch(ClientChargesPatch):
     """Only the fields present change; ``null`` clears ``country``, ``notes`` or the consequence."""
 
     model_config = ConfigDict(
@@ -268,6 +283,9 @@ class InvoiceOut(BaseModel):
     payment_method: str | None
     reference: str | None
     document_url: str | None
+    document_path: str | None = Field(
+        default=None, description="The uploaded document, relative to the data directory."
+    )
     notes: str | None
     risk_band: str | None = Field(default=None, description="Band of the latest risk score.")
     version: int
@@ -299,6 +317,10 @@ class ExtendIn(_In):
 
     new_due_date: Day
     reason: Annotated[Text, Field(min_length=1, max_length=2000)]
+    agreed: bool = Field(
+        default=False,
+        description="Agreed with the client: late-payment interest runs from the new date.",
+    )
 
 
 class DisputeIn(_In):

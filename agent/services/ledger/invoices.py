@@ -292,8 +292,13 @@ def extend_due_date(
     reason: str,
     actor: Actor,
     settings: Settings | None = None,
+    agreed: bool = False,
 ) -> Invoice:
-    """Move the due date later; the original due date stays for statistics."""
+    """Move the due date later; the original due date stays for statistics.
+
+    ``agreed``: the extension was agreed with the client, so late-payment interest runs from
+    the new date (otherwise from the original one).
+    """
     invoice = lock(session, invoice_id=invoice_id, actor=actor)
     _require_open(session, invoice, "extend the due date")
     if not reason.strip():
@@ -315,7 +320,8 @@ def extend_due_date(
             "to": new_due_date.isoformat(),
             "original_due_date": invoice.original_due_date.isoformat(),
             "reason": reason.strip(),
-        },
+        }
+        | ({"agreed": True} if agreed else {}),
     )
     changes.request_rescore(
         session,

@@ -25,7 +25,8 @@ class Schedule:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Schedule:
-        overdue = tuple(sorted({d for d in settings.reminder_overdue_days if d > 0}))
+        days = parse_days(settings.reminder_days) or settings.reminder_overdue_days
+        overdue = tuple(sorted({d for d in days if d > 0}))
         if any(d >= settings.escalation_days for d in overdue):
             raise ValueError("every reminder_overdue_days value must be below escalation_days")
         return cls(
@@ -37,6 +38,16 @@ class Schedule:
     def order(self) -> list[str]:
         """Milestone names from first to last."""
         return [PRE_DUE, *(overdue_name(d) for d in self.overdue_days), ESCALATION]
+
+
+def parse_days(text: str) -> list[int]:
+    """``"5, 19"`` → ``[5, 19]``: the PAYTRACK_REMINDER_DAYS setting."""
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(
+            f"reminder_days must be whole days separated by commas, not {text!r}"
+        ) from None
 
 
 def overdue_name(days: int) -> str:

@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from agent.errors import NotFound
+from agent.errors import NotFound, ReferenceRateMissing
 from agent.models import Client, Invoice, Lifecycle
 from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim
 from agent.services.access import users
+from agent.services.charges import charges
+from agent.services.charges.statutes import ChargePolicy
 from agent.services.ledger import clients, invoices
 from agent.services.ledger.standing import State
 from agent.services.reminders.milestones import PRE_DUE, Schedule, overdue_name
@@ -80,6 +82,10 @@ def for_thread(
             due_soon_days=due_soon_days,
             schedule=schedule,
         )
+    for row in rows:
+        row["charges"] = _claimed_charges(
+            session, client=client, invoice_id=row["invoice_id"], as_of=as_of
+        )
     owner = users.get(session, user_id=owner_id)
     if client.notes:
         notes.append(client.notes)
@@ -95,6 +101,7 @@ def for_thread(
             "currency": client.currency,
             "reminder_consequence": client.reminder_consequence,
             "contact_name": client.contact_name,
+            "late_charges": client.late_charges,
         },
         "owner": {"id": owner.id, "name": owner.name, "email": owner.email},
         "invoices": rows,
@@ -155,3 +162,25 @@ def _milestone_passed(schedule: Schedule, *, days_overdue: int) -> str:
     """The last client-mail milestone an overdue invoice has passed (pre-due before the first)."""
     passed = [d for d in schedule.overdue_days if days_overdue >= d]
     return overdue_name(passed[-1]) if passed else PRE_DUE
+
+
+def _claimed_charges(
+    session: Session, *, client: Client, invoice_id: int, as_of: date
+) -> dict[str, Any] | None:
+    """The charges a ``claim`` client's reminder states; None when not claimed or not known.
+
+    A missing reference rate leaves the reminder without amounts rather than guessing one.
+    """
+    if client.late_charges != ChargePolicy.CLAIM.value:
+        return None
+    invoice = invoices.get(session, invoice_id=invoice_id)
+    try:
+        result = charges.compute(session, invoice=invoice, client=client, as_of=as_of)
+    except ReferenceRateMissing:
+        return None
+    return {
+        "rate_percent": None if result.rate_percent is None else str(result.rate_percent),
+        "interest_minor": result.interest_minor,
+        "compensation_minor": result.compensation_minor,
+        "reminder_fee_minor": result.reminder_fee_minor,
+    }

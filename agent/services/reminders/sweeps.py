@@ -33,7 +33,7 @@ from agent.models.notification import FollowUpTask, NotificationKind
 from agent.services.ledger import invoices
 from agent.services.ledger.standing import Standing, State, derive
 from agent.services.notices import notifications
-from agent.services.reminders import milestones
+from agent.services.reminders import collection, milestones
 from agent.services.reminders.milestones import ESCALATION, Schedule
 from agent.services.review import drafts
 from agent.services.scoring import risk_scores
@@ -62,6 +62,7 @@ class SweepReport:
     notifications: int = 0
     resumed_threads: int = 0
     claimed_elsewhere: int = 0
+    collection_handovers: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
 
@@ -407,6 +408,7 @@ def run(
                 pipeline, engine, report, thread_id=outcome.thread_id, as_of=as_of, now=moment
             ):
                 report.invoices_drafted += outcome.invoices_claimed
+    report.collection_handovers = _open_handovers(engine, as_of=as_of, settings=settings)
     return report
 
 
@@ -435,3 +437,24 @@ def _draft(
         return False
     report.drafts_created += 1
     return True
+
+
+def _open_handovers(engine: Engine, *, as_of: date, settings: Settings) -> int:
+    """Each due hand-over in its own transaction; another sweep's win is no error."""
+    with Session(engine) as reader:
+        due = collection.due_for_handover(reader, as_of=as_of, settings=settings)
+    opened = 0
+    for invoice_id in due:
+        try:
+            with session_scope(engine) as session:
+                case = collection.open_handover(
+                    session,
+                    invoice_id=invoice_id,
+                    as_of=as_of,
+                    settings=settings,
+                    actor=Actor.system("scheduler"),
+                )
+        except IntegrityError:
+            continue
+        opened += case is not None
+    return opened

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from agent.actor import Actor
 from agent.db import session_scope
 from agent.drafting.edit_check import check_edit
+from agent.drafting.facts import locale_for
 from agent.errors import (
     DraftAlreadyDecided,
     DraftStale,
@@ -40,6 +41,7 @@ from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim,
 from agent.models.notification import NotificationKind
 from agent.services.access import users
 from agent.services.access.ownership import require_admin
+from agent.services.charges import claims
 from agent.services.ledger import history, invoices, payments
 from agent.services.ledger.standing import Standing
 from agent.services.notices import notifications
@@ -266,6 +268,13 @@ def approve(
     )
     decided.snoozed_until = None
     outbox.enqueue_for_draft(session, draft=decided, settings=settings, send_now=send_now)
+    claims.claim_for_draft(
+        session,
+        draft=decided,
+        body=decided.final_body or decided.body,
+        locale=locale_for(decided.language, client.country),
+        actor=actor or actor_for(viewer),
+    )
     return decided
 
 

@@ -51,6 +51,8 @@ REMINDER_HELD = "reminder.held"
 REMINDER_CANCELLED = "reminder.cancelled"
 REMINDER_REQUEUED = "reminder.requeued"
 PAYMENT_REVERSED = "payment.reversed"
+CHARGES_CLAIMED = "charges.claimed"
+CHARGES_PAID = "charges.paid"
 EVENTS = (
     INVOICE_OVERDUE,
     DRAFT_CREATED,
@@ -62,6 +64,8 @@ EVENTS = (
     REMINDER_CANCELLED,
     REMINDER_REQUEUED,
     PAYMENT_REVERSED,
+    CHARGES_CLAIMED,
+    CHARGES_PAID,
 )
 TEST_EVENT = "webhook.test"
 

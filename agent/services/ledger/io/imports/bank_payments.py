@@ -26,7 +26,7 @@ from agent.db import select_many
 from agent.errors import ImportRejected, InvalidInput, PaytrackError, RowProblem
 from agent.models import Invoice, Lifecycle, Payment
 from agent.money import format_plain, normalise_currency, to_minor
-from agent.services.ledger import invoices, payments
+from agent.services.ledger import invoices, payment_references, payments
 from agent.services.ledger.io.imports.reading import ColumnMap, SourceRow, Table, resolve_columns
 from agent.services.ledger.io.imports.values import CellError, parse_amount, parse_date, parse_text
 
@@ -450,6 +450,8 @@ class _KeyIndex:
             reference = references.get(invoice_id)
             if reference:
                 self._add(reference, invoice_id)
+            for derived in payment_references.for_invoice(invoice_id, entry.number).values():
+                self._add(derived, invoice_id)
 
     def _add(self, key: str, invoice_id: int) -> None:
         compact = _compact(key)

@@ -6,12 +6,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TypeVar
 
-from agent.errors import InvalidInput, PaytrackError, RowProblem
+from agent.errors import InvalidDocument, InvalidInput, PaytrackError, RowProblem
 from agent.money import format_plain, normalise_currency, to_minor
 from agent.services.access import users
-from agent.services.ledger import clients
+from agent.services.ledger import clients, documents
 from agent.services.ledger.io.imports.reading import Cell, ColumnMap, SourceRow
 from agent.services.ledger.io.imports.values import (
     CellError,
@@ -41,6 +42,7 @@ INVOICE_FIELDS = (
     "reference",
     "disputed",
     "notes",
+    "document",
 )
 
 # Header names recognised without --map, compared after folding case, spaces and punctuation.
@@ -81,6 +83,7 @@ INVOICE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "reference": ("reference", "payment reference", "ref", "kenmerk", "betalingskenmerk"),
     "disputed": ("disputed", "dispute", "in dispute", "betwist"),
     "notes": ("notes", "note", "memo", "comments", "comment", "opmerkingen"),
+    "document": ("document", "document url", "document path", "invoice pdf", "pdf", "attachment"),
 }  # fmt: skip
 
 T = TypeVar("T")
@@ -98,6 +101,10 @@ class InvoiceRowOptions:
     today: date
     date_format: str | None = None
     decimal_comma: bool = False
+    # A "document" cell that is not an http(s) URL names a file relative to source_dir.
+    source_dir: Path | None = None
+    data_dir: Path | None = None  # where such files are stored (documents.attach)
+    document_max_bytes: int = 1_000_000
 
 
 @dataclass
@@ -123,6 +130,8 @@ class InvoiceRecord:
     reference: str | None = None
     disputed: bool = False
     notes: str | None = None
+    document_url: str | None = None
+    document_file: Path | None = None
     columns: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -213,6 +222,7 @@ def _parse_row(reader: _RowReader, options: InvoiceRowOptions) -> InvoiceRecord 
     dates = _dates(reader, options)
     terms = reader.get("terms", parse_terms)
     disputed = reader.get("disputed", parse_bool) or False
+    document = reader.get("document", lambda v: _document(v, options))
     owner = _owner(reader, options)
     email = reader.get("client_email", _email)
     language = reader.get("client_language", lambda v: clients.validate_language(str(v)))
@@ -256,8 +266,30 @@ def _parse_row(reader: _RowReader, options: InvoiceRowOptions) -> InvoiceRecord 
         reference=reader.get("reference", text200),
         disputed=disputed,
         notes=reader.get("notes", lambda v: parse_text(v, max_length=10_000, multiline=True)),
+        document_url=document if isinstance(document, str) else None,
+        document_file=document if isinstance(document, Path) else None,
         columns=reader.columns,
     )
+
+
+def _document(value: Cell, options: InvoiceRowOptions) -> str | Path:
+    """An http(s) URL as given, or a PDF/PNG/JPEG file beside the imported one, checked now."""
+    text = parse_text(value, max_length=2000)
+    if re.match(r"https?://\S+$", text):
+        return text
+    if options.source_dir is None:
+        raise CellError("give an http(s) URL (files are accepted from the CLI import only)")
+    base = options.source_dir.resolve()
+    candidate = (base / text).resolve()
+    if not candidate.is_relative_to(base) or not candidate.is_file():
+        raise CellError(f"no file {text!r} next to the imported file")
+    if candidate.stat().st_size > options.document_max_bytes:
+        raise CellError(f"{text!r} is larger than {options.document_max_bytes} bytes")
+    try:
+        documents.kind_of(candidate.read_bytes(), max_bytes=options.document_max_bytes)
+    except InvalidDocument as exc:
+        raise CellError(exc.message) from None
+    return candidate
 
 
 def _show(amount_minor: int, currency: str | None) -> str:
