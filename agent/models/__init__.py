@@ -42,3 +42,7 @@ from agent.models.web_session import SignInAttempt, UserSession  # noqa: E402
 
 __all__ += ["Draft", "DraftInvoice", "FollowUpTask", "MilestoneClaim", "Notification"]
 __all__ += ["OutboxMessage", "OutboxStatus", "SignInAttempt", "UserSession"]
+
+from agent.models.reply import Reply, ReplyInvoice  # noqa: E402
+
+__all__ += ["Reply", "ReplyInvoice"]

@@ -32,6 +32,8 @@ class EventKind(StrEnum):
     REMINDER_APPROVED = "reminder_approved"
     REMINDER_REJECTED = "reminder_rejected"
     REMINDER_SENT = "reminder_sent"
+    REPLY_RECEIVED = "reply_received"
+    REPLY_HANDLED = "reply_handled"
 
 
 class InvoiceEvent(SQLModel, table=True):
