@@ -4,15 +4,19 @@ PaytrackError
 ├── Unauthorized, Forbidden
 ├── NotFound
 │   ├── ClientNotFound, InvoiceNotFound, UserNotFound, DraftNotFound
-│   └── RiskModelUnavailable
+│   ├── RiskModelUnavailable
+│   └── ReplyNotFound
 ├── Conflict
 │   ├── DuplicateInvoiceNumber, InvoiceClosed, InvalidTransition
-│   └── DraftAlreadyDecided, DraftStale, LedgerNotEmpty
+│   ├── DraftAlreadyDecided, DraftStale, LedgerNotEmpty
+│   └── ReplyAlreadyHandled
 └── InvalidInput
     ├── InvalidAmount, InvalidCurrency, CurrencyMismatch, InvalidDate
     ├── PaymentExceedsBalance
     ├── ImportRejected (carries one RowProblem per bad cell)
-    └── InsufficientHistory
+    ├── InsufficientHistory
+    └── ReplyRejected
+        └── ReplyTooLarge (413)
 DraftWriterFailed (502), MalformedDraft: the LLM gave no usable draft
 """
 
@@ -190,3 +194,22 @@ class TooManySignInAttempts(Unauthorized):
 
     status = 429
     title = "Too many sign-in attempts"
+
+
+class ReplyNotFound(NotFound):
+    title = "Reply not found"
+
+
+class ReplyAlreadyHandled(Conflict):
+    title = "Reply already handled"
+
+
+class ReplyRejected(InvalidInput):
+    """An inbound message paytrack cannot read (empty, no sender, not a message)."""
+
+    title = "Message refused"
+
+
+class ReplyTooLarge(ReplyRejected):
+    status = 413
+    title = "Message too large"
