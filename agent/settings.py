@@ -155,6 +155,22 @@ class Settings(BaseSettings):
     notify_owners_by_email: bool = Field(
         default=False, description="Also e-mail each owner notification to its owner (outbox)."
     )
+    imap_url: str = Field(
+        default="",
+        description="imaps://user:pass@host[:port]/INBOX (or imap://…?starttls=1) to read "
+        "client replies from; empty: replies come only through the CLI and the API.",
+    )
+    imap_processed_folder: str = Field(
+        default="paytrack-processed",
+        description="IMAP folder read messages are moved to (created when missing), so nothing "
+        "is read twice.",
+    )
+    imap_poll_seconds: float = Field(
+        default=300.0, description="How often `paytrack serve` polls the IMAP mailbox."
+    )
+    reply_max_bytes: int = Field(
+        default=2 * 1024 * 1024, description="Largest inbound message accepted, in bytes."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -72,6 +72,8 @@ class Reply(SQLModel, table=True):
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     match_method: MatchMethod = Field(sa_type=enum_column(MatchMethod, 16))
     is_automatic: bool = False
+    # An out-of-office's return day: nothing is drafted or sent to the client before it.
+    postpone_until: date | None = None
     intent: Intent = Field(sa_type=enum_column(Intent, 20), index=True)
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     confidence: float = 0.0

@@ -70,6 +70,7 @@ EventName = Literal[
     "reminder.sent",
     "payment.recorded",
     "invoice.paid",
+    "reply.received",
 ]
 assert set(EventName.__args__) == set(EVENTS)  # type: ignore[attr-defined]
 

@@ -59,6 +59,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("is_automatic", sa.Boolean(), nullable=False),
+        sa.Column("postpone_until", sa.Date(), nullable=True),
         sa.Column(
             "intent",
             sa.Enum(

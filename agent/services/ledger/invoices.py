@@ -286,7 +286,9 @@ def open_dispute(
     opened_date: date,
     actor: Actor,
     settings: Settings | None = None,
+    source: dict[str, object] | None = None,
 ) -> Invoice:
+    """``source`` names what prompted the change (e.g. a client's reply) in the history."""
     invoice = lock(session, invoice_id=invoice_id)
     _require_open(session, invoice, "open a dispute")
     if invoice.dispute_opened_date is not None:
@@ -300,7 +302,8 @@ def open_dispute(
         invoice=invoice,
         kind=EventKind.DISPUTE_OPENED,
         actor=actor,
-        data={"opened_date": opened_date.isoformat(), "reason": reason.strip()},
+        data={"opened_date": opened_date.isoformat(), "reason": reason.strip()}
+        | ({"source": source} if source else {}),
     )
     rescoring.after_event(
         session,
@@ -358,8 +361,9 @@ def record_promise(
     note: str,
     actor: Actor,
     settings: Settings | None = None,
+    source: dict[str, object] | None = None,
 ) -> Invoice:
-    """The client promised to pay by ``promised_date``."""
+    """The client promised to pay by ``promised_date`` (``source``: what told us so)."""
     invoice = lock(session, invoice_id=invoice_id)
     _require_open(session, invoice, "record a promise to pay")
     if promised_date < invoice.issue_date:
@@ -370,7 +374,8 @@ def record_promise(
         invoice=invoice,
         kind=EventKind.PROMISE_RECORDED,
         actor=actor,
-        data={"promised_date": promised_date.isoformat(), "note": note.strip()},
+        data={"promised_date": promised_date.isoformat(), "note": note.strip()}
+        | ({"source": source} if source else {}),
     )
     rescoring.after_event(
         session,

@@ -46,6 +46,7 @@ DRAFT_DECIDED = "draft.decided"
 REMINDER_SENT = "reminder.sent"
 PAYMENT_RECORDED = "payment.recorded"
 INVOICE_PAID = "invoice.paid"
+REPLY_RECEIVED = "reply.received"
 EVENTS = (
     INVOICE_OVERDUE,
     DRAFT_CREATED,
@@ -53,6 +54,7 @@ EVENTS = (
     REMINDER_SENT,
     PAYMENT_RECORDED,
     INVOICE_PAID,
+    REPLY_RECEIVED,
 )
 TEST_EVENT = "webhook.test"
 
