@@ -12,6 +12,7 @@ from agent.cli import (
     invoices,
     monitor,
     payments,
+    replies,
     report_monthly,
     reports,
     review,
@@ -45,6 +46,7 @@ for module in (
     serve,
     users,
     report_monthly,
+    replies,
 ):
     module.register(app)
 

@@ -211,6 +211,8 @@ _ATTRIBUTION = re.compile(
     r")\s*$",
     re.IGNORECASE,
 )
+# A mail program that wraps "On …, Name <address>" leaves the verb alone on the next line.
+_WRAPPED_VERB = re.compile(r"^\s*\S*\s*(wrote|skrev|schreef|написа|schrieb)\b[^:]*:\s*$", re.I)
 _OUTLOOK_HEADER = re.compile(r"^\s*\**(From|Från|Van|От|Von)\s*:\**\s", re.IGNORECASE)
 _OUTLOOK_NEXT = re.compile(
     r"^\s*\**(Sent|Skickat|Verzonden|Изпратено|Gesendet|Date|Datum|To|Till|Aan|До)\s*:",
@@ -223,10 +225,9 @@ def strip_quoted(text: str) -> tuple[str, str]:
     lines = text.split("\n")
     cut = len(lines)
     for index, line in enumerate(lines):
-        joined = f"{line} {lines[index + 1]}" if index + 1 < len(lines) else line
-        if _ATTRIBUTION.match(line) or (
-            not line.lstrip().startswith(">") and _ATTRIBUTION.match(joined)
-        ):
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        wrapped = _WRAPPED_VERB.match(following) and _ATTRIBUTION.match(f"{line} {following}")
+        if _ATTRIBUTION.match(line) or (not line.lstrip().startswith(">") and wrapped):
             cut = index
             break
         if _OUTLOOK_HEADER.match(line) and any(
