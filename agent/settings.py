@@ -169,7 +169,8 @@ class Settings(BaseSettings):
         default=300.0, description="How often `paytrack serve` polls the IMAP mailbox."
     )
     reply_max_bytes: int = Field(
-        default=2 * 1024 * 1024, description="Largest inbound message accepted, in bytes."
+        default=5 * 1024 * 1024,
+        description="Largest inbound message accepted, in bytes (the API caps any body at 1 MiB).",
     )
 
     def resolved_database_url(self) -> str:

@@ -14,7 +14,17 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from api.v1 import clients, drafts, invoices, payments, reports, risk, users, webhooks
+from api.v1 import (
+    clients,
+    drafts,
+    invoices,
+    payments,
+    replies,
+    reports,
+    risk,
+    users,
+    webhooks,
+)
 from api.v1.limits import BodySizeLimit
 from api.v1.openapi import problem_openapi, required_scope
 
@@ -36,7 +46,7 @@ def _annotate_scopes(routes: list[Any]) -> None:
         ).strip()
 
 
-for module in (clients, users, invoices, payments, drafts, risk, reports, webhooks):
+for module in (clients, users, invoices, payments, drafts, risk, reports, webhooks, replies):
     _annotate_scopes(module.router.routes)
     router.include_router(module.router)
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
+from email.errors import MessageError
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import parseaddr, parsedate_to_datetime
@@ -50,6 +51,16 @@ def parse(raw: bytes, *, received_at: datetime, max_bytes: int = MAX_MESSAGE_BYT
         )
     if not raw.strip():
         raise ReplyRejected("message is empty", field="message")
+    try:
+        return _parse(raw, received_at)
+    except (MessageError, ValueError, LookupError, IndexError, TypeError, AttributeError) as exc:
+        # The stdlib parser trips over some malformed headers; that is bad input, not a bug.
+        raise ReplyRejected(
+            f"message cannot be read: {type(exc).__name__}", field="message"
+        ) from exc
+
+
+def _parse(raw: bytes, received_at: datetime) -> ParsedReply:
     message = BytesParser(policy=policy.default).parsebytes(raw)
     name, address = parseaddr(str(message.get("From", "")))
     if "@" not in address:
@@ -84,14 +95,16 @@ def _first_id(header: object) -> str | None:
     return found[0] if found else None
 
 
-def _sent_at(message: Message, fallback: datetime) -> datetime:
+def _sent_at(message: Message, received_at: datetime) -> datetime:
+    """The Date header; without one (or dated in the future) the moment it arrived."""
     try:
         moment = parsedate_to_datetime(str(message.get("Date", "")))
     except (TypeError, ValueError, IndexError):
-        return fallback
+        return received_at
     if moment is None:
-        return fallback
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return received_at
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return min(moment, received_at)
 
 
 def _is_automatic(message: Message) -> bool:
