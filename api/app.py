@@ -12,6 +12,7 @@ from agent.cli.context import ready_engine
 from agent.runtime import score_then_sweep
 from agent.scheduler import DailySweep, parse_daily_at
 from agent.services.reminders import sweeps
+from agent.services.replies.worker import ImapPoller
 from agent.services.review import outbox
 from agent.settings import Settings
 from api import dashboard, pages, problems, v1
@@ -35,13 +36,18 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
         )
         app.state.schedule = schedule
         sender = outbox.SenderLoop(engine, settings)
+        mailbox = ImapPoller(engine, settings) if settings.imap_url else None
         if run_schedule:
             schedule.start()
             sender.start()
+            if mailbox is not None:
+                mailbox.start()
         try:
             yield
         finally:
             if run_schedule:
+                if mailbox is not None:
+                    mailbox.stop()
                 sender.stop()
                 schedule.stop()
             engine.dispose()

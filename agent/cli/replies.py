@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import imaplib
 import json
 from pathlib import Path
 
@@ -9,10 +10,11 @@ import typer
 from rich.table import Table
 
 from agent.actor import Actor
-from agent.cli.context import command_session, console, err_console
+from agent.cli.context import command_session, console, err_console, ready_engine
 from agent.models.reply import ReplyStatus
-from agent.services.replies import replies, views
+from agent.services.replies import replies, views, worker
 from agent.services.replies.reading import build_reader
+from agent.settings import load_settings
 
 app = typer.Typer(help="Client replies to reminders: ingest, list, accept or ignore.")
 
@@ -158,3 +160,25 @@ def assign_command(
         )
         proposed = reply.proposed_action
     console.print(f"reply {reply_id} assigned; proposed: {proposed!s}", markup=False)
+
+
+@app.command("fetch")
+def fetch_command() -> None:
+    """Read the mailbox at PAYTRACK_IMAP_URL once (``serve`` does this on its own)."""
+    settings = load_settings()
+    if not settings.imap_url:
+        err_console.print("[red]error (imap_url):[/red] set PAYTRACK_IMAP_URL first")
+        raise typer.Exit(2)
+    engine = ready_engine(settings)
+    try:
+        report = worker.poll_once(engine, settings=settings)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        err_console.print(f"[red]error (imap_url):[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    console.print(
+        f"{report.fetched} fetched: {report.stored} stored, {report.already_stored} already "
+        f"stored, {report.rejected} refused, {len(report.failed)} left for the next poll",
+        markup=False,
+    )
