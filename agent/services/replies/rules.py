@@ -7,6 +7,7 @@ are tried in a fixed order (an out-of-office first, then the ones that should st
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 from agent.models.reply import Intent
@@ -51,9 +52,10 @@ _PHRASES: dict[Intent, list[str]] = {
         r"\bi(?: have|'ve)? paid", r"settled (?:it|the invoice)",
         r"(?:vi|jag) har (?:redan )?betalat", r"\bbetalade", r"är (?:redan )?betald",
         r"betalades", r"redan betal", r"har överfört", r"vi betalade",
-        r"hebben (?:al |het )?betaald", r"heb (?:al |het )?betaald", r"is (?:al )?betaald",
+        r"(?:hebben|heb) .{0,30}betaald", r"is (?:al )?betaald",
         r"al betaald", r"overgemaakt", r"betaling is (?:gedaan|verricht|uitgevoerd)",
         r"платихме", r"платих", r"платена", r"платено", r"преведохме", r"преведох",
+        r"(?:беше|е) преведен",
         r"извършихме плащането", r"вече е платен",
     ],
     Intent.PROMISE_TO_PAY: [
@@ -62,6 +64,8 @@ _PHRASES: dict[Intent, list[str]] = {
         r"pay (?:it |the invoice )?(?:by|on|before|next)", r"expect to pay", r"plan to pay",
         r"kommer (?:att )?betala", r"betalar (?:den|på|senast|nästa|i)", r"vi betalar",
         r"kommer att betalas", r"betalas (?:den|på|senast|nästa)", r"kommer att överföra",
+        r"betalning(?:en)? (?:kommer att ske|sker|görs)", r"betaling (?:volgt|zal)",
+        r"ще бъде (?:извършено|преведен|платен)",
         r"zullen .{0,40}betalen", r"gaan .{0,40}betalen", r"wordt .{0,30}betaald",
         r"betalen wij", r"zal .{0,30}(?:betalen|betaald)", r"kommer (?:vi|jag) att betala",
         r"betalar (?:vi|jag)",
@@ -83,6 +87,40 @@ _PHRASES: dict[Intent, list[str]] = {
         r"не сме получили фактурата", r"не намираме фактурата", r"препратете фактурата",
     ],
 }  # fmt: skip
+# The second pass: broader stems, tried only when no phrase above matched. Ordered so that a
+# future marker ("will", "ska", "ще") wins over a bare past participle ("paid", "betalt").
+_STEMS: list[tuple[Intent, list[str]]] = [
+    (Intent.AUTO_REPLY, [
+        r"parental leave", r"maternity leave", r"on holiday", r"on vacation", r"annual leave",
+        r"ledig", r"föräldraledig", r"niet bereikbaar", r"afwezig", r"отпуск", r"отсъств",
+    ]),
+    (Intent.REQUEST_COPY, [
+        r"\bpdf\b", r"\bduplica", r"\bcopy\b", r"\bkopia\b", r"\bkopie\b", r"копие",
+        r"(?:email|e-mail|mail|send|resend)\b.{0,20}\b(?:invoice|again)",
+        r"(?:mejla|maila|skicka)\b.{0,15}faktur", r"(?:stuur|mail)\b.{0,15}factuur",
+        r"(?:изпратите|изпратете|пратете)\b.{0,20}фактур",
+    ]),
+    (Intent.DISPUTE, [
+        r"\b(?:not|never)\b.{0,30}\b(?:agreed|ordered|delivered|performed|done|requested)\b",
+        r"\bcancell?ed\b", r"why (?:are|were) we (?:being )?(?:billed|charged|invoiced)",
+        r"\b(?:inte|aldrig)\b.{0,30}(?:överens|beställ|lever|utför|godkän)",
+        r"\b(?:niet|nooit)\b.{0,30}(?:afgesproken|besteld|geleverd|uitgevoerd|akkoord)",
+        r"\bне\b.{0,30}(?:договор|поръч|достав|извършен|съгла)",
+    ]),
+    (Intent.PROMISE_TO_PAY, [
+        r"\b(?:will|'ll|can|could|shall|going to|plan to|expect to|intend to)\b.{0,40}\bpay",
+        r"\b(?:kommer|ska|skall|räknar med att|planerar att)\b.{0,30}betal",
+        r"\bbetalen\b", r"\b(?:zullen|gaan|zal|ga)\b.{0,30}(?:betal|overmak)",
+        r"\bще\b.{0,30}(?:плат|превед)",
+    ]),
+    (Intent.CLAIMS_PAID, [
+        r"\b(?:paid|settled|remitted)\b", r"\bbetal(?:t|d|da|ade)\b", r"\böverför(?:t|de)\b",
+        r"\b(?:betaald|voldaan|overgemaakt)\b", r"(?:платен|платена|платено|преведен)",
+    ]),
+]  # fmt: skip
+_STEM_PATTERNS = [(intent, re.compile("|".join(stems), re.IGNORECASE)) for intent, stems in _STEMS]
+# "Which account do we pay to?" asks; a bare stem of paying in a question is not a promise.
+_ANSWERED_BY_A_QUESTION = (Intent.PROMISE_TO_PAY, Intent.CLAIMS_PAID)
 _QUESTION = [
     r"\?", r"\bcould you\b", r"\bcan you\b", r"\bkan ni\b", r"\bkan du\b", r"\bkunt u\b",
     r"\bkun je\b", r"можете ли", r"бихте ли",
@@ -122,7 +160,17 @@ class RuleReader:
             match = _PATTERNS[intent].search(body)
             if match is not None:
                 return self._details(intent, body, match, written_on)
-        if _QUESTION_PATTERN.search(body):
+        asks = _QUESTION_PATTERN.search(body) is not None
+        for intent, pattern in _STEM_PATTERNS:
+            match = pattern.search(body)
+            if match is None or (asks and intent in _ANSWERED_BY_A_QUESTION):
+                continue
+            if intent == Intent.AUTO_REPLY:
+                return self.read(text=text, subject=subject, written_on=written_on, automatic=True)
+            reading = self._details(intent, body, match, written_on)
+            # A stem is weaker evidence than a phrase.
+            return replace(reading, confidence=round(reading.confidence * 0.75, 2))
+        if asks:
             return Reading(intent=Intent.QUESTION, confidence=0.6, classified_by=self.name)
         return Reading(intent=Intent.OTHER, confidence=0.3, classified_by=self.name)
 
