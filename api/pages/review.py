@@ -12,6 +12,7 @@ from agent.models import User, UserRole
 from agent.models.draft import DraftStatus, Tone
 from agent.services.access import users
 from agent.services.review import outbox, reviews
+from api.pages import replies
 from api.pages.common import PageRoute, form_of, redirect, render, settings_of, transaction, viewer
 
 router = APIRouter(route_class=PageRoute)
@@ -23,6 +24,8 @@ NOTICES = {
     "snoozed": "Snoozed. The draft comes back on the chosen day.",
     "redrafted": "A fresh draft replaces the old one.",
     "bulk": "The selected drafts were approved.",
+    "reply-accepted": "Done. The action is recorded with the reply as its source.",
+    "reply-ignored": "Ignored. The client's reminders resume.",
 }
 
 
@@ -85,6 +88,7 @@ def queue_page(
         show=show,
         notice=NOTICES.get(notice or ""),
         tones=list(Tone),
+        reply_cards=replies.pending_cards(request, who) if show == "pending" else [],
     )
 
 
