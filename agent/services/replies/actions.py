@@ -57,7 +57,7 @@ def carry_out(
     }
     action = _action(proposal.get("action") or reply.proposed_action)
     chosen = _chosen(listed, proposal.get("invoice_numbers"))
-    source = {"reply_id": reply.id, "from": reply.from_addr}
+    source: dict[str, object] = {"reply_id": reply.id, "from": reply.from_addr}
     done: dict[str, Any] = {"action": str(action), "invoice_numbers": [i.number for i in chosen]}
     if edits:
         done["edited"] = sorted(edits)
@@ -152,7 +152,7 @@ def _promise(
     reply: Reply,
     actor: Actor,
     settings: Settings,
-    source: dict[str, Any],
+    source: dict[str, object],
 ) -> None:
     invoices.record_promise(
         session,

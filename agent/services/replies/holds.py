@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
@@ -24,11 +25,16 @@ def holding_clients(session: Session, *, client_ids: list[int], as_of: date) -> 
     if not client_ids:
         return {}
     rows = session.exec(
-        select(Reply.client_id, Reply.status, Reply.postpone_until)
+        select(col(Reply.client_id), col(Reply.status), col(Reply.postpone_until))
         .where(col(Reply.client_id).in_(client_ids))
         .where(
-            (Reply.status == ReplyStatus.PENDING)
-            | ((Reply.status == ReplyStatus.AUTOMATIC) & (col(Reply.postpone_until) > as_of))
+            or_(
+                col(Reply.status) == ReplyStatus.PENDING,
+                and_(
+                    col(Reply.status) == ReplyStatus.AUTOMATIC,
+                    col(Reply.postpone_until) > as_of,
+                ),
+            )
         )
     ).all()
     held: dict[int, str] = {}
@@ -55,10 +61,10 @@ def stale_pending_drafts(
         )
     )
     others = sorted(linked - already)
-    for invoice_id in others:
+    for invoice in session.exec(select(Invoice).where(col(Invoice.id).in_(others))):
         history.record(
             session,
-            invoice=session.get(Invoice, invoice_id),
+            invoice=invoice,
             kind=EventKind.REPLY_RECEIVED,
             actor=actor,
             data={"reply_id": reply.id, "intent": str(reply.intent), "via": "client"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from agent.models import Invoice, Payment
@@ -53,7 +53,7 @@ def payment_candidates(
         .join(Invoice, col(Invoice.id) == Payment.invoice_id)
         .where(Invoice.client_id == client_id)
     )
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     reference = reading.get("reference")
     if reference:
         pattern = f"%{str(reference).replace('%', '')}%"
@@ -63,7 +63,7 @@ def payment_candidates(
         ]
     amount = reading.get("amount_minor")
     if amount:
-        conditions.append(Payment.amount_minor == int(amount))
+        conditions.append(col(Payment.amount_minor) == int(amount))
     if reading.get("date"):
         day = date.fromisoformat(reading["date"])
         window = timedelta(days=CANDIDATE_DAYS)

@@ -9,9 +9,9 @@ person to look at, never a fact.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
@@ -22,8 +22,8 @@ from agent.services.replies.extract import appears_in
 from agent.settings import Settings
 
 log = logging.getLogger(__name__)
-PAST_WINDOW = timedelta(days=180)
-FUTURE_WINDOW = timedelta(days=366)
+PAST_WINDOW = dt.timedelta(days=180)
+FUTURE_WINDOW = dt.timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,12 @@ class Reading:
     intent: Intent
     confidence: float
     classified_by: str
-    date: date | None = None
+    date: dt.date | None = None
     amount_minor: int | None = None
     currency: str | None = None
     reason: str | None = None
     reference: str | None = None
-    return_date: date | None = None
+    return_date: dt.date | None = None
     invoice_numbers: list[str] = field(default_factory=list)
 
     def details(self) -> dict[str, Any]:
@@ -61,7 +61,7 @@ class ReplyReader(Protocol):
     name: str
 
     def read(
-        self, *, text: str, subject: str, written_on: date, automatic: bool = False
+        self, *, text: str, subject: str, written_on: dt.date, automatic: bool = False
     ) -> Reading: ...
 
 
@@ -74,7 +74,7 @@ class LLMReader:
         self.name = f"llm:{llm.model}"
 
     def read(
-        self, *, text: str, subject: str, written_on: date, automatic: bool = False
+        self, *, text: str, subject: str, written_on: dt.date, automatic: bool = False
     ) -> Reading:
         try:
             answer = self._llm.read(text=text, subject=subject, written_on=written_on)
@@ -88,10 +88,10 @@ class LLMReader:
         return replace(reading, classified_by=self.name)
 
 
-def checked(answer: dict[str, Any], *, text: str, written_on: date) -> Reading:
+def checked(answer: dict[str, Any], *, text: str, written_on: dt.date) -> Reading:
     """A reading from an LLM's JSON, keeping only the facts code can vouch for."""
     try:
-        intent = Intent(answer.get("intent"))
+        intent = Intent(str(answer.get("intent")))
     except ValueError:
         intent = Intent.OTHER
     confidence = answer.get("confidence")
@@ -117,10 +117,10 @@ def checked(answer: dict[str, Any], *, text: str, written_on: date) -> Reading:
     )
 
 
-def _plausible(value: object, written_on: date) -> date | None:
+def _plausible(value: object, written_on: dt.date) -> dt.date | None:
     """An ISO date within the window around the message date, else nothing."""
     try:
-        day = date.fromisoformat(str(value)) if value else None
+        day = dt.date.fromisoformat(str(value)) if value else None
     except ValueError:
         return None
     if day is None or not written_on - PAST_WINDOW <= day <= written_on + FUTURE_WINDOW:
