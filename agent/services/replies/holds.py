@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_
@@ -14,7 +14,6 @@ from agent.models.draft import Draft, DraftInvoice, DraftStatus
 from agent.models.outbox import OutboxMessage, OutboxStatus
 from agent.models.reply import Reply, ReplyStatus
 from agent.services.ledger import history
-from agent.services.reminders.send_window import next_business_slot
 
 REPLY_PENDING = "reply_pending"
 CLIENT_AWAY = "client_away"
@@ -72,13 +71,18 @@ def stale_pending_drafts(
     return len(others)
 
 
+def first_working_morning(day: date, *, timezone: str) -> datetime:
+    """09:00 local on ``day``, or on the Monday after when it falls on a weekend."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(9, 0), tzinfo=ZoneInfo(timezone))
+
+
 def postpone_outbox(session: Session, *, client_id: int, until: date) -> int:
     """Messages to the client waiting to go out move to its first business hour on ``until``."""
     client = session.get(Client, client_id)
     zone = client.timezone if client is not None else "UTC"
-    earliest = next_business_slot(
-        not_before=datetime.combine(until, time.min, tzinfo=ZoneInfo(zone)), timezone=zone
-    )
+    earliest = first_working_morning(until, timezone=zone)
     rows = session.exec(
         select(OutboxMessage)
         .join(Draft, col(Draft.id) == OutboxMessage.draft_id)

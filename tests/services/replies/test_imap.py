@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import imaplib
+import time
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -53,3 +54,30 @@ def test_the_mailbox_is_read_once_and_processed_mail_moves_aside(
     assert stored.match_method == MatchMethod.THREAD
     assert stored.intent == Intent.PROMISE_TO_PAY
     assert stored.details["date"] == "2026-03-20"
+
+
+def test_the_poller_under_serve_picks_up_new_mail(engine: Engine, settings: Settings) -> None:
+    with dovecot() as server:
+        imap_settings = settings.model_copy(
+            update={"imap_url": server.url(), "imap_poll_seconds": 0.2}
+        )
+        poller = worker.ImapPoller(engine, imap_settings)
+        poller.start()
+        try:
+            deliver(server, reply_bytes(text="Thanks, noted.", sender="x@else.example"))
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                with Session(engine) as session:
+                    if session.exec(select(Reply)).first() is not None:
+                        break
+                time.sleep(0.2)
+        finally:
+            poller.stop()
+    with Session(engine) as session:
+        assert [r.source for r in session.exec(select(Reply))] == ["imap"]
+
+
+def test_the_password_never_reaches_the_logs() -> None:
+    assert worker.redacted("imaps://ann:top%20secret@mail.example/INBOX") == (
+        "imaps://ann:***@mail.example/INBOX"
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -16,13 +17,14 @@ from agent.models.api import WebhookDelivery
 from agent.models.draft import Draft, DraftStatus
 from agent.models.reply import Intent, MatchMethod, ProposedAction, Reply, ReplyStatus
 from agent.services.ledger import history
-from agent.services.replies import replies
+from agent.services.replies import holds, replies
 from agent.services.replies.rules import RuleReader
-from agent.services.review import reviews
+from agent.services.review import outbox, reviews
 from agent.services.webhooks import webhooks
 from agent.settings import Settings
 from tests.factories import make_client, make_invoice, make_user
-from tests.review.helpers import sweep, user
+from tests.review.helpers import seed_invoices, seed_owner, sweep, user
+from tests.review.test_outbox import approve_all
 from tests.services.replies.mail import reply_bytes, sent_reminder
 
 CLI = Actor.system("test")
@@ -251,3 +253,29 @@ def test_an_unmatched_reply_is_assigned_by_an_admin(engine: Engine, settings: Se
         assert assigned.proposed_action == ProposedAction.OPEN_DISPUTE
         assert assigned.owner_id is not None
         assert replies.invoices_of(session, reply_ids=[reply.id])[reply.id][0].id == invoice_id
+
+
+def test_an_out_of_office_moves_queued_mail_to_the_return_morning(
+    engine: Engine, settings: Settings
+) -> None:
+    ann = seed_owner(engine, email="ann@example.com")
+    seed_invoices(engine, owner_id=ann)
+    sweep(engine, settings)
+    [draft_id] = approve_all(engine, settings, ann, send_now=True)
+    back = date.today() + timedelta(days=10)
+    reply = ingest(
+        engine,
+        settings,
+        reply_bytes(
+            text=f"Out of office, back on {back.isoformat()}.",
+            subject="Automatic reply",
+            written=datetime.now(UTC) - timedelta(hours=1),
+        ),
+    )
+    assert reply.postpone_until == back
+    with Session(engine) as session:
+        queued = outbox.find_for_draft(session, draft_id=draft_id)
+    expected = holds.first_working_morning(back, timezone="Europe/Amsterdam")
+    assert queued.send_after == expected
+    assert queued.send_after.astimezone(ZoneInfo("Europe/Amsterdam")).hour == 9
+    assert outbox.send_pass(engine, settings=settings).sent == 0
