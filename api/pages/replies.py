@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from agent.models.reply import ReplyStatus
 from agent.services.replies import conversation, replies, views
+from agent.services.replies.reading import build_reader
 from agent.services.review import reviews
 from api.pages.common import PageRoute, Viewer, form_of, redirect, settings_of, transaction, viewer
 
@@ -61,3 +62,21 @@ async def ignore_reply(request: Request, reply_id: int) -> Response:
             note=str(form.get("note") or ""),
         )
     return redirect("/queue?notice=reply-ignored")
+
+
+@router.post("/replies/{reply_id}/assign")
+async def assign_reply(request: Request, reply_id: int) -> Response:
+    who = viewer(request)
+    form = await form_of(request, who)
+    numbers = [n.strip() for n in str(form.get("invoice_numbers") or "").split(",") if n.strip()]
+    settings = settings_of(request)
+    with transaction(request) as session:
+        replies.assign(
+            session,
+            reply_id=reply_id,
+            invoice_numbers=numbers,
+            actor=reviews.actor_for(who.user),
+            settings=settings,
+            reader=build_reader(settings),
+        )
+    return redirect(f"/queue#reply-{reply_id}")

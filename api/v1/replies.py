@@ -190,8 +190,9 @@ def ignore_reply(
 
 @router.post("/{reply_id}/assign", summary="Assign an unmatched reply", response_model=ReplyOut)
 def assign_reply(
-    reply_id: ReplyId, body: AssignIn, session: SessionDep, settings: SettingsDep, caller: Admin
+    reply_id: ReplyId, body: AssignIn, session: SessionDep, settings: SettingsDep, caller: Approver
 ) -> ReplyOut:
+    """Admins assign any reply; owners their clients' unmatched replies to their invoices."""
     reply = replies.assign(
         session,
         reply_id=reply_id,

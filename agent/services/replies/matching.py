@@ -104,3 +104,13 @@ def by_numbers(session: Session, *, text: str, client_ids: list[int]) -> Match |
         client_id=client_id,
         invoice_ids=[inv.id for inv in found if inv.client_id == client_id],
     )
+
+
+def owner_of_client(session: Session, *, client_id: int) -> int | None:
+    """The owner of the client's most recent invoice (who follows that client up)."""
+    return session.exec(
+        select(Invoice.owner_id)
+        .where(Invoice.client_id == client_id)
+        .order_by(col(Invoice.issue_date).desc(), col(Invoice.id).desc())
+        .limit(1)
+    ).first()

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
-from agent.errors import InvalidInput, ReplyAlreadyHandled, ReplyNotFound
+from agent.errors import InvalidInput, InvoiceNotFound, ReplyAlreadyHandled, ReplyNotFound
 from agent.models import EventKind, Invoice
 from agent.models.base import utcnow
 from agent.models.reply import (
@@ -29,7 +29,7 @@ from agent.models.reply import (
     ReplyInvoice,
     ReplyStatus,
 )
-from agent.services.access.ownership import require_admin, require_owner, scoped
+from agent.services.access.ownership import require_owner, scoped
 from agent.services.ledger import history, invoices
 from agent.services.replies import actions, holds, matching, parsing, proposals
 from agent.services.replies.reading import Reading, ReplyReader
@@ -121,7 +121,11 @@ def _attach(
     for invoice in matched:
         session.add(ReplyInvoice(reply_id=reply.id, invoice_id=invoice.id))
     reply.client_id = client_id if client_id is not None else reply.client_id
-    reply.owner_id = matched[0].owner_id if matched else None
+    if matched:
+        reply.owner_id = matched[0].owner_id
+    elif reply.client_id is not None:
+        # Unmatched but from a known contact: the client is held, so its owner must see it.
+        reply.owner_id = matching.owner_of_client(session, client_id=reply.client_id)
     reply.details = reading.details()
     action, data = proposals.propose(reading, invoices=matched)
     reply.proposed_action = action
@@ -312,13 +316,22 @@ def assign(
     settings: Settings,
     reader: ReplyReader,
 ) -> Reply:
-    """A person names the invoices of an unmatched reply; it then acts like a matched one."""
-    require_admin(actor, doing="assign an unmatched reply", field="reply")
+    """A person names the invoices of an unmatched reply; it then acts like a matched one.
+
+    Admins assign any reply; an owner the unmatched replies of their clients, to invoices of
+    their own.
+    """
     reply = _lock(session, reply_id=reply_id, actor=actor)
     _require_pending(reply)
     if reply.match_method != MatchMethod.UNMATCHED:
         raise InvalidInput(f"reply {reply.id} is already matched", field="reply")
     chosen = [invoices.get_by_number(session, number=n) for n in dict.fromkeys(invoice_numbers)]
+    for invoice in chosen:
+        require_owner(
+            actor,
+            invoice.owner_id,
+            not_found=InvoiceNotFound(f"no invoice numbered {invoice.number!r}", field="number"),
+        )
     if not chosen:
         raise InvalidInput("name at least one invoice", field="invoices")
     if len({inv.client_id for inv in chosen}) > 1:

@@ -11,7 +11,13 @@ from sqlmodel import Session, select
 
 from agent.actor import Actor
 from agent.db import session_scope
-from agent.errors import DraftStale, InvalidInput, ReplyAlreadyHandled, ReplyNotFound
+from agent.errors import (
+    DraftStale,
+    InvalidInput,
+    InvoiceNotFound,
+    ReplyAlreadyHandled,
+    ReplyNotFound,
+)
 from agent.models import EventKind, Invoice
 from agent.models.api import WebhookDelivery
 from agent.models.draft import Draft, DraftStatus
@@ -279,3 +285,37 @@ def test_an_out_of_office_moves_queued_mail_to_the_return_morning(
     assert queued.send_after == expected
     assert queued.send_after.astimezone(ZoneInfo("Europe/Amsterdam")).hour == 9
     assert outbox.send_pass(engine, settings=settings).sent == 0
+
+
+def test_an_unmatched_reply_from_a_known_contact_reaches_the_clients_owner(
+    engine: Engine, settings: Settings
+) -> None:
+    ann, invoice_id, _sent, _eml = sent_reminder(engine, settings)
+    reply = ingest(engine, settings, reply_bytes(text="Can we talk?", subject="Hello"))
+    assert reply.match_method == MatchMethod.UNMATCHED
+    assert reply.owner_id == ann  # held client, so its owner sees the reply
+    with session_scope(engine) as session:
+        bob = make_user(session, email="bob@example.com")
+        other = make_invoice(session, owner=bob, number="BOB-1")
+        other_number = other.number
+    ann_actor = reviews.actor_for(user(engine, ann))
+    with session_scope(engine) as session, pytest.raises(InvoiceNotFound):
+        replies.assign(
+            session,
+            reply_id=reply.id,
+            invoice_numbers=[other_number],
+            actor=ann_actor,
+            settings=settings,
+            reader=RuleReader(),
+        )
+    with session_scope(engine) as session:
+        assigned = replies.assign(
+            session,
+            reply_id=reply.id,
+            invoice_numbers=["2026-001"],
+            actor=ann_actor,
+            settings=settings,
+            reader=RuleReader(),
+        )
+        assert assigned.match_method == MatchMethod.ASSIGNED
+        assert replies.invoices_of(session, reply_ids=[reply.id])[reply.id][0].id == invoice_id
