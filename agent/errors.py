@@ -6,12 +6,12 @@ PaytrackError
 ├── Forbidden
 ├── NotFound
 │   ├── ClientNotFound, InvoiceNotFound, UserNotFound, DraftNotFound
-│   ├── ApiKeyNotFound, WebhookNotFound, TaskNotFound
+│   ├── ApiKeyNotFound, WebhookNotFound, TaskNotFound, ReplyNotFound
 │   └── RiskModelUnavailable
 ├── Conflict
 │   ├── DuplicateInvoiceNumber, InvoiceClosed, InvalidTransition
 │   ├── DraftAlreadyDecided, DraftStale, LedgerNotEmpty
-│   ├── IdempotencyKeyReused
+│   ├── IdempotencyKeyReused, ReplyAlreadyHandled
 │   ├── CopyMismatch (a copied database differs from its source)
 │   └── ReferenceRateMissing
 ├── InvalidInput
@@ -20,7 +20,9 @@ PaytrackError
 │   ├── EditRefused (carries one GuardrailViolation per problem of an edited draft)
 │   ├── ImportRejected (carries one RowProblem per bad cell)
 │   ├── InvalidRate, InvalidDocument
-│   └── InsufficientHistory
+│   ├── InsufficientHistory
+│   └── ReplyRejected
+│       └── ReplyTooLarge (413)
 └── DraftWriterFailed (502): the LLM gave no usable draft
     └── MalformedDraft
 """
@@ -237,3 +239,22 @@ class InvalidDocument(InvalidInput):
     """An uploaded invoice document of a refused type or size."""
 
     title = "Invalid invoice document"
+
+
+class ReplyNotFound(NotFound):
+    title = "Reply not found"
+
+
+class ReplyAlreadyHandled(Conflict):
+    title = "Reply already handled"
+
+
+class ReplyRejected(InvalidInput):
+    """An inbound message paytrack cannot read (empty, no sender, not a message)."""
+
+    title = "Message refused"
+
+
+class ReplyTooLarge(ReplyRejected):
+    status = 413
+    title = "Message too large"

@@ -220,6 +220,23 @@ class Settings(BaseSettings):
         default=1_000_000,
         description="Largest invoice document (PDF, PNG or JPEG) accepted by upload or import.",
     )
+    imap_url: str = Field(
+        default="",
+        description="imaps://user:pass@host[:port]/INBOX (or imap://…?starttls=1) to read "
+        "client replies from; empty: replies come only through the CLI and the API.",
+    )
+    imap_processed_folder: str = Field(
+        default="paytrack-processed",
+        description="IMAP folder read messages are moved to (created when missing), so nothing "
+        "is read twice.",
+    )
+    imap_poll_seconds: float = Field(
+        default=300.0, description="How often `paytrack serve` polls the IMAP mailbox."
+    )
+    reply_max_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        description="Largest inbound message accepted, in bytes (the API caps any body at 1 MiB).",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -13,6 +13,7 @@ from agent.runtime import daily_sweep
 from agent.scheduler import DailySweep, parse_daily_at
 from agent.services.access import worker as access_worker
 from agent.services.reminders import sweeps
+from agent.services.replies.worker import ImapPoller
 from agent.services.review import outbox
 from agent.services.scoring.worker import RescoreLoop
 from agent.settings import Settings
@@ -41,15 +42,20 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
         app.state.daily_job = sweep_today
         sender = outbox.SenderLoop(engine, settings)
         rescorer = RescoreLoop(engine, settings)
+        mailbox = ImapPoller(engine, settings) if settings.imap_url else None
         if run_schedule:
             schedule.start()
             sender.start()
             rescorer.start()
+            if mailbox is not None:
+                mailbox.start()
         try:
             yield
         finally:
             if run_schedule:
                 rescorer.stop()
+                if mailbox is not None:
+                    mailbox.stop()
                 sender.stop()
                 schedule.stop()
             engine.dispose()

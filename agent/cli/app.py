@@ -16,6 +16,7 @@ from agent.cli import (
     invoices,
     monitor,
     payments,
+    replies,
     report_monthly,
     reports,
     review,
@@ -53,6 +54,7 @@ for module in (
     decisions,
     invoice_actions,
     clients,
+    replies,
 ):
     module.register(app)
 

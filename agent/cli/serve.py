@@ -29,4 +29,12 @@ def serve_command(
         console.print(
             f"daily sweep at {settings.monitor_daily_at} {settings.monitor_timezone}", markup=False
         )
+        if settings.imap_url:
+            from agent.services.replies.worker import redacted
+
+            console.print(
+                f"reading replies from {redacted(settings.imap_url)} every "
+                f"{settings.imap_poll_seconds:g} s",
+                markup=False,
+            )
     uvicorn.run(app, host=host, port=port, log_level="info")

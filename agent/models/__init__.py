@@ -61,3 +61,6 @@ __all__ += ["ChargeKind", "InvoiceCharge"]
 from agent.models.collection_case import CollectionCase  # noqa: E402
 
 __all__ += ["CollectionCase"]
+from agent.models.reply import Reply, ReplyInvoice  # noqa: E402
+
+__all__ += ["Reply", "ReplyInvoice"]

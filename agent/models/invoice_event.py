@@ -40,6 +40,8 @@ class EventKind(StrEnum):
     CHARGES_CLAIMED = "charges_claimed"
     CHARGES_PAID = "charges_paid"
     COLLECTION_HANDOVER = "collection_handover"
+    REPLY_RECEIVED = "reply_received"
+    REPLY_HANDLED = "reply_handled"
 
 
 class InvoiceEvent(SQLModel, table=True):

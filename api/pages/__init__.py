@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api.pages import auth, clients, errors, ledger, notices, outbox_pages, review
+from api.pages import auth, clients, errors, ledger, notices, outbox_pages, replies, review
 
 __all__ = ["errors", "router"]
 
@@ -13,3 +13,4 @@ router.include_router(ledger.router)
 router.include_router(outbox_pages.router)
 router.include_router(clients.router)
 router.include_router(notices.router)
+router.include_router(replies.router)

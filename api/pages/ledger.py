@@ -13,6 +13,7 @@ from agent.models import Invoice, UserRole
 from agent.services.access import users
 from agent.services.ledger import clients, invoices, payments
 from agent.services.review import outbox, reviews
+from api.pages import replies
 from api.pages.common import (
     PageRoute,
     Viewer,
@@ -52,7 +53,14 @@ def _invoice_page(
         )
         owners = users.list_users(session) if who.user.role == UserRole.ADMIN else []
     return render(
-        request, "invoice.html", who, status_code=status_code, view=view, owners=owners, **extra
+        request,
+        "invoice.html",
+        who,
+        status_code=status_code,
+        view=view,
+        owners=owners,
+        conversation=replies.invoice_conversation(request, who, invoice_id),
+        **extra,
     )
 
 

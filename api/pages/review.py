@@ -23,6 +23,7 @@ from agent.models.draft import DraftStatus, Tone
 from agent.services.access import users
 from agent.services.reporting.invoice_table import parse_choice
 from agent.services.review import drafts, outbox, queue_view, reviews
+from api.pages import replies
 from api.pages.common import PageRoute, form_of, redirect, render, settings_of, transaction, viewer
 
 router = APIRouter(route_class=PageRoute)
@@ -35,6 +36,8 @@ NOTICES = {
     "redrafted": "A fresh draft replaces the old one.",
     "bulk": "The selected drafts were approved.",
     "bulk-none": "Nothing was selected, so nothing was approved. Tick the drafts to approve.",
+    "reply-accepted": "Done. The action is recorded with the reply as its source.",
+    "reply-ignored": "Ignored. The client's reminders resume.",
 }
 
 
@@ -132,6 +135,7 @@ def queue_page(
         notice=NOTICES.get(notice or ""),
         tones=list(Tone),
         sorts=list(queue_view.QueueSort),
+        reply_cards=replies.pending_cards(request, who) if show == "pending" else [],
     )
 
 

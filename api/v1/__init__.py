@@ -14,7 +14,18 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from api.v1 import charges, clients, drafts, invoices, payments, reports, risk, users, webhooks
+from api.v1 import (
+    charges,
+    clients,
+    drafts,
+    invoices,
+    payments,
+    replies,
+    reports,
+    risk,
+    users,
+    webhooks,
+)
 from api.v1.limits import BodySizeLimit
 from api.v1.openapi import problem_openapi, required_scope
 
@@ -36,7 +47,18 @@ def _annotate_scopes(routes: list[Any]) -> None:
         ).strip()
 
 
-for module in (clients, users, invoices, payments, drafts, risk, reports, webhooks, charges):
+for module in (
+    clients,
+    users,
+    invoices,
+    payments,
+    drafts,
+    risk,
+    reports,
+    webhooks,
+    charges,
+    replies,
+):
     _annotate_scopes(module.router.routes)
     router.include_router(module.router)
 

@@ -75,6 +75,7 @@ EventName = Literal[
     "payment.reversed",
     "charges.claimed",
     "charges.paid",
+    "reply.received",
 ]
 assert set(EventName.__args__) == set(EVENTS)  # type: ignore[attr-defined]
 

@@ -341,7 +341,9 @@ def open_dispute(
     opened_date: date,
     actor: Actor,
     settings: Settings | None = None,
+    source: dict[str, object] | None = None,
 ) -> Invoice:
+    """``source`` names what prompted the change (e.g. a client's reply) in the history."""
     invoice = lock(session, invoice_id=invoice_id, actor=actor)
     _require_open(session, invoice, "open a dispute")
     if invoice.dispute_opened_date is not None:
@@ -355,7 +357,8 @@ def open_dispute(
         invoice=invoice,
         kind=EventKind.DISPUTE_OPENED,
         actor=actor,
-        data={"opened_date": opened_date.isoformat(), "reason": reason.strip()},
+        data={"opened_date": opened_date.isoformat(), "reason": reason.strip()}
+        | ({"source": source} if source else {}),
     )
     changes.request_rescore(
         session,
@@ -413,8 +416,9 @@ def record_promise(
     note: str,
     actor: Actor,
     settings: Settings | None = None,
+    source: dict[str, object] | None = None,
 ) -> Invoice:
-    """The client promised to pay by ``promised_date``."""
+    """The client promised to pay by ``promised_date`` (``source``: what told us so)."""
     invoice = lock(session, invoice_id=invoice_id, actor=actor)
     _require_open(session, invoice, "record a promise to pay")
     if promised_date < invoice.issue_date:
@@ -425,7 +429,8 @@ def record_promise(
         invoice=invoice,
         kind=EventKind.PROMISE_RECORDED,
         actor=actor,
-        data={"promised_date": promised_date.isoformat(), "note": note.strip()},
+        data={"promised_date": promised_date.isoformat(), "note": note.strip()}
+        | ({"source": source} if source else {}),
     )
     changes.request_rescore(
         session,

@@ -35,6 +35,7 @@ from agent.services.ledger.standing import Standing, State, derive
 from agent.services.notices import notifications
 from agent.services.reminders import collection, milestones
 from agent.services.reminders.milestones import ESCALATION, Schedule
+from agent.services.replies import replies
 from agent.services.review import drafts
 from agent.services.scoring import risk_scores
 from agent.services.webhooks import webhooks
@@ -225,6 +226,8 @@ def process_group(
     pending = _pending_invoice_ids(session, invoice_ids)
     claims = _claims_by_invoice(session, [inv for inv, _ in rows])
     pre_due_days = _risk_pre_due_days(session, invoice_ids=invoice_ids, settings=settings)
+    # A client who answered and waits for a person (or is away) is not chased meanwhile.
+    held = replies.holding_clients(session, client_ids=[client_id], as_of=as_of).get(client_id)
     skipped: Counter[str] = Counter()
     to_claim: list[tuple[Invoice, str]] = []
     escalations = 0
@@ -240,6 +243,8 @@ def process_group(
         if standing.state == State.OVERDUE:
             _emit_overdue(session, invoice=invoice, standing=standing)
         reason = skip_reason(invoice, client, state=standing.state, as_of=as_of, pending=pending)
+        if reason is None and held is not None:
+            reason = held
         if reason is not None:
             skipped[reason] += 1
             continue

@@ -53,6 +53,7 @@ REMINDER_REQUEUED = "reminder.requeued"
 PAYMENT_REVERSED = "payment.reversed"
 CHARGES_CLAIMED = "charges.claimed"
 CHARGES_PAID = "charges.paid"
+REPLY_RECEIVED = "reply.received"
 EVENTS = (
     INVOICE_OVERDUE,
     DRAFT_CREATED,
@@ -66,6 +67,7 @@ EVENTS = (
     PAYMENT_REVERSED,
     CHARGES_CLAIMED,
     CHARGES_PAID,
+    REPLY_RECEIVED,
 )
 TEST_EVENT = "webhook.test"
 

@@ -1,0 +1,1 @@
+"""Client replies: inbound mail matched, read, and turned into proposals a person confirms."""
