@@ -26,12 +26,15 @@ from agent.errors import ImportRejected, LedgerNotEmpty
 from agent.models import Invoice, InvoiceEvent, Lifecycle, Payment
 from agent.schema import upgrade
 from agent.services.ledger import invoices, payments
-from agent.services.ledger.io import archive
+from agent.services.ledger.io import archive, exports
+from agent.services.ledger.io.imports.invoice_rows import InvoiceRowOptions
+from agent.services.ledger.io.imports.invoices import import_invoices
 from agent.services.reporting import reports
 from agent.settings import Settings
 from tests.factories import make_invoice
 
 END = date(2026, 6, 30)
+IMPORTER = Actor.system("import:test")
 AS_OF = date(2026, 7, 15)
 
 
@@ -174,3 +177,42 @@ def test_export_then_import_ledger_commands(
     twice = runner.invoke(app, ["import", "ledger", str(file)])
     assert twice.exit_code == 2
     assert "empty database" in twice.output
+
+
+def test_a_spreadsheet_export_cannot_reopen_closed_invoices(
+    demo_source: str, engine: Engine, tmp_path: Path
+) -> None:
+    source = make_engine(demo_source)
+    with Session(source) as session:
+        exports.export_invoices(session, path=tmp_path / "x.csv", as_of=AS_OF, due_soon_days=7)
+        closed = {
+            i.number
+            for i in session.exec(select(Invoice).where(col(Invoice.lifecycle) != Lifecycle.SENT))
+        }
+    source.dispose()
+    options = InvoiceRowOptions(
+        default_currency="EUR",
+        default_owner="Ann <ann@example.com>",
+        default_terms_days=30,
+        default_language="en",
+        today=AS_OF,
+    )
+    with Session(engine) as session:
+        with pytest.raises(ImportRejected) as caught:
+            import_invoices(
+                session, path=tmp_path / "x.csv", mapping={}, options=options, actor=IMPORTER
+            )
+        refused = [p for p in caught.value.problems if p.column == "status"]
+        assert len(refused) == len(closed) > 0
+        session.rollback()
+        summary = import_invoices(
+            session,
+            path=tmp_path / "x.csv",
+            mapping={},
+            options=options,
+            actor=IMPORTER,
+            skip_invalid=True,
+        )
+        session.commit()
+        assert summary.created == 600 - len(closed)
+        assert not set(session.exec(select(Invoice.number))) & closed

@@ -43,6 +43,7 @@ INVOICE_FIELDS = (
     "disputed",
     "notes",
     "document",
+    "status",
 )
 
 # Header names recognised without --map, compared after folding case, spaces and punctuation.
@@ -84,7 +85,12 @@ INVOICE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "disputed": ("disputed", "dispute", "in dispute", "betwist"),
     "notes": ("notes", "note", "memo", "comments", "comment", "opmerkingen"),
     "document": ("document", "document url", "document path", "invoice pdf", "pdf", "attachment"),
+    "status": ("status", "invoice status"),
 }  # fmt: skip
+
+# A spreadsheet row says an invoice is closed or unsent but not when or why; importing it as an
+# open, sent invoice would reopen it (and remind its client), so such rows are refused.
+_NOT_IMPORTABLE = {"void": "void", "written_off": "written off", "draft": "a draft"}
 
 T = TypeVar("T")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -219,6 +225,7 @@ def _parse_row(reader: _RowReader, options: InvoiceRowOptions) -> InvoiceRecord 
     elif amount_minor is not None and amount_minor <= 0:
         reader.problem("amount", f"amount must be positive, got {_show(amount_minor, currency)}")
         amount_minor = None
+    _refuse_closed(reader)
     dates = _dates(reader, options)
     terms = reader.get("terms", parse_terms)
     disputed = reader.get("disputed", parse_bool) or False
@@ -290,6 +297,18 @@ def _document(value: Cell, options: InvoiceRowOptions) -> str | Path:
     except InvalidDocument as exc:
         raise CellError(exc.message) from None
     return candidate
+
+
+def _refuse_closed(reader: _RowReader) -> None:
+    status = reader.raw("status")
+    state = str(status).strip().lower().replace(" ", "_").replace("-", "_") if status else ""
+    if state in _NOT_IMPORTABLE:
+        reader.problem(
+            "status",
+            f"the invoice is {_NOT_IMPORTABLE[state]}; a spreadsheet cannot carry its dates and "
+            "reasons, so move whole ledgers with `paytrack export ledger` and "
+            "`paytrack import ledger`",
+        )
 
 
 def _show(amount_minor: int, currency: str | None) -> str:
