@@ -19,6 +19,7 @@ NUMERIC_FEATURES = [
     "has_history",
     "log_history_count",
     "hist_late_share",
+    "hist_late_evidence",
     "hist_late10_share",
     "hist_mean_days_late",
     "hist_max_days_late",
@@ -147,6 +148,9 @@ def _history(
         "has_history": has.astype(np.float64),
         "log_history_count": np.log1p(count),
         "hist_late_share": _safe_div(late_count, count),
+        # The late share counts for more the longer the history behind it: without this, a
+        # model fitted mostly on young histories under-trusts the long ones it meets later.
+        "hist_late_evidence": (_safe_div(late_count, count) - 0.5) * np.log1p(count),
         "hist_late10_share": _safe_div(stream.total("late10", start, end), count),
         "hist_mean_days_late": mean_late,
         "hist_std_days_late": np.sqrt(variance),

@@ -82,7 +82,7 @@ def _score(
         if model is None:
             frame["reasons"] = reasons.prior_reasons(features)
         else:
-            group_effects = reasons.effects(model, features, model.predict_late(features))
+            group_effects = reasons.effects(model, features)
             frame["reasons"] = reasons.top_reasons(features, group_effects)
         overdue = as_of_days - due_days
         frame["reasons"] = [

@@ -17,6 +17,7 @@ class NotificationKind(StrEnum):
     NEWLY_OVERDUE = "newly_overdue"
     NO_FOLLOW_UP = "no_follow_up"
     ESCALATION = "escalation"
+    MODEL_STALE = "model_stale"
 
 
 class Notification(SQLModel, table=True):

@@ -125,8 +125,7 @@ def test_reasons_name_the_client_history_for_a_habitual_late_payer(outcome, fram
     rows, ledger = _client_rows(frames, "late")
     days = ledger.invoices["issue_day"].to_numpy()[rows]
     features = build_features(ledger, rows=rows, as_of_days=days)
-    p = outcome.model.predict_late(features)
-    effects = reasons.effects(outcome.model, features, p)
+    effects = reasons.effects(outcome.model, features)
     texts = reasons.top_reasons(features, effects)
     assert (effects["history"] > 0.05).mean() > 0.8
     assert sum(t[0].startswith("paid") and "late" in t[0] for t in texts) >= 16

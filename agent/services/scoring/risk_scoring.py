@@ -20,6 +20,7 @@ from sqlmodel import Session, col, or_, select
 from agent.errors import InsufficientHistory, InvoiceNotFound, RiskModelUnavailable
 from agent.models import Client, EventKind, Invoice, InvoiceEvent, Lifecycle, Payment
 from agent.models.risk import RiskModelRecord, RiskScore
+from agent.services.scoring import model_health
 from agent.settings import Settings
 from risk import artifacts, timing
 from risk.evaluation import classification_metrics, interval_metrics
@@ -29,7 +30,7 @@ from risk.ledger import Ledger
 from risk.model import RiskModel
 from risk.prior import PRIOR_VERSION
 from risk.scoring import score
-from risk.training import TooLittleHistory, train_and_evaluate
+from risk.training import TooLittleHistory, family_label, train_and_evaluate
 
 _EVENT_KINDS = {
     EventKind.DISPUTE_OPENED.value: "dispute",
@@ -232,7 +233,7 @@ def train(session: Session, *, settings: Settings, now: datetime | None = None) 
     record = RiskModelRecord(
         version=version,
         trained_at=trained_at,
-        family=f"{model.metadata['classifier_family']}+{model.metadata['regressor_family']}",
+        family=family_label(model.metadata),
         artifact_path=str(path),
         details=_jsonable(model.metadata),
     )
@@ -251,14 +252,6 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def deployed(session: Session) -> RiskModelRecord | None:
-    """The newest registered model: the one that scores."""
-    query = select(RiskModelRecord).order_by(
-        col(RiskModelRecord.trained_at).desc(), col(RiskModelRecord.id).desc()
-    )
-    return session.exec(query).first()
-
-
 def load_model(record: RiskModelRecord) -> RiskModel:
     path = Path(record.artifact_path)
     if not path.exists():
@@ -271,7 +264,7 @@ def load_model(record: RiskModelRecord) -> RiskModel:
 
 def evaluate(session: Session, *, settings: Settings) -> dict[str, Any]:
     """The deployed model's test-split metrics, and how it does on invoices settled since."""
-    record = deployed(session)
+    record = model_health.deployed(session)
     if record is None:
         raise RiskModelUnavailable("no trained risk model; run `paytrack risk train`")
     model = load_model(record)
@@ -279,11 +272,21 @@ def evaluate(session: Session, *, settings: Settings) -> dict[str, Any]:
     result: dict[str, Any] = {
         "version": record.version,
         "trained_at": record.trained_at.isoformat(),
-        "family": record.family,
         **details["metrics"],
+        "family": details["metrics"].get("measured", {}).get("model", record.family),
+        "deployed_family": record.family,
         "rows_total": details["rows_total"],
         "data_through": details["data_through"],
         "validation": details["evaluated_families"],
+    }
+    health = model_health.check(session, settings=settings, today=date.today())
+    result["health"] = {
+        "stale": health.stale,
+        "reasons": health.reasons,
+        "age_days": health.age_days,
+        "settled_since_training": health.settled_since,
+        "train_late_share": health.train_late_share,
+        "live_late_share": health.live_late_share,
     }
     result["since_training"] = _since_training(load_history(session).ledger, model, settings)
     return result
@@ -316,7 +319,7 @@ def _since_training(ledger: Ledger, model: RiskModel, settings: Settings) -> dic
 
 
 def _deployed_model(session: Session) -> RiskModel | None:
-    record = deployed(session)
+    record = model_health.deployed(session)
     return load_model(record) if record is not None else None
 
 
