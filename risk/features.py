@@ -36,7 +36,8 @@ NUMERIC_FEATURES = [
     "promised",
     "paid_share",
 ]
-CATEGORICAL_FEATURES = ["currency"]
+# Known at issue for any client, new ones too: what a client without history is scored by.
+CATEGORICAL_FEATURES = ["currency", "country", "owner"]
 FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
 RECENT_WINDOW = 3
 _OFFSET = 2**24  # keeps day numbers before 1970 positive inside the sort keys
@@ -102,7 +103,8 @@ def build_features(
     out.update(_open_book(ledger, client_all, rows, client, as_of))
     out.update(_this_invoice(ledger, client_all, rows, client, as_of))
     frame = pd.DataFrame(out)
-    frame["currency"] = inv["currency"].to_numpy()[rows]
+    for column in CATEGORICAL_FEATURES:
+        frame[column] = inv[column].to_numpy()[rows]
     return frame
 
 

@@ -48,7 +48,10 @@ def _plural(n: float, word: str) -> str:
 def _history(row: Row) -> str:
     n = int(row["history_count"])
     if n == 0:
-        return "no history with this client yet: scored from the amount, terms and currency"
+        return (
+            "no history with this client yet: scored from the amount, terms, currency, "
+            "country and the owner's other clients"
+        )
     late = int(row["history_late_count"])
     mean = row["hist_mean_days_late"]
     if late == 0:

@@ -123,7 +123,10 @@ def load_history(session: Session, *, client_id: int | None = None) -> HistoryFr
         Invoice.lifecycle,
         Invoice.closed_date,
         Invoice.number,
-    ).where(Invoice.lifecycle != Lifecycle.DRAFT)
+        Invoice.owner_id,
+        Client.country,
+    ).join(Client, col(Client.id) == Invoice.client_id)
+    query = query.where(Invoice.lifecycle != Lifecycle.DRAFT)
     if client_id is not None:
         query = query.where(Invoice.client_id == client_id)
     invoice_rows = session.exec(query).all()
@@ -140,6 +143,8 @@ def load_history(session: Session, *, client_id: int | None = None) -> HistoryFr
             "lifecycle",
             "closed_date",
             "number",
+            "owner_id",
+            "country",
         ],
     )
     payment_query = select(Payment.invoice_id, Payment.payment_date, Payment.amount_minor)
