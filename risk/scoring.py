@@ -24,10 +24,13 @@ def score(
     medium: float,
     high: float,
     explain: bool = True,
+    current_due_days: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per feature row; day columns are day numbers. ``model=None`` uses the prior.
 
-    ``due_days`` is each invoice's original due day (what days late are counted from). An
+    ``due_days`` is each invoice's original due day (what days late are counted from);
+    ``current_due_days`` the due day after any extension, which "days past due" in the reasons
+    counts from, as every other page does (defaults to ``due_days``). An
     invoice already past due plus grace on ``as_of`` is late by definition: P(late) is 1. A
     predicted date already behind us moves to ``as_of``.
     """
@@ -41,6 +44,7 @@ def score(
             medium=medium,
             high=high,
             explain=explain,
+            current_due_days=due_days if current_due_days is None else current_due_days,
         )
 
 
@@ -54,6 +58,7 @@ def _score(
     medium: float,
     high: float,
     explain: bool,
+    current_due_days: np.ndarray,
 ) -> pd.DataFrame:
     if model is None:
         raw = prior.predict(features)
@@ -84,9 +89,9 @@ def _score(
         else:
             group_effects = reasons.effects(model, features)
             frame["reasons"] = reasons.top_reasons(features, group_effects)
-        overdue = as_of_days - due_days
+        overdue = as_of_days - current_due_days
         frame["reasons"] = [
-            ([f"already {d} days past due", *r])[:3] if d > grace_days else r
+            ([f"already {d} {'day' if d == 1 else 'days'} past due", *r])[:3] if d > 0 else r
             for d, r in zip(overdue, frame["reasons"], strict=True)
         ]
     return frame

@@ -159,7 +159,7 @@ def test_follow_up_is_earlier_and_closer_for_high_risk() -> None:
     low = timing.plan(band="low", due_date=due, expected_payment_date=due, as_of=date(2026, 3, 1))
     assert high.pre_due_reminder_date < low.pre_due_reminder_date
     assert high.next_follow_up_date < low.next_follow_up_date
-    assert high.cadence_days < low.cadence_days
+    assert high.follow_up_days == (1, 5, 12) and low.follow_up_days == (5, 9, 16)
     late = timing.plan(
         band="high", due_date=due, expected_payment_date=due, as_of=date(2026, 4, 10)
     )

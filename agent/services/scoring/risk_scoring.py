@@ -376,7 +376,9 @@ def score_rows(
         grace_days=settings.late_grace_days,
         medium=settings.risk_band_medium,
         high=settings.risk_band_high,
+        current_due_days=inv["due_day"].to_numpy()[rows],
     )
+    overdue_days = tuple(settings.reminder_overdue_days)
     paid = _paid_through(ledger, rows, as_of_days)
     results = []
     for i, row in enumerate(rows):
@@ -406,6 +408,7 @@ def score_rows(
                     due_date=due_date,
                     expected_payment_date=expected,
                     as_of=as_of,
+                    overdue_days=overdue_days,
                 ),
             )
         )
