@@ -95,3 +95,22 @@ def check(session: Session, *, settings: Settings, today: date) -> ModelHealth:
         live_late_share=live_share,
         reasons=reasons,
     )
+
+
+def forecast_methods(session: Session) -> dict[str, str]:
+    """Per currency, what the cash forecast uses: ``model`` dates, or ``naive`` due dates
+    where the last forecast backtest found the model no better (``record_forecast_methods``)."""
+    record = deployed(session)
+    if record is None:
+        return {}
+    return dict(record.details.get("forecast_methods", {}))
+
+
+def record_forecast_methods(session: Session, *, methods: dict[str, str]) -> None:
+    """Keep a backtest's verdict with the deployed model, which it judged."""
+    record = deployed(session)
+    if record is None:
+        return
+    record.details = {**record.details, "forecast_methods": methods}
+    session.add(record)
+    session.flush()
