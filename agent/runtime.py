@@ -11,12 +11,16 @@ from sqlalchemy.engine import Engine
 
 from agent.checkpoint import open_checkpointer
 from agent.db import session_scope
+from agent.errors import InsufficientHistory
 from agent.graph import AgentDeps, GraphPipeline
 from agent.models import User
 from agent.models.draft import Tone
+from agent.services.notices import notifications
 from agent.services.reminders import daily_worker, sweeps
 from agent.services.retention import worker as retention
 from agent.services.review import reviews
+from agent.services.scoring import model_health
+from agent.services.scoring.model_health import ModelHealth
 from agent.settings import Settings
 from agent.tools.drafting import DraftingKit
 
@@ -38,6 +42,7 @@ def score_then_sweep(
     if score:
         from agent.services.scoring import risk_scoring  # pandas and scikit-learn load only here
 
+        keep_model_fresh(engine, settings, today=as_of)
         with session_scope(engine) as session:
             risk_scoring.score_open(session, settings=settings, as_of=as_of, trigger="sweep")
     with open_pipeline(engine, settings) as pipeline:
@@ -96,3 +101,22 @@ def redraft(
             thread_id=started.new_thread, as_of=started.as_of, tone=started.tone
         )
     return reviews.finish_redraft(engine, draft_id=draft_id, new_id=new_id)
+
+
+def keep_model_fresh(engine: Engine, settings: Settings, *, today: date) -> ModelHealth:
+    """Tell the admins when the risk model went stale; retrain it when settings say so."""
+    from agent.services.scoring import risk_scoring  # pandas and scikit-learn load only here
+
+    with session_scope(engine) as session:
+        health = model_health.check(session, settings=settings, today=today)
+        if health.stale and health.version is not None:
+            notifications.notify_model_stale(session, health=health)
+    if health.stale and settings.risk_auto_retrain:
+        try:
+            with session_scope(engine) as session:
+                risk_scoring.train(session, settings=settings)
+        except InsufficientHistory:
+            return health
+        with session_scope(engine) as session:
+            return model_health.check(session, settings=settings, today=today)
+    return health

@@ -92,6 +92,23 @@ class Settings(BaseSettings):
     risk_model_dir: Path | None = Field(
         default=None, description="Where model artifacts go; empty means data_dir/models."
     )
+    risk_stale_after_days: int = Field(
+        default=90, description="A deployed risk model older than this many days is stale."
+    )
+    risk_stale_new_share: float = Field(
+        default=0.25,
+        description="Stale once invoices settled since training reach this share of its rows.",
+    )
+    risk_drift_points: float = Field(
+        default=0.10,
+        description="Stale once the live late share differs from training's by this much.",
+    )
+    risk_drift_min_rows: int = Field(
+        default=30, description="Settled invoices needed before the live late share is judged."
+    )
+    risk_auto_retrain: bool = Field(
+        default=False, description="The daily job retrains a stale risk model by itself."
+    )
 
     reminder_pre_due_days: int = Field(
         default=3, description="Days before the due date for the pre-due reminder."

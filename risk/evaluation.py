@@ -37,18 +37,41 @@ def history_baseline(
     return p, days
 
 
-def calibration_table(y: np.ndarray, p: np.ndarray, *, bins: int = 5) -> list[dict[str, float]]:
-    """Mean predicted vs observed late share per quantile bin of the prediction."""
-    edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1)))
-    which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, max(len(edges) - 2, 0))
+MIN_BIN_ROWS = 100
+MAX_BINS = 10
+
+
+def calibration_table(
+    y: np.ndarray, p: np.ndarray, *, min_rows: int = MIN_BIN_ROWS, max_bins: int = MAX_BINS
+) -> list[dict[str, float]]:
+    """Reliability table: equal-count bins of the prediction, each of at least ``min_rows``.
+
+    As many bins as the rows allow (at most ``max_bins``, at least one); each row gives the bin's
+    probability range, mean prediction and observed late share.
+    """
+    n = len(p)
+    bins = max(1, min(max_bins, n // min_rows))
+    order = np.argsort(p, kind="stable")
     table = []
-    for b in np.unique(which):
-        mask = which == b
+    for part in np.array_split(order, bins):
+        if len(part) == 0:
+            continue
         table.append(
             {
-                "rows": int(mask.sum()),
-                "predicted": float(p[mask].mean()),
-                "observed": float(y[mask].mean()),
+                "rows": len(part),
+                "low": float(p[part].min()),
+                "high": float(p[part].max()),
+                "predicted": float(p[part].mean()),
+                "observed": float(y[part].mean()),
             }
         )
     return table
+
+
+def expected_calibration_error(table: list[dict[str, float]]) -> float:
+    """Row-weighted mean gap between predicted and observed late share over the table's bins."""
+    total = sum(row["rows"] for row in table)
+    if total == 0:
+        return 0.0
+    gaps = sum(row["rows"] * abs(row["predicted"] - row["observed"]) for row in table)
+    return float(gaps / total)

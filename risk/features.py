@@ -21,6 +21,7 @@ NUMERIC_FEATURES = [
     "has_history",
     "log_history_count",
     "hist_late_share",
+    "hist_late_evidence",
     "hist_late10_share",
     "hist_mean_days_late",
     "hist_max_days_late",
@@ -37,7 +38,8 @@ NUMERIC_FEATURES = [
     "promised",
     "paid_share",
 ]
-CATEGORICAL_FEATURES = ["currency"]
+# Known at issue for any client, new ones too: what a client without history is scored by.
+CATEGORICAL_FEATURES = ["currency", "country", "owner"]
 FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
 RECENT_WINDOW = 3
 _OFFSET = 2**24  # keeps day numbers before 1970 positive inside the sort keys
@@ -103,7 +105,8 @@ def build_features(
     out.update(_open_book(ledger, client_all, rows, client, as_of))
     out.update(_this_invoice(ledger, client_all, rows, client, as_of))
     frame = pd.DataFrame(out)
-    frame["currency"] = inv["currency"].to_numpy()[rows]
+    for column in CATEGORICAL_FEATURES:
+        frame[column] = inv[column].to_numpy()[rows]
     return frame
 
 
@@ -149,6 +152,9 @@ def _history(
         "has_history": has.astype(np.float64),
         "log_history_count": np.log1p(count),
         "hist_late_share": _safe_div(late_count, count),
+        # The late share counts for more the longer the history behind it: without this, a
+        # model fitted mostly on young histories under-trusts the long ones it meets later.
+        "hist_late_evidence": (_safe_div(late_count, count) - 0.5) * np.log1p(count),
         "hist_late10_share": _safe_div(stream.total("late10", start, end), count),
         "hist_mean_days_late": mean_late,
         "hist_std_days_late": np.sqrt(variance),

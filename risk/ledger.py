@@ -3,7 +3,8 @@
 Input columns (what the service layer supplies):
 
 - invoices: ``invoice_id, client_id, issue_date, due_date, original_due_date, currency,
-  amount_minor, lifecycle, closed_date`` (dates as ``datetime64`` or ``date``; drafts excluded)
+  amount_minor, lifecycle, closed_date`` (dates as ``datetime64`` or ``date``; drafts excluded),
+  optionally ``owner_id`` and ``country`` (the client's), which a new client is scored by
 - payments: ``invoice_id, payment_date, amount_minor``
 - events: ``invoice_id, kind, event_date`` with kind one of ``dispute``, ``extension``, ``promise``
 """
@@ -71,6 +72,8 @@ class Ledger:
                 "amount_minor": invoices["amount_minor"].to_numpy(np.int64),
                 "lifecycle": invoices["lifecycle"].astype(str).to_numpy(),
                 "closed_day": to_days(invoices["closed_date"]),
+                "owner": _optional(invoices, "owner_id"),
+                "country": _optional(invoices, "country"),
             }
         )
         row_of = pd.Series(np.arange(len(inv)), index=inv["invoice_id"])
@@ -96,6 +99,13 @@ class Ledger:
 
     def __len__(self) -> int:
         return len(self.invoices)
+
+
+def _optional(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A categorical column as text; empty where the input lacks it."""
+    if column not in frame:
+        return np.full(len(frame), "", dtype=object)
+    return frame[column].fillna("").astype(str).to_numpy(dtype=object)
 
 
 def _settlement(inv: pd.DataFrame, pay: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

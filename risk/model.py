@@ -37,6 +37,13 @@ class RiskModel:
     def predict_late(self, features: pd.DataFrame) -> np.ndarray:
         return self.classifier.predict_proba(features[self.features])[:, 1]
 
+    def predict_raw(self, features: pd.DataFrame) -> np.ndarray:
+        """The score before calibration: monotone in P(late), smooth enough to explain it."""
+        raw = getattr(self.classifier, "raw", None)
+        if raw is None:
+            return self.predict_late(features)
+        return np.asarray(raw(features[self.features]), dtype=np.float64)
+
     def predict_days_late(self, features: pd.DataFrame) -> pd.DataFrame:
         """Point estimate and interval of days paid after the original due date."""
         point = self.regressor.predict(features[self.features])

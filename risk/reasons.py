@@ -22,6 +22,7 @@ GROUPS: dict[str, list[str]] = {
         "has_history",
         "log_history_count",
         "hist_late_share",
+        "hist_late_evidence",
         "hist_late10_share",
         "hist_mean_days_late",
         "hist_max_days_late",
@@ -48,7 +49,10 @@ def _plural(n: float, word: str) -> str:
 def _history(row: Row) -> str:
     n = int(row["history_count"])
     if n == 0:
-        return "new client: no settled invoices yet"
+        return (
+            "no history with this client yet: scored from the amount, terms, currency, "
+            "country and the owner's other clients"
+        )
     late = int(row["history_late_count"])
     mean = row["hist_mean_days_late"]
     if late == 0:
@@ -101,15 +105,19 @@ TEXTS: dict[str, Callable[[Row], str]] = {
 }
 
 
-def effects(model: RiskModel, features: pd.DataFrame, p: np.ndarray) -> pd.DataFrame:
-    """Per group: how much P(late) drops when that group is set to the typical value."""
+def effects(model: RiskModel, features: pd.DataFrame) -> pd.DataFrame:
+    """Per group: how much the (uncalibrated) score drops when that group is set to typical.
+
+    All groups' swaps go through one batched prediction.
+    """
+    p = model.predict_raw(features)
     swapped = []
     for columns in GROUPS.values():
         copy = features.copy(deep=False)
         for column in columns:
             copy[column] = model.reference[column]
         swapped.append(copy)
-    stacked = model.predict_late(pd.concat(swapped, ignore_index=True))
+    stacked = model.predict_raw(pd.concat(swapped, ignore_index=True))
     drops = p[None, :] - stacked.reshape(len(GROUPS), len(features))
     return pd.DataFrame(drops.T, columns=list(GROUPS), index=features.index)
 
@@ -125,8 +133,10 @@ def top_reasons(
         order = np.argsort(-np.abs(values[i]))
         raising = [j for j in order if values[i, j] > MIN_EFFECT]
         easing = [j for j in order if values[i, j] < -MIN_EFFECT]
-        chosen = (raising + easing)[:limit]
-        result.append([TEXTS[names[j]](row) for j in chosen])
+        chosen = [names[j] for j in (raising + easing)[:limit]]
+        if "history" not in chosen and (not chosen or row["history_count"] == 0):
+            chosen = ["history", *chosen][:limit]
+        result.append([TEXTS[name](row) for name in chosen])
     return result
 
 

@@ -28,7 +28,9 @@ def score(
 ) -> pd.DataFrame:
     """One row per feature row; day columns are day numbers. ``model=None`` uses the prior.
 
-    ``due_days`` is each invoice's original due day (what days late are counted from). An
+    ``due_days`` is each invoice's original due day (what days late are counted from);
+    ``current_due_days`` the due day after any extension, which "days past due" in the reasons
+    counts from, as every other page does (defaults to ``due_days``). An
     invoice already past due plus grace on ``as_of`` is late by definition: P(late) is 1. A
     predicted date already behind us moves to ``as_of``. ``current_due_days`` (the due day after
     any extension, default ``due_days``) is what the "days past due" reason counts from, as
@@ -87,11 +89,11 @@ def _score(
         if model is None:
             frame["reasons"] = reasons.prior_reasons(features)
         else:
-            group_effects = reasons.effects(model, features, p_raw)
+            group_effects = reasons.effects(model, features)
             frame["reasons"] = reasons.top_reasons(features, group_effects)
         overdue = as_of_days - current_due_days
         frame["reasons"] = [
-            ([f"already {d} days past due", *r])[:3] if d > grace_days else r
+            ([f"already {d} {'day' if d == 1 else 'days'} past due", *r])[:3] if d > 0 else r
             for d, r in zip(overdue, frame["reasons"], strict=True)
         ]
     return frame

@@ -70,6 +70,7 @@ def backtest_command(
 ) -> None:
     """Replay past weeks with the model as it was then, against receipts and a naive forecast."""
     from agent.services.reporting import backtest
+    from agent.services.scoring import model_health
 
     with command_session() as (session, settings):
         report = backtest.backtest(
@@ -81,11 +82,21 @@ def backtest_command(
             retrain_every=retrain_every,
             prior_only=prior_only,
         )
+        if not prior_only:
+            model_health.record_forecast_methods(
+                session, methods={c.currency: c.forecast_method for c in report.currencies}
+            )
     if as_json:
         console.print_json(json.dumps(report.model_dump(mode="json")))
         return
     table = Table(title="Weighted absolute percentage error (lower is better)")
-    for heading in ("Currency", "Actual receipts", "Model WAPE", "Naive WAPE (due date)"):
+    for heading in (
+        "Currency",
+        "Actual receipts",
+        "Model WAPE",
+        "Naive WAPE (due date)",
+        "Forecast",
+    ):
         table.add_column(heading, justify="left" if heading == "Currency" else "right")
     for c in report.currencies:
         table.add_row(
@@ -93,6 +104,7 @@ def backtest_command(
             format_plain(c.actual_minor, c.currency),
             _share(c.model_wape),
             _share(c.naive_wape),
+            "model" if c.forecast_method == "model" else "due dates",
         )
     console.print(table)
     console.print(

@@ -65,33 +65,50 @@ def evaluate_command(
     if as_json:
         print(json.dumps(result, default=str))
         return
-    table = Table(title=f"Model {result['version']} ({result['family']}), test split")
+    measured = result.get("measured", {})
+    table = Table(title=f"Model {result['version']}, test split: measured {result['family']}")
     for heading in ("Measure", "Model", "History baseline", "Logistic baseline"):
         table.add_column(heading)
-    table.add_row(
-        "ROC AUC",
-        _fmt(result["auc"]),
-        _fmt(result["baseline_auc"]),
-        _fmt(result["logistic_baseline_auc"]),
-    )
-    table.add_row(
-        "PR AUC",
-        _fmt(result["pr_auc"]),
-        _fmt(result["baseline_pr_auc"]),
-        _fmt(result["logistic_baseline_pr_auc"]),
-    )
-    table.add_row(
-        "Brier",
-        _fmt(result["brier"]),
-        _fmt(result["baseline_brier"]),
-        _fmt(result["logistic_baseline_brier"]),
-    )
+    for label, key in (("ROC AUC", "auc"), ("PR AUC", "pr_auc"), ("Brier", "brier")):
+        table.add_row(
+            label,
+            _fmt(result[key]),
+            _fmt(result[f"baseline_{key}"]),
+            _fmt(result[f"logistic_baseline_{key}"]),
+        )
     table.add_row(
         "MAE (days)", f"{result['mae_days']:.2f}", f"{result['baseline_mae_days']:.2f}", ""
     )
-    table.add_row("Interval coverage", f"{result['interval_coverage']:.1%}", "", "")
+    width = result["interval_mean_width_days"]
+    table.add_row(
+        "Interval coverage", f"{result['interval_coverage']:.1%} (mean width {width:.1f} d)", "", ""
+    )
     console.print(table)
+    for name, text in measured.items():
+        console.print(f"  {name}: {text}", highlight=False)
     console.print(f"rows: {result['rows_train']} train, {result['rows_test']} test")
+    console.print(f"deployed: {result['deployed_family']}", highlight=False)
+    _print_reliability(result)
+    _print_since(result)
+
+
+def _print_reliability(result: dict[str, Any]) -> None:
+    table = Table(
+        title=f"Reliability on the test split: expected calibration error {result['ece']:.3f}"
+    )
+    for heading in ("P(late) range", "Invoices", "Predicted", "Observed"):
+        table.add_column(heading)
+    for row in result["calibration"]:
+        table.add_row(
+            f"{row['low']:.0%}–{row['high']:.0%}",
+            str(row["rows"]),
+            f"{row['predicted']:.1%}",
+            f"{row['observed']:.1%}",
+        )
+    console.print(table)
+
+
+def _print_since(result: dict[str, Any]) -> None:
     since = result["since_training"]
     if since["rows"]:
         console.print(
@@ -102,6 +119,13 @@ def evaluate_command(
         )
     else:
         console.print(f"no invoices settled since {since['since']} yet")
+    health = result["health"]
+    if health["stale"]:
+        console.print(
+            f"[yellow]stale: {'; '.join(health['reasons'])} — run `paytrack risk train`[/yellow]"
+        )
+    else:
+        console.print(f"fresh: trained {health['age_days']} days ago")
 
 
 @app.command("score")

@@ -19,6 +19,7 @@ class NotificationKind(StrEnum):
     ESCALATION = "escalation"
     REASSIGNED = "reassigned"
     REMINDER_HELD = "reminder_held"
+    MODEL_STALE = "model_stale"
 
 
 class Notification(SQLModel, table=True):

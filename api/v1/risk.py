@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from agent.services.ledger import invoices
-from agent.services.scoring import risk_scoring
+from agent.services.scoring import model_health, risk_scoring
 from api.deps import Reader, SessionDep, SettingsDep
 from api.v1.schemas import MAX_ID, AccountRiskOut, Day, InvoiceRiskOut, RiskModelOut
 from risk.prior import PRIOR_VERSION
@@ -47,14 +47,19 @@ def account_risk(
 
 
 @router.get("/model", summary="The deployed risk model", response_model=RiskModelOut)
-def model_info(session: SessionDep, _caller: Reader) -> RiskModelOut:
-    record = risk_scoring.deployed(session)
+def model_info(session: SessionDep, settings: SettingsDep, _caller: Reader) -> RiskModelOut:
+    record = model_health.deployed(session)
     if record is None:
         return RiskModelOut(deployed=False, version=PRIOR_VERSION)
+    health = model_health.check(session, settings=settings, today=date.today())
     return RiskModelOut(
         deployed=True,
         version=record.version,
         family=record.family,
         trained_at=record.trained_at,
         details=record.details,
+        stale=health.stale,
+        stale_reasons=health.reasons,
+        settled_since_training=health.settled_since,
+        live_late_share=health.live_late_share,
     )

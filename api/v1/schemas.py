@@ -564,6 +564,10 @@ class RiskModelOut(BaseModel):
     family: str | None = None
     trained_at: datetime | None = None
     details: dict[str, Any] = {}
+    stale: bool = Field(default=False, description="True when the model should be retrained.")
+    stale_reasons: list[str] = Field(default=[], description="Why it is stale, in words.")
+    settled_since_training: int = 0
+    live_late_share: float | None = None
 
 
 # Webhooks -----------------------------------------------------------------------------------

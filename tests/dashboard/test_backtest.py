@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -108,3 +108,50 @@ def test_the_cli_prints_both_errors(
     [row] = [line for line in result.output.splitlines() if "EUR" in line]
     model, naive = (float(cell) for cell in re.findall(r"([\d.]+)%", row))
     assert model < naive
+
+
+def test_the_forecast_falls_back_to_due_dates_where_the_model_lost(
+    session: Session, settings: Settings
+) -> None:
+    from agent.models.risk import RiskModelRecord
+    from agent.services.reporting import expected_cash
+    from agent.services.scoring import model_health
+
+    owner = make_user(session)
+    due = date(2026, 6, 1)  # a Monday
+    make_invoice(
+        session,
+        client=make_client(session),
+        owner=owner,
+        issue_date=date(2026, 5, 1),
+        due_date=due,
+        currency="GBP",
+    )
+    risk_scoring.score_open(session, settings=settings, as_of=AS_OF)
+    by_model = expected_cash.expected_cash(session, as_of=AS_OF).currencies[0]
+    [model_week] = [w.week_start for w in by_model.weeks if w.expected_minor]
+    assert model_week > due and by_model.method == "model"
+    session.add(
+        RiskModelRecord(
+            version="v1",
+            trained_at=datetime(2026, 5, 1, tzinfo=UTC),
+            family="logistic[model,none]+ridge",
+            artifact_path="/nonexistent",
+            details={"data_through": "2026-04-30"},
+        )
+    )
+    session.flush()
+    model_health.record_forecast_methods(session, methods={"GBP": "naive"})
+    naive = expected_cash.expected_cash(session, as_of=AS_OF).currencies[0]
+    assert naive.method == "naive"
+    assert [w.week_start for w in naive.weeks if w.expected_minor] == [due]
+
+
+def test_a_currency_the_model_does_not_beat_is_marked_naive() -> None:
+    won = backtest.BacktestCurrency(
+        currency="EUR", actual_minor=100, model_abs_error_minor=20, naive_abs_error_minor=40
+    )
+    lost = backtest.BacktestCurrency(
+        currency="GBP", actual_minor=100, model_abs_error_minor=60, naive_abs_error_minor=47
+    )
+    assert (won.forecast_method, lost.forecast_method) == ("model", "naive")

@@ -125,8 +125,7 @@ def test_reasons_name_the_client_history_for_a_habitual_late_payer(outcome, fram
     rows, ledger = _client_rows(frames, "late")
     days = ledger.invoices["issue_day"].to_numpy()[rows]
     features = build_features(ledger, rows=rows, as_of_days=days)
-    p = outcome.model.predict_late(features)
-    effects = reasons.effects(outcome.model, features, p)
+    effects = reasons.effects(outcome.model, features)
     texts = reasons.top_reasons(features, effects)
     assert (effects["history"] > 0.05).mean() > 0.8
     assert sum(t[0].startswith("paid") and "late" in t[0] for t in texts) >= 16
@@ -162,7 +161,7 @@ def test_follow_up_is_earlier_and_closer_for_high_risk() -> None:
     assert high.next_follow_up_date and low.next_follow_up_date
     assert high.pre_due_reminder_date < low.pre_due_reminder_date
     assert high.next_follow_up_date < low.next_follow_up_date
-    assert high.cadence_days < low.cadence_days
+    assert high.follow_up_days == (1, 5, 12) and low.follow_up_days == (5, 9, 16)
     late = timing.plan(
         band="high", due_date=due, expected_payment_date=due, as_of=date(2026, 4, 10)
     )

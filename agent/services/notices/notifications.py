@@ -16,13 +16,14 @@ from sqlmodel import Session, col, select
 
 from agent.actor import Actor
 from agent.formatting import plural
-from agent.models import Invoice
+from agent.models import Invoice, User, UserRole
 from agent.models.base import utcnow
 from agent.models.draft import Draft, DraftInvoice, DraftStatus
 from agent.models.notification import Notification, NotificationKind
 from agent.services.access.ownership import owner_scope, scoped
 from agent.services.ledger import invoices as ledger_invoices
 from agent.services.ledger.standing import Standing, State
+from agent.services.scoring.model_health import ModelHealth
 from agent.settings import Settings
 
 
@@ -222,3 +223,31 @@ def resolve_stale(session: Session, *, actor: Actor, as_of: date, settings: Sett
             resolved += 1
     session.flush()
     return resolved
+
+
+def notify_model_stale(session: Session, *, health: ModelHealth) -> int:
+    """Tell every active admin once per model version that it should be retrained."""
+    admins = session.exec(
+        select(User.id).where(User.role == UserRole.ADMIN).where(col(User.is_active).is_(True))
+    ).all()
+    message = (
+        f"The risk model {health.version or '(none)'} should be retrained "
+        f"({'; '.join(health.reasons)}): run `paytrack risk train`."
+    )
+    stored = 0
+    for admin_id in admins:
+        key = f"{NotificationKind.MODEL_STALE}:{health.version}:{admin_id}"
+        if session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first():
+            continue
+        session.add(
+            Notification(
+                owner_id=admin_id,
+                kind=NotificationKind.MODEL_STALE,
+                message=message,
+                data={"version": health.version, "reasons": health.reasons},
+                dedupe_key=key,
+            )
+        )
+        stored += 1
+    session.flush()
+    return stored

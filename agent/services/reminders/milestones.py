@@ -59,16 +59,28 @@ def rank(schedule: Schedule, milestone: str) -> int:
 
 
 def reached(
-    schedule: Schedule, *, due_date: date, as_of: date, pre_due_days: int | None = None
+    schedule: Schedule,
+    *,
+    due_date: date,
+    as_of: date,
+    pre_due_days: int | None = None,
+    overdue_offsets: tuple[int, ...] | None = None,
 ) -> str | None:
     """The latest milestone reached on ``as_of``, or None between milestones' windows.
 
-    ``pre_due_days`` lets the risk model ask for an earlier pre-due reminder for one invoice.
+    ``pre_due_days`` lets the risk model ask for an earlier pre-due reminder for one invoice,
+    and ``overdue_offsets`` (one day per configured overdue milestone, ``risk.timing``) move
+    its overdue reminders sooner or later; the milestones keep their configured names.
     """
     offset = (as_of - due_date).days
     if offset >= schedule.escalation_days:
         return ESCALATION
-    passed = [d for d in schedule.overdue_days if offset >= d]
+    days = overdue_offsets or schedule.overdue_days
+    passed = [
+        name
+        for name, day in zip(schedule.overdue_days, days, strict=True)
+        if offset >= min(day, schedule.escalation_days - 1)
+    ]
     if passed:
         return overdue_name(passed[-1])
     window = schedule.pre_due_days if pre_due_days is None else pre_due_days

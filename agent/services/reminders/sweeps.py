@@ -40,7 +40,7 @@ from agent.services.review import drafts
 from agent.services.scoring import risk_scores
 from agent.services.webhooks import webhooks
 from agent.settings import Settings
-from risk.timing import PRE_DUE_DAYS
+from risk.timing import PRE_DUE_DAYS, overdue_offsets
 
 SWEEP_ACTOR = Actor.system("sweep")
 log = logging.getLogger(__name__)
@@ -140,19 +140,28 @@ def _claims_by_invoice(
     return claims
 
 
-def _risk_pre_due_days(
-    session: Session, *, invoice_ids: list[int], settings: Settings
-) -> dict[int, int]:
-    """Days before due for the pre-due reminder, from each invoice's latest risk band.
+def _risk_timing(
+    session: Session, *, due_dates: dict[int, date], settings: Settings, schedule: Schedule
+) -> dict[int, tuple[int, tuple[int, ...]]]:
+    """Per invoice, from its latest risk band: days before due for the pre-due reminder, and
+    the days after due on which its overdue reminders fall (``risk.timing``).
 
-    The risk model's rule (risk/timing.py) asks high-risk accounts earlier; the setting
-    ``reminder_max_pre_due_days`` caps it and ``reminder_pre_due_days`` is the floor.
+    High-risk accounts are asked earlier and chased sooner, reliable payers later; the setting
+    ``reminder_max_pre_due_days`` caps the pre-due days and ``reminder_pre_due_days`` is the
+    floor.
     """
-    scores = risk_scores.latest_scores(session, invoice_ids=invoice_ids)
+    scores = risk_scores.latest_scores(session, invoice_ids=list(due_dates))
     return {
-        invoice_id: min(
-            max(PRE_DUE_DAYS.get(score.band, 0), settings.reminder_pre_due_days),
-            settings.reminder_max_pre_due_days,
+        invoice_id: (
+            min(
+                max(PRE_DUE_DAYS.get(score.band, 0), settings.reminder_pre_due_days),
+                settings.reminder_max_pre_due_days,
+            ),
+            overdue_offsets(
+                score.band,
+                schedule.overdue_days,
+                expected_days_late=(score.expected_payment_date - due_dates[invoice_id]).days,
+            ),
         )
         for invoice_id, score in scores.items()
     }
@@ -225,7 +234,12 @@ def process_group(
     )
     pending = _pending_invoice_ids(session, invoice_ids)
     claims = _claims_by_invoice(session, [inv for inv, _ in rows])
-    pre_due_days = _risk_pre_due_days(session, invoice_ids=invoice_ids, settings=settings)
+    timing = _risk_timing(
+        session,
+        due_dates={invoice.id: invoice.due_date for invoice, _ in rows},
+        settings=settings,
+        schedule=schedule,
+    )
     # A client who answered and waits for a person (or is away) is not chased meanwhile.
     held = replies.holding_clients(session, client_ids=[client_id], as_of=as_of).get(client_id)
     skipped: Counter[str] = Counter()
@@ -252,7 +266,8 @@ def process_group(
             schedule,
             due_date=invoice.due_date,
             as_of=as_of,
-            pre_due_days=pre_due_days.get(invoice.id),
+            pre_due_days=timing[invoice.id][0] if invoice.id in timing else None,
+            overdue_offsets=timing[invoice.id][1] if invoice.id in timing else None,
         )
         if milestone is None:
             skipped["between_milestones"] += 1

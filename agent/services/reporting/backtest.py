@@ -62,6 +62,12 @@ class BacktestCurrency(_Result):
     def naive_wape(self) -> float | None:
         return self.naive_abs_error_minor / self.actual_minor if self.actual_minor else None
 
+    @computed_field
+    @property
+    def forecast_method(self) -> str:
+        """``model`` where it beat the naive forecast, else ``naive``: what the forecast uses."""
+        return "model" if self.model_abs_error_minor < self.naive_abs_error_minor else "naive"
+
 
 class BacktestWeek(_Result):
     origin: date

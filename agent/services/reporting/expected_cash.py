@@ -22,7 +22,7 @@ from agent.db import select_many
 from agent.models import Invoice
 from agent.services.access.ownership import owner_scope
 from agent.services.ledger.positions import positions
-from agent.services.scoring import risk_scores
+from agent.services.scoring import model_health, risk_scores
 
 
 class CashWeek(BaseModel):
@@ -42,6 +42,7 @@ class CurrencyCash(BaseModel):
     weeks: list[CashWeek]
     later_minor: int
     later_count: int
+    method: str = "model"
 
 
 class ExpectedCashReport(BaseModel):
@@ -59,7 +60,12 @@ def week_start(day: date) -> date:
 def expected_cash(
     session: Session, *, as_of: date, actor: Actor, weeks: int = 12
 ) -> ExpectedCashReport:
-    """Outstanding balances of open invoices by the week they are expected to be paid."""
+    """Outstanding balances of open invoices by the week they are expected to be paid.
+
+    The expected week is the risk model's predicted payment date, except in currencies where
+    the last forecast backtest found it no better than the due date (``method`` ``naive``):
+    there the promise or due date is used, as the naive forecast does.
+    """
     pos = positions(as_of, owner_id=owner_scope(actor))
     score = risk_scores.current()
     query = (
@@ -80,8 +86,11 @@ def expected_cash(
     starts = [first + timedelta(weeks=n) for n in range(weeks)]
     totals: dict[str, dict[date, list[int]]] = {}
     later: dict[str, list[int]] = {}
+    methods = model_health.forecast_methods(session)
     for currency, outstanding, risk_date, low, high, promised, due in session.exec(query):
         amount = int(outstanding)
+        if methods.get(currency) == "naive":
+            risk_date = low = high = None
         day = risk_date or promised or due
         slot = max(week_start(day), first)
         per_week = totals.setdefault(currency, {start: [0, 0, 0, 0] for start in starts})
@@ -114,6 +123,7 @@ def expected_cash(
                 ],
                 later_minor=later[currency][0],
                 later_count=later[currency][1],
+                method=methods.get(currency, "model"),
             )
             for currency, per_week in sorted(totals.items())
         ],

@@ -24,7 +24,7 @@ from agent.models import Client, EventKind, Invoice, InvoiceEvent, Lifecycle, Pa
 from agent.models.rescore_request import RescoreRequest
 from agent.models.risk import RiskModelRecord, RiskScore
 from agent.services.ledger import invoices as ledger_invoices
-from agent.services.scoring import risk_scores
+from agent.services.scoring import model_health, risk_scores
 from agent.settings import Settings
 from risk import artifacts, timing
 from risk.evaluation import classification_metrics, interval_metrics
@@ -34,7 +34,7 @@ from risk.ledger import Ledger
 from risk.model import RiskModel
 from risk.prior import PRIOR_VERSION
 from risk.scoring import score
-from risk.training import TooLittleHistory, train_and_evaluate
+from risk.training import TooLittleHistory, family_label, train_and_evaluate
 
 _EVENT_KINDS = {
     EventKind.DISPUTE_OPENED.value: "dispute",
@@ -121,7 +121,10 @@ def load_history(session: Session, *, client_id: int | None = None) -> HistoryFr
         Invoice.lifecycle,
         Invoice.closed_date,
         Invoice.number,
-    ).where(Invoice.lifecycle != Lifecycle.DRAFT)
+        Invoice.owner_id,
+        Client.country,
+    ).join(Client, col(Client.id) == Invoice.client_id)
+    query = query.where(Invoice.lifecycle != Lifecycle.DRAFT)
     if client_id is not None:
         query = query.where(Invoice.client_id == client_id)
     invoice_rows = session.exec(query).all()
@@ -138,6 +141,8 @@ def load_history(session: Session, *, client_id: int | None = None) -> HistoryFr
             "lifecycle",
             "closed_date",
             "number",
+            "owner_id",
+            "country",
         ],
     )
     payment_query = select_many(
@@ -233,7 +238,7 @@ def train(session: Session, *, settings: Settings, now: datetime | None = None) 
     record = RiskModelRecord(
         version=version,
         trained_at=trained_at,
-        family=f"{model.metadata['classifier_family']}+{model.metadata['regressor_family']}",
+        family=family_label(model.metadata),
         artifact_path=str(path),
         details=_jsonable(model.metadata),
     )
@@ -250,14 +255,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-
-def deployed(session: Session) -> RiskModelRecord | None:
-    """The newest registered model: the one that scores."""
-    query = select(RiskModelRecord).order_by(
-        col(RiskModelRecord.trained_at).desc(), col(RiskModelRecord.id).desc()
-    )
-    return session.exec(query).first()
 
 
 def load_model(record: RiskModelRecord) -> RiskModel:
@@ -279,7 +276,7 @@ def _cached_model(version: str, path: str, _mtime_ns: int) -> RiskModel:
 
 def evaluate(session: Session, *, settings: Settings) -> dict[str, Any]:
     """The deployed model's test-split metrics, and how it does on invoices settled since."""
-    record = deployed(session)
+    record = model_health.deployed(session)
     if record is None:
         raise RiskModelUnavailable("no trained risk model; run `paytrack risk train`")
     model = load_model(record)
@@ -287,11 +284,21 @@ def evaluate(session: Session, *, settings: Settings) -> dict[str, Any]:
     result: dict[str, Any] = {
         "version": record.version,
         "trained_at": record.trained_at.isoformat(),
-        "family": record.family,
         **details["metrics"],
+        "family": details["metrics"].get("measured", {}).get("model", record.family),
+        "deployed_family": record.family,
         "rows_total": details["rows_total"],
         "data_through": details["data_through"],
         "validation": details["evaluated_families"],
+    }
+    health = model_health.check(session, settings=settings, today=date.today())
+    result["health"] = {
+        "stale": health.stale,
+        "reasons": health.reasons,
+        "age_days": health.age_days,
+        "settled_since_training": health.settled_since,
+        "train_late_share": health.train_late_share,
+        "live_late_share": health.live_late_share,
     }
     result["since_training"] = _since_training(load_history(session).ledger, model, settings)
     return result
@@ -324,7 +331,7 @@ def _since_training(ledger: Ledger, model: RiskModel, settings: Settings) -> dic
 
 
 def _deployed_model(session: Session) -> RiskModel | None:
-    record = deployed(session)
+    record = model_health.deployed(session)
     return load_model(record) if record is not None else None
 
 
@@ -378,6 +385,7 @@ def score_rows(
         high=settings.risk_band_high,
         current_due_days=inv["due_day"].to_numpy()[rows],
     )
+    overdue_days = tuple(settings.reminder_overdue_days)
     paid = _paid_through(ledger, rows, as_of_days)
     results = []
     for i, row in enumerate(rows):
@@ -407,6 +415,7 @@ def score_rows(
                     due_date=due_date,
                     expected_payment_date=expected,
                     as_of=as_of,
+                    overdue_days=overdue_days,
                 ),
             )
         )
