@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 from sqlmodel import Session
 
+from agent import runtime
 from agent.cli.context import command_session, console, ready_engine
 from agent.cli.monitor import drafts_app
 from agent.errors import UserNotFound
@@ -38,7 +39,7 @@ def _resume(draft_id: int) -> None:
     settings = load_settings()
     engine = ready_engine(settings)
     try:
-        reviews.resume_thread(engine, draft_id=draft_id, settings=settings)
+        runtime.resume_thread(engine, draft_id=draft_id, settings=settings)
     finally:
         engine.dispose()
 

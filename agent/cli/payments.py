@@ -63,7 +63,7 @@ def reverse_command(
         payment = payments.reverse(
             session, payment_id=payment_id, reason=reason, actor=Actor.cli(), settings=settings
         )
-        invoice = invoices.get(session, invoice_id=payment.invoice_id)
+        invoice = invoices.get(session, invoice_id=payment.invoice_id, actor=Actor.cli())
         balance = invoice.amount_minor - invoices.paid_minor(session, invoice_id=invoice.id)
     console.print(
         f"payment {payment_id} reversed; {format_plain(balance, invoice.currency)} "

@@ -90,7 +90,7 @@ class ClaimedChargeOut(BaseModel):
 def claimed_charges(
     invoice_id: InvoiceId, session: SessionDep, caller: Reader
 ) -> list[ClaimedChargeOut]:
-    invoice = invoices.get(session, invoice_id=invoice_id)
+    invoice = invoices.get(session, invoice_id=invoice_id, actor=caller.actor)
     require_owner(
         caller.actor,
         invoice.owner_id,

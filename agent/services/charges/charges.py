@@ -96,7 +96,7 @@ class Charges:
 
 def for_invoice(session: Session, *, invoice_id: int, as_of: date, actor: Actor) -> Charges:
     """The charges of an invoice the actor may see (another owner's is not found)."""
-    invoice = invoices.get(session, invoice_id=invoice_id)
+    invoice = invoices.get(session, invoice_id=invoice_id, actor=actor)
     require_owner(
         actor,
         invoice.owner_id,

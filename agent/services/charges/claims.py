@@ -97,7 +97,7 @@ def claim_for_draft(
     text = _plain(body)
     links = session.exec(select(DraftInvoice).where(DraftInvoice.draft_id == draft.id))
     for link in links:
-        invoice = invoices.get(session, invoice_id=link.invoice_id)
+        invoice = invoices.get(session, invoice_id=link.invoice_id, actor=actor)
         try:
             result = compute(session, invoice=invoice, client=client, as_of=draft.sweep_date)
         except ReferenceRateMissing:
@@ -131,7 +131,7 @@ def record_payment(
     external_id: str | None = None,
 ) -> Settlement:
     """Money received for an invoice and its claimed charges, settled in the documented order."""
-    invoice = invoices.lock(session, invoice_id=invoice_id)
+    invoice = invoices.lock(session, invoice_id=invoice_id, actor=actor)
     require_owner(
         actor,
         invoice.owner_id,

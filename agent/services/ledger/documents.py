@@ -50,7 +50,7 @@ def attach(
     actor: Actor,
 ) -> Invoice:
     """Store the document and point the invoice at it (path relative to data_dir)."""
-    invoice = invoices.lock(session, invoice_id=invoice_id)
+    invoice = invoices.lock(session, invoice_id=invoice_id, actor=actor)
     require_owner(
         actor,
         invoice.owner_id,

@@ -22,7 +22,7 @@ from agent.services.reminders.collection import last_reminder_date
 
 def build(session: Session, *, invoice_id: int, as_of: date, actor: Actor) -> dict[str, Any]:
     """Invoice, client, every reminder sent with its date and text, charges and the history."""
-    invoice = invoices.get(session, invoice_id=invoice_id)
+    invoice = invoices.get(session, invoice_id=invoice_id, actor=actor)
     require_owner(
         actor,
         invoice.owner_id,

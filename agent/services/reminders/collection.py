@@ -53,7 +53,7 @@ def due_for_handover(session: Session, *, as_of: date, settings: Settings) -> li
 
 
 def _ready(session: Session, *, invoice_id: int, as_of: date, settings: Settings) -> bool:
-    invoice = invoices.get(session, invoice_id=invoice_id)
+    invoice = invoices.get(session, invoice_id=invoice_id, actor=Actor.system("collection"))
     standing = invoices.standing(
         session, invoice=invoice, as_of=as_of, due_soon_days=settings.due_soon_days
     )
@@ -67,7 +67,7 @@ def open_handover(
     session: Session, *, invoice_id: int, as_of: date, settings: Settings, actor: Actor
 ) -> CollectionCase | None:
     """Open the task and the case, re-checking under the row lock; None when no longer due."""
-    invoice = invoices.lock(session, invoice_id=invoice_id)
+    invoice = invoices.lock(session, invoice_id=invoice_id, actor=actor)
     already = session.exec(
         select(CollectionCase).where(CollectionCase.invoice_id == invoice_id)
     ).first()

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from agent.actor import Actor
 from agent.errors import NotFound, ReferenceRateMissing
 from agent.models import Client, Invoice, Lifecycle
 from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim
@@ -173,7 +174,7 @@ def _claimed_charges(
     """
     if client.late_charges != ChargePolicy.CLAIM.value:
         return None
-    invoice = invoices.get(session, invoice_id=invoice_id)
+    invoice = invoices.get(session, invoice_id=invoice_id, actor=Actor.system("reminders"))
     try:
         result = charges.compute(session, invoice=invoice, client=client, as_of=as_of)
     except ReferenceRateMissing:

@@ -297,7 +297,7 @@ def _handled(
     for invoice in invoices_of(session, reply_ids=[reply.id]).get(reply.id, []):
         history.record(
             session,
-            invoice=invoices.lock(session, invoice_id=invoice.id),
+            invoice=invoices.lock(session, invoice_id=invoice.id, actor=actor),
             kind=EventKind.REPLY_HANDLED,
             actor=actor,
             data={"reply_id": reply.id, "decision": str(status), "action": outcome.get("action")},

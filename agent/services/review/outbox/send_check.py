@@ -11,11 +11,14 @@ from datetime import date
 
 from sqlmodel import Session
 
+from agent.actor import Actor
 from agent.models import Client, Invoice, Lifecycle
 from agent.models.draft import DraftInvoice
 from agent.money import format_plain
 from agent.services.ledger import invoices
 from agent.services.review import drafts
+
+SENDER = Actor.system("sender")
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ def check_draft(
     owed = False
     for listed, invoice in drafts.listed_invoices(session, draft_id=draft_id):
         if lock:
-            invoice = invoices.lock(session, invoice_id=invoice.id)
+            invoice = invoices.lock(session, invoice_id=invoice.id, actor=SENDER)
         standing = invoices.standing(
             session, invoice=invoice, as_of=today, due_soon_days=due_soon_days
         )
