@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -18,11 +19,13 @@ from agent.models.draft import Tone
 from agent.services.notices import notifications
 from agent.services.reminders import daily_worker, sweeps
 from agent.services.retention import worker as retention
-from agent.services.review import reviews
+from agent.services.review import fresh, outbox, reviews
 from agent.services.scoring import model_health
 from agent.services.scoring.model_health import ModelHealth
 from agent.settings import Settings
 from agent.tools.drafting import DraftingKit
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -120,3 +123,39 @@ def keep_model_fresh(engine: Engine, settings: Settings, *, today: date) -> Mode
         with session_scope(engine) as session:
             return model_health.check(session, settings=settings, today=today)
     return health
+
+
+def prepare_fresh_draft(
+    engine: Engine, *, draft_id: int, settings: Settings, as_of: date
+) -> int | None:
+    """The agent drafts anew what is still owed on a held draft; None when nothing is."""
+    with session_scope(engine) as session:
+        thread_id = fresh.claim_fresh_thread(
+            session, draft_id=draft_id, as_of=as_of, due_soon_days=settings.due_soon_days
+        )
+    if thread_id is None:
+        return None
+    with open_pipeline(engine, settings) as pipeline:
+        fresh_id = pipeline.start(thread_id=thread_id, as_of=as_of)
+    if fresh_id is not None:
+        with session_scope(engine) as session:
+            fresh.link(session, draft_id=draft_id, fresh_id=fresh_id)
+    return fresh_id
+
+
+def send_pass(
+    engine: Engine,
+    *,
+    settings: Settings,
+    transport: outbox.Transport | None = None,
+    now: datetime | None = None,
+) -> outbox.DeliveryReport:
+    """One sender pass, then a fresh draft for review of every held message still owed."""
+    report = outbox.send_pass(engine, settings=settings, transport=transport, now=now)
+    for draft_id in report.held_drafts:
+        try:
+            prepare_fresh_draft(engine, draft_id=draft_id, settings=settings, as_of=date.today())
+        except Exception as exc:  # the held message stays visible; a person can redraft it
+            log.exception("no fresh draft for held draft %s", draft_id)
+            report.errors.append(f"draft {draft_id}: no fresh draft ({exc})")
+    return report

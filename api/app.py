@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from fastapi import FastAPI
 
+from agent import runtime
 from agent.cli.context import ready_engine
 from agent.runtime import daily_sweep
 from agent.scheduler import DailySweep, parse_daily_at
@@ -40,7 +41,7 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
         )
         app.state.schedule = schedule
         app.state.daily_job = sweep_today
-        sender = outbox.SenderLoop(engine, settings)
+        sender = outbox.SenderLoop(engine, settings, sender=runtime.send_pass)
         rescorer = RescoreLoop(engine, settings)
         mailbox = ImapPoller(engine, settings) if settings.imap_url else None
         if run_schedule:

@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.actor import Actor
 from agent.db import make_engine, session_scope
@@ -43,7 +43,9 @@ TEXTS = [
 
 def _messages(session: Session, count: int, seed: int) -> list[bytes]:
     rows = session.exec(
-        select(Invoice.number, Client.contact_emails).join(Client, Client.id == Invoice.client_id)
+        select(Invoice.number, Client.contact_emails).join(
+            Client, col(Client.id) == Invoice.client_id
+        )
     ).all()
     rows = [(number, emails) for number, emails in rows if emails]
     pick = random.Random(seed)
@@ -95,7 +97,7 @@ def run(invoices: int, count: int, seed: int) -> dict[str, float]:
                 )
         ingest_s = time.perf_counter() - started
         with Session(engine) as session:
-            stored = session.exec(select(Reply).order_by(Reply.id)).all()
+            stored = session.exec(select(Reply).order_by(col(Reply.id))).all()
             matched = sum(1 for r in stored if r.client_id is not None)
         engine.dispose()
     assert [r.intent for r in stored] == anchor, "stored intents differ from the anchor's"

@@ -13,15 +13,35 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
 
 from agent.db import make_engine
 from agent.schema import upgrade
 from agent.settings import Settings
 
-POSTGRES_URL = os.environ.get("PAYTRACK_TEST_DATABASE_URL", "")
+
+def _per_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own (created when missing), so
+    parallel workers never truncate each other's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        known = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if known is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _per_worker(os.environ.get("PAYTRACK_TEST_DATABASE_URL", ""))
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 

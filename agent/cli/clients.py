@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -101,7 +102,7 @@ def set_command(
     pause: bool | None = typer.Option(None, "--pause/--resume", help="Pause or resume reminders."),
 ) -> None:
     """Change any client field; each change is recorded in the client's history."""
-    given = {
+    given: dict[str, Any] = {
         "name": name,
         "contact_emails": email or None,
         "language": language,

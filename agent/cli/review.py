@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from agent import runtime
 from agent.cli.context import command_session, console, ready_engine
 from agent.models.outbox import OutboxStatus
 from agent.services.review import outbox
@@ -35,13 +36,13 @@ def send_command(
         console.print(
             f"sending {where} every {settings.outbox_poll_seconds:g} s; Ctrl-C stops", markup=False
         )
-        sender = outbox.SenderLoop(engine, settings)
+        sender = outbox.SenderLoop(engine, settings, sender=runtime.send_pass)
         try:
             sender.run_forever()
         except KeyboardInterrupt:
             sender.stop()
         return
-    report = outbox.send_pass(engine, settings=settings)
+    report = runtime.send_pass(engine, settings=settings)
     engine.dispose()
     console.print(
         f"sent {report.sent} {where}; {report.retried} to retry, {report.failed} failed, "

@@ -204,9 +204,9 @@ def add_reminder_history(engine: Engine, *, seed: int, end_date: date) -> Remind
     with session_scope(engine) as session:
         paid: dict[int, list[tuple[date, int]]] = defaultdict(list)
         for invoice_id, day, amount in session.exec(
-            select(Payment.invoice_id, Payment.payment_date, Payment.amount_minor).order_by(
-                col(Payment.invoice_id), col(Payment.payment_date), col(Payment.id)
-            )
+            select(
+                col(Payment.invoice_id), col(Payment.payment_date), col(Payment.amount_minor)
+            ).order_by(col(Payment.invoice_id), col(Payment.payment_date), col(Payment.id))
         ):
             paid[invoice_id].append((day, int(amount)))
         clients = {c.id: c for c in session.exec(select(Client))}

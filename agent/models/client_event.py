@@ -15,7 +15,7 @@ class ClientEvent(SQLModel, table=True):
 
     __tablename__ = "client_event"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
     kind: str = Field(max_length=40)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

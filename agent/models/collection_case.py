@@ -14,7 +14,7 @@ class CollectionCase(SQLModel, table=True):
 
     __tablename__ = "collection_case"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", unique=True)
     owner_id: int = Field(foreign_key="user.id", index=True)
     task_id: int | None = Field(default=None, foreign_key="follow_up_task.id")

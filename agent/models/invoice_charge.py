@@ -31,7 +31,7 @@ class InvoiceCharge(SQLModel, table=True):
         CheckConstraint("settled_minor >= 0 AND settled_minor <= amount_minor", name="settled"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     kind: ChargeKind = Field(sa_type=enum_column(ChargeKind, 16))
     currency: str = Field(max_length=3)

@@ -19,7 +19,7 @@ class ReferenceRate(SQLModel, table=True):
     __tablename__ = "reference_rate"
     __table_args__ = (UniqueConstraint("jurisdiction", "effective_from"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     jurisdiction: str = Field(max_length=8)
     effective_from: date
     rate_percent: str = Field(max_length=16)

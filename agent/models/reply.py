@@ -52,7 +52,7 @@ class MatchMethod(StrEnum):
 class Reply(SQLModel, table=True):
     """One inbound message, stored once (``message_key``: its Message-ID, else a content hash)."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     message_key: str = Field(max_length=300, unique=True)
     message_id: str | None = Field(default=None, max_length=300)
     in_reply_to: str | None = Field(default=None, max_length=300)
@@ -93,6 +93,6 @@ class ReplyInvoice(SQLModel, table=True):
     __tablename__ = "reply_invoice"
     __table_args__ = (UniqueConstraint("reply_id", "invoice_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     reply_id: int = Field(foreign_key="reply.id", index=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)

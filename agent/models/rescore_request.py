@@ -14,7 +14,7 @@ class RescoreRequest(SQLModel, table=True):
 
     __tablename__ = "rescore_request"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     kind: str = Field(max_length=40)
     as_of_date: date

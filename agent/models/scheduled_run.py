@@ -16,7 +16,7 @@ class ScheduledRun(SQLModel, table=True):
     __tablename__ = "scheduled_run"
     __table_args__ = (UniqueConstraint("job", "run_date"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     job: str = Field(max_length=64)
     run_date: date
     holder: str = Field(max_length=200)

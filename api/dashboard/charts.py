@@ -169,3 +169,37 @@ def line_chart(
             f'text-anchor="end" fill="{colour}">{escape(name)}</text>'
         )
     return _svg(title, body, css_class="lines")
+
+
+def reliability_chart(title: str, bins: Sequence[tuple[float, float, int]]) -> str:
+    """Predicted (x) against observed (y) late share per bin, with the diagonal a perfectly
+    calibrated model would follow; ``bins`` are (predicted, observed, invoices)."""
+    side = HEIGHT - PAD_TOP - PAD_BOTTOM
+    left, base = PAD_LEFT, HEIGHT - PAD_BOTTOM
+
+    def point(x: float, y: float) -> tuple[float, float]:
+        return left + x * side, base - y * side
+
+    x0, y0 = point(0, 0)
+    x1, y1 = point(1, 1)
+    body = [
+        f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y0:.1f}" stroke="#888"/>',
+        f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x0:.1f}" y2="{y1:.1f}" stroke="#888"/>',
+        f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" stroke="#bbb" '
+        'stroke-dasharray="4 3"/>',
+        f'<text x="{x1:.1f}" y="{y0 + 14:.1f}" font-size="10" text-anchor="end">'
+        "predicted P(late) → 100%</text>",
+        f'<text x="{x0 - 6:.1f}" y="{y1 + 4:.1f}" font-size="10" text-anchor="end">'
+        "observed 100%</text>",
+    ]
+    points = [point(p, o) for p, o, _ in bins]
+    if len(points) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        body.append(f'<polyline points="{path}" fill="none" stroke="{BAR}" stroke-width="2"/>')
+    for (x, y), (predicted, observed, rows) in zip(points, bins, strict=True):
+        body.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{BAR}"><title>'
+            f"{escape(f'{rows} invoices: predicted {predicted:.0%}, observed {observed:.0%}')}"
+            "</title></circle>"
+        )
+    return _svg(title, body, css_class="reliability")

@@ -113,6 +113,16 @@ def _environment() -> Environment:
     return env
 
 
+def calibration_chart(review: reports_monthly.MonthlyReview) -> Markup:
+    """The deployed risk model's reliability diagram on its test split."""
+    model = review.risk_model
+    bins = [(b.predicted, b.observed, b.rows) for b in model.reliability] if model else []
+    title = "Risk model reliability (test split)"
+    if model is not None and model.ece is not None:
+        title += f": expected calibration error {model.ece:.3f}"
+    return Markup(charts.reliability_chart(title, bins))
+
+
 def chart_helpers() -> dict[str, Any]:
     """What the dashboard templates call to draw; shared by the pages and the file."""
     return {
@@ -120,6 +130,7 @@ def chart_helpers() -> dict[str, Any]:
         "cash_chart": cash_chart,
         "trend_chart": trend_chart,
         "reminder_chart": reminder_chart,
+        "calibration_chart": calibration_chart,
         "bucket_labels": BUCKET_LABELS,
     }
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
 
 from agent import formatting
+from agent.actor import Actor
 from agent.errors import Forbidden, InvalidAmount, InvalidDate, PaytrackError
 from agent.models import Invoice, UserRole
 from agent.services.access import users
@@ -78,13 +79,15 @@ def _day(value: object, field: str) -> date:
         raise InvalidDate(f"{field} must be a date (YYYY-MM-DD)", field=field) from None
 
 
-def _amount(request: Request, session: Session, typed: object, invoice: Invoice) -> int:
+def _amount(
+    request: Request, session: Session, typed: object, invoice: Invoice, actor: Actor
+) -> int:
     """The amount as the viewer typed it, in their locale or, failing that, the client's."""
     text = str(typed or "")
     try:
         return formatting.parse_amount(text, invoice.currency, locale_of(request), field="amount")
     except InvalidAmount:
-        language = clients.get(session, client_id=invoice.client_id).language
+        language = clients.read(session, client_id=invoice.client_id, actor=actor).language
         return formatting.parse_amount(text, invoice.currency, language, field="amount")
 
 
@@ -103,7 +106,7 @@ async def invoice_action(request: Request, invoice_id: int, action: str) -> Resp
                 payments.record(
                     session,
                     invoice_id=invoice_id,
-                    amount_minor=_amount(request, session, form.get("amount"), invoice),
+                    amount_minor=_amount(request, session, form.get("amount"), invoice, actor),
                     currency=invoice.currency,
                     payment_date=_day(form.get("date"), "date"),
                     actor=actor,

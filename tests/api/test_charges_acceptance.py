@@ -10,7 +10,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from agent.cli.app import app as cli
@@ -102,8 +102,8 @@ def draft_of(engine: Engine, number: str) -> Draft:
     with Session(engine) as session:
         draft = session.exec(
             select(Draft)
-            .join(DraftInvoice, DraftInvoice.draft_id == Draft.id)
-            .join(Invoice, Invoice.id == DraftInvoice.invoice_id)
+            .join(DraftInvoice, col(DraftInvoice.draft_id) == Draft.id)
+            .join(Invoice, col(Invoice.id) == DraftInvoice.invoice_id)
             .where(Invoice.number == number)
         ).one()
         assert draft.tone == "firm", draft.tone_reason

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -27,7 +28,8 @@ def seed(engine: Engine, keys: Keys) -> int:
         return invoice.id
 
 
-def post(client: TestClient, keys: Keys, raw: bytes, scope: str = "admin") -> object:
+def post(client: TestClient, keys: Keys, raw: bytes, scope: str = "admin") -> Any:
+    """The response of ``client.post`` (an httpx or httpx2 ``Response``, as starlette has it)."""
     return client.post("/api/v1/replies", content=raw, headers=keys.auth(scope) | RFC822)
 
 
@@ -57,7 +59,7 @@ def test_an_inbound_message_is_stored_once_and_the_owner_accepts_the_promise(
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["outcome"]["promised_date"] == "2026-03-27"
     with Session(engine) as session:
-        invoice = session.get(Invoice, invoice_id)
+        invoice = session.get_one(Invoice, invoice_id)
         events = history.list_for_invoice(session, invoice_id=invoice_id)
     assert invoice.promised_date == date(2026, 3, 27)
     assert not [e for e in events if e.kind == "payment_recorded"]

@@ -25,6 +25,7 @@ SUBJECT = "A note about your open invoices"
 def _admin_headers(engine: Engine) -> dict[str, str]:
     with Session(engine) as session:
         admin = users.find_by_email(session, email=ADMIN)
+        assert admin is not None
         issued = api_keys.create(session, user_id=admin.id, scopes=["approve", "write", "read"])
         session.commit()
     return {"Authorization": f"Bearer {issued.token}"}
@@ -106,7 +107,9 @@ def test_only_the_approved_and_still_true_e_mail_leaves_exactly_as_approved(
     mail = message_from_bytes(files[0].read_bytes(), policy=policy.default)
     assert mail["Subject"] == SUBJECT
     assert mail["Message-ID"] == after[fourth["id"]]["email"]["message_id"]
-    plain = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    body = mail.get_body(("plain",))
+    assert body is not None
+    plain = body.get_content().replace("\r\n", "\n")
     assert plain == after[fourth["id"]]["email"]["text_body"]
     assert after[fourth["id"]]["status"] == "sent"
     assert after[third["id"]]["status"] == "pending_review"

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from agent.cli.app import app
@@ -30,7 +30,7 @@ def _pending(engine: Engine, settings: Settings) -> tuple[int, int]:
 
 def _draft(engine: Engine, draft_id: int) -> Draft:
     with Session(engine) as session:
-        return session.get(Draft, draft_id)
+        return session.get_one(Draft, draft_id)
 
 
 def test_approve_with_an_edited_subject_then_cancel(
@@ -56,7 +56,8 @@ def test_approve_with_an_edited_subject_then_cancel(
         row = session.exec(select(OutboxMessage)).one()
         kinds = [e.kind for e in history.list_for_invoice(session, invoice_id=invoice_id)]
     assert (row.status, row.subject) == (OutboxStatus.CANCELLED, "Hello")
-    assert "paid by phone" in row.hold_reason and "reminder_cancelled" in kinds
+    assert row.hold_reason is not None and "paid by phone" in row.hold_reason
+    assert "reminder_cancelled" in kinds
     assert _draft(engine, draft_id).status == DraftStatus.CANCELLED
     again = runner.invoke(
         app, ["drafts", "cancel", str(draft_id), "--as", "ann@example.com", "--reason", "x"]
@@ -96,11 +97,12 @@ def test_requeue_reject_and_snooze(
     later = (date.today() + timedelta(days=3)).isoformat()
     snoozed = runner.invoke(app, ["drafts", "snooze", str(draft_id), *who, "--until", later])
     assert snoozed.exit_code == 0, snoozed.output
-    assert _draft(engine, draft_id).snoozed_until.isoformat() == later
+    snoozed_until = _draft(engine, draft_id).snoozed_until
+    assert snoozed_until is not None and snoozed_until.isoformat() == later
     approved = runner.invoke(app, ["drafts", "approve", str(draft_id), *who])
     assert approved.exit_code == 0, approved.output
     with Session(engine) as session:
-        rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        rows = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
     assert [r.status for r in rows] == [OutboxStatus.CANCELLED, OutboxStatus.PENDING]
     assert rows[0].message_id != rows[1].message_id
     other_id, _ = _second_draft(engine, settings)
@@ -111,7 +113,9 @@ def test_requeue_reject_and_snooze(
 
 def _second_draft(engine: Engine, settings: Settings) -> tuple[int, int]:
     with Session(engine) as session:
-        ann = session.exec(select(Draft)).first().owner_id
+        first = session.exec(select(Draft)).first()
+        assert first is not None
+        ann = first.owner_id
     invoice_id = seed_invoices(
         engine, owner_id=ann, client_name="Other BV", number="2026-002", contact="x@o.example"
     )

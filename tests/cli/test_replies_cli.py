@@ -136,7 +136,7 @@ def test_replies_ingested_listed_holding_and_accepted(
     accepted = runner.invoke(app, ["replies", "accept", str(en["id"])])
     assert accepted.exit_code == 0, accepted.output
     with Session(engine) as session:
-        invoice = session.get(Invoice, invoice_id)
+        invoice = session.get_one(Invoice, invoice_id)
         promise = [
             e
             for e in history.list_for_invoice(session, invoice_id=invoice_id)

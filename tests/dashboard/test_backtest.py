@@ -15,7 +15,7 @@ from agent.cli.app import app
 from agent.services.reporting import backtest
 from agent.services.scoring import risk_scoring
 from agent.settings import Settings
-from tests.factories import make_client, make_invoice, make_user, pay
+from tests.factories import TEST_ACTOR, make_client, make_invoice, make_user, pay
 
 AS_OF = date(2026, 5, 6)
 FIRST_ISSUE = date(2025, 9, 1)
@@ -128,7 +128,7 @@ def test_the_forecast_falls_back_to_due_dates_where_the_model_lost(
         currency="GBP",
     )
     risk_scoring.score_open(session, settings=settings, as_of=AS_OF)
-    by_model = expected_cash.expected_cash(session, as_of=AS_OF).currencies[0]
+    by_model = expected_cash.expected_cash(session, as_of=AS_OF, actor=TEST_ACTOR).currencies[0]
     [model_week] = [w.week_start for w in by_model.weeks if w.expected_minor]
     assert model_week > due and by_model.method == "model"
     session.add(
@@ -142,7 +142,7 @@ def test_the_forecast_falls_back_to_due_dates_where_the_model_lost(
     )
     session.flush()
     model_health.record_forecast_methods(session, methods={"GBP": "naive"})
-    naive = expected_cash.expected_cash(session, as_of=AS_OF).currencies[0]
+    naive = expected_cash.expected_cash(session, as_of=AS_OF, actor=TEST_ACTOR).currencies[0]
     assert naive.method == "naive"
     assert [w.week_start for w in naive.weeks if w.expected_minor] == [due]
 

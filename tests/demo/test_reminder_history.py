@@ -16,6 +16,7 @@ from agent.models.notification import FollowUpTask, TaskStatus
 from agent.models.outbox import OutboxMessage, OutboxStatus
 from agent.services.reporting import reports_monthly
 from agent.settings import Settings
+from tests.factories import TEST_ACTOR
 
 END = date(2026, 6, 30)
 
@@ -29,9 +30,9 @@ def test_reminders_stop_once_paid_and_every_sent_one_has_its_message(
     with Session(engine) as session:
         paid: dict[int, list[tuple[date, int]]] = defaultdict(list)
         for invoice_id, day, amount in session.exec(
-            select(Payment.invoice_id, Payment.payment_date, Payment.amount_minor).order_by(
-                col(Payment.payment_date)
-            )
+            select(
+                col(Payment.invoice_id), col(Payment.payment_date), col(Payment.amount_minor)
+            ).order_by(col(Payment.payment_date))
         ):
             paid[invoice_id].append((day, amount))
         rows = session.exec(
@@ -55,6 +56,8 @@ def test_reminders_stop_once_paid_and_every_sent_one_has_its_message(
     assert all(t.close_note for t in tasks if t.status == TaskStatus.DONE)
 
     with Session(engine) as session:
-        review = reports_monthly.monthly_review(session, month=date(2026, 3, 1), settings=settings)
+        review = reports_monthly.monthly_review(
+            session, month=date(2026, 3, 1), settings=settings, actor=TEST_ACTOR
+        )
     assert sum(r.sent for r in review.reminders) > 0
     assert len(set(review.suggestions)) == len(review.suggestions)

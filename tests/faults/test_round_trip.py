@@ -31,7 +31,7 @@ from agent.services.ledger.io.imports.invoice_rows import InvoiceRowOptions
 from agent.services.ledger.io.imports.invoices import import_invoices
 from agent.services.reporting import reports
 from agent.settings import Settings
-from tests.factories import make_invoice
+from tests.factories import TEST_ACTOR, make_invoice
 
 END = date(2026, 6, 30)
 IMPORTER = Actor.system("import:test")
@@ -53,8 +53,8 @@ def snapshot(engine: Engine, settings: Settings) -> dict[str, Any]:
     with Session(engine) as session:
         rows = session.exec(select(Invoice).order_by(col(Invoice.number))).all()
         return {
-            "aging": reports.aging(session, as_of=AS_OF),
-            "kpis": reports.kpis(session, as_of=AS_OF, settings=settings),
+            "aging": reports.aging(session, as_of=AS_OF, actor=TEST_ACTOR),
+            "kpis": reports.kpis(session, as_of=AS_OF, settings=settings, actor=TEST_ACTOR),
             "invoices": [
                 (
                     i.number,

@@ -14,7 +14,7 @@ __all__ = ["client", "world"]
 
 def _client_id(engine: Engine, invoice_id: int) -> int:
     with Session(engine) as session:
-        return session.get(Invoice, invoice_id).client_id
+        return session.get_one(Invoice, invoice_id).client_id
 
 
 def test_the_client_page_shows_invoices_reminders_and_links_from_the_queue(
@@ -59,7 +59,7 @@ def test_editing_every_field_is_saved_with_history(
     response = client.post(f"/clients/{client_id}/edit", data=form)
     assert response.status_code == 303
     with Session(engine) as session:
-        saved = session.get(Client, client_id)
+        saved = session.get_one(Client, client_id)
         events = session.exec(select(ClientEvent).where(ClientEvent.client_id == client_id)).all()
     assert (saved.language, saved.country, saved.timezone, saved.default_terms_days) == (
         "nl",
@@ -78,7 +78,7 @@ def test_a_bad_field_is_named_next_to_it_and_what_was_typed_is_kept(
 ) -> None:
     client_id = _client_id(engine, world["invoice"])
     with Session(engine) as session:
-        before = session.get(Client, client_id).model_dump()
+        before = session.get_one(Client, client_id).model_dump()
     sign_in(client, "ann@example.com")
     form = {
         "csrf": csrf_of(client, f"/clients/{client_id}"),
@@ -94,7 +94,7 @@ def test_a_bad_field_is_named_next_to_it_and_what_was_typed_is_kept(
     assert 'id="e-timezone"' in response.text and "IANA time zone" in response.text
     assert 'value="Mars/Olympus"' in response.text and 'value="Renamed Studio"' in response.text
     with Session(engine) as session:
-        assert session.get(Client, client_id).model_dump() == before  # nothing stored
+        assert session.get_one(Client, client_id).model_dump() == before  # nothing stored
 
 
 def test_pause_and_resume_from_the_client_page(
@@ -105,5 +105,5 @@ def test_pause_and_resume_from_the_client_page(
     csrf = csrf_of(client, f"/clients/{client_id}")
     assert client.post(f"/clients/{client_id}/pause", data={"csrf": csrf}).status_code == 303
     with Session(engine) as session:
-        assert session.get(Client, client_id).reminders_paused is True
+        assert session.get_one(Client, client_id).reminders_paused is True
     assert "Resume reminders" in client.get(f"/clients/{client_id}").text

@@ -178,7 +178,9 @@ def _targets(demo: Demo, owner_id: int | None) -> dict[str, str]:
         query = query.where(Draft.status == DraftStatus.PENDING_REVIEW)
         if owner_id is not None:
             query = query.where(Draft.owner_id == owner_id)
-        draft_id, invoice_id, client_id = session.exec(query.order_by(col(Draft.id))).first()
+        found = session.exec(query.order_by(col(Draft.id))).first()
+    assert found is not None
+    draft_id, invoice_id, client_id = found
     return {
         "queue": "/queue",
         "draft": f"/drafts/{draft_id}",
@@ -288,7 +290,7 @@ def test_the_queue_is_filtered_sorted_and_worked_with_the_keyboard(
     _keys(page, "a")
     page.wait_for_url("**notice=approved*")
     with Session(demo.engine) as session:
-        assert session.get(Draft, int(draft_id)).status == DraftStatus.APPROVED
+        assert session.get_one(Draft, int(draft_id)).status == DraftStatus.APPROVED
     assert _total(page, "#queue-count") == everything - 1
 
     _keys(page, "j", "r")

@@ -123,7 +123,12 @@ def test_sign_in_see_the_queue_edit_approve_and_one_message_arrives(page: Page, 
     page.fill("#body", drafted + "\n\nEdited by Ann: please settle 2026-001 this week.")
     page.check("input[name=send_now]")
     confirmations: list[str] = []
-    page.once("dialog", lambda d: (confirmations.append(d.message), d.accept()))
+
+    def confirm(dialog: Dialog) -> None:
+        confirmations.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", confirm)
     page.click("#approve")
     page.wait_for_url("**/queue?notice=sent-now")
     assert confirmations and "now" in confirmations[0]

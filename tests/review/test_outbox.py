@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.db import session_scope
 from agent.models import Invoice
@@ -37,7 +37,7 @@ def approve_all(
     """Approve every pending draft, each with ``add_to_body`` appended to its text if given."""
     with Session(engine) as session:
         pending = session.exec(
-            select(Draft).where(Draft.status == DraftStatus.PENDING_REVIEW).order_by(Draft.id)
+            select(Draft).where(Draft.status == DraftStatus.PENDING_REVIEW).order_by(col(Draft.id))
         ).all()
         bodies = {d.id: f"{d.body}\n\n{add_to_body}" if add_to_body else None for d in pending}
     ids = list(bodies)

@@ -60,7 +60,7 @@ def test_the_queue_shows_replies_first_and_accepting_records_the_promise(
     )
     assert done.status_code == 303
     with Session(engine) as session:
-        assert session.get(Invoice, invoice_id).promised_date == date(2026, 3, 21)
+        assert session.get_one(Invoice, invoice_id).promised_date == date(2026, 3, 21)
     invoice_page = client.get(f"/invoices/{invoice_id}").text
     conversation = invoice_page[invoice_page.index('id="conversation"') :]
     sent_at = conversation.index("reminder sent")

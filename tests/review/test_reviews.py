@@ -87,7 +87,7 @@ def test_approval_records_the_final_text_and_enqueues_exactly_once(
 ) -> None:
     ann = user(engine, world["ann"])
     with Session(engine) as session:
-        edited = session.get(Draft, world["draft"]).body + "\n\nEdited by Ann."
+        edited = session.get_one(Draft, world["draft"]).body + "\n\nEdited by Ann."
     with session_scope(engine) as session:
         draft = reviews.approve(
             session,

@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from agent import runtime
 from agent.actor import Actor
 from agent.db import session_scope
 from agent.models import Invoice
@@ -99,7 +100,7 @@ def _approved(engine: Engine, settings: Settings) -> tuple[int, int, int]:
 
 def _change(engine: Engine, invoice_id: int, change: Callable[[Session, Invoice], None]) -> None:
     with session_scope(engine) as session:
-        change(session, session.get(Invoice, invoice_id))
+        change(session, session.get_one(Invoice, invoice_id))
 
 
 @pytest.mark.parametrize("name", list(CHANGES))
@@ -109,11 +110,11 @@ def test_an_approved_reminder_is_not_sent_when_the_ledger_moved_on(
     change, status, fragment, fresh = CHANGES[name]
     ann, invoice_id, draft_id = _approved(engine, settings)
     _change(engine, invoice_id, change)
-    report = outbox.deliver_due(engine, settings=settings)
+    report = runtime.send_pass(engine, settings=settings)
     assert report.sent == 0 and not list((settings.data_dir / "outbox").glob("*.eml"))
     with Session(engine) as session:
         row = session.exec(select(OutboxMessage).where(OutboxMessage.draft_id == draft_id)).one()
-        draft = session.get(Draft, draft_id)
+        draft = session.get_one(Draft, draft_id)
         kinds = [e.kind for e in history.list_for_invoice(session, invoice_id=invoice_id)]
         notes = session.exec(
             select(Notification).where(Notification.kind == NotificationKind.REMINDER_HELD)
@@ -121,6 +122,7 @@ def test_an_approved_reminder_is_not_sent_when_the_ledger_moved_on(
         pending = session.exec(
             select(Draft).where(Draft.status == DraftStatus.PENDING_REVIEW)
         ).all()
+    assert row.hold_reason is not None and draft.decision_note is not None
     assert row.status == status and fragment in row.hold_reason, row.hold_reason
     assert draft.status == str(status) and fragment in draft.decision_note
     assert ("reminder_cancelled" if status == OutboxStatus.CANCELLED else "reminder_held") in kinds
@@ -136,10 +138,10 @@ def test_an_approved_reminder_is_not_sent_when_the_ledger_moved_on(
 def test_the_fresh_draft_states_what_is_owed_now(engine: Engine, settings: Settings) -> None:
     _ann, invoice_id, draft_id = _approved(engine, settings)
     _change(engine, invoice_id, _part_paid)
-    outbox.deliver_due(engine, settings=settings)
+    runtime.send_pass(engine, settings=settings)
     with Session(engine) as session:
-        fresh_id = session.get(Draft, draft_id).superseded_by_id
-        fresh = session.get(Draft, fresh_id)
+        fresh_id = session.get_one(Draft, draft_id).superseded_by_id
+        fresh = session.get_one(Draft, fresh_id)
     assert "1.000,00" in fresh.body and "1.234,50" not in fresh.body
 
 
@@ -172,7 +174,8 @@ def test_a_payment_between_claim_and_smtp_stops_the_message(
     assert inbox.messages == [] and (report.sent, report.cancelled) == (0, 1)
     with Session(engine) as session:
         row = session.exec(select(OutboxMessage)).one()
-    assert row.status == OutboxStatus.CANCELLED and "paid in full" in row.hold_reason
+    assert row.status == OutboxStatus.CANCELLED and row.hold_reason is not None
+    assert "paid in full" in row.hold_reason
 
 
 def test_a_payment_between_claim_and_file_write_leaves_no_eml(
@@ -210,7 +213,8 @@ def test_a_timeout_after_the_final_dot_is_unconfirmed_never_an_ordinary_retry(
     assert (again.sent, again.retried, len(inbox.messages)) == (0, 0, 1)
     with Session(engine) as session:
         row = session.exec(select(OutboxMessage)).one()
-    assert row.status == OutboxStatus.UNCONFIRMED and "may have been delivered" in row.last_error
+    assert row.status == OutboxStatus.UNCONFIRMED and row.last_error is not None
+    assert "may have been delivered" in row.last_error
     assert inbox.messages[0]["Message-ID"] == row.message_id
 
 
@@ -230,7 +234,8 @@ def test_a_timeout_after_the_dot_is_resent_with_the_same_message_id_when_allowed
         controller.stop()
     with Session(engine) as session:
         row = session.exec(select(OutboxMessage)).one()
-    assert row.status == OutboxStatus.PENDING and row.send_after > row.last_attempt_at
+    assert row.status == OutboxStatus.PENDING and row.last_attempt_at is not None
+    assert row.send_after > row.last_attempt_at
     assert len(inbox.messages) == 1
 
 
@@ -266,7 +271,7 @@ def test_concurrent_senders_mailing_owner_notifications_do_not_crash(
     ann = seed_owner(engine, email="ann@example.com")
     invoice_id = seed_invoices(engine, owner_id=ann)
     with session_scope(engine) as session:
-        invoice = session.get(Invoice, invoice_id)
+        invoice = session.get_one(Invoice, invoice_id)
         for n in range(40):
             session.add(
                 Notification(

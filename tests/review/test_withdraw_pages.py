@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.db import session_scope
 from agent.models import Invoice
@@ -46,7 +46,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 def _draft(engine: Engine, draft_id: int) -> Draft:
     with Session(engine) as session:
-        return session.get(Draft, draft_id)
+        return session.get_one(Draft, draft_id)
 
 
 def _approve(client: TestClient, draft_id: int, **fields: str) -> None:
@@ -113,7 +113,7 @@ def test_cancel_from_the_invoice_page_and_requeue_from_the_outbox_page(
     )
     assert cancelled.headers["location"] == f"/invoices/{world['invoice']}"
     with Session(engine) as session:
-        rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        rows = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
         events = history.list_for_invoice(session, invoice_id=world["invoice"])
     assert [r.status for r in rows] == [OutboxStatus.CANCELLED, OutboxStatus.CANCELLED]
     assert [e.actor for e in events if e.kind == "reminder_cancelled"] == ["user:ann@example.com"]
@@ -162,7 +162,7 @@ def test_the_draft_and_invoice_pages_say_why_an_approved_e_mail_did_not_leave(
     sign_in(client, "ann@example.com")
     _approve(client, world["draft"], send_now="1")
     with session_scope(engine) as session:
-        pay(session, session.get(Invoice, world["invoice"]), payment_date=date.today())
+        pay(session, session.get_one(Invoice, world["invoice"]), payment_date=date.today())
     assert outbox.deliver_due(engine, settings=settings).cancelled == 1
     draft_page = client.get(f"/drafts/{world['draft']}").text
     assert 'id="hold-reason">Not sent: invoice 2026-001 has been paid in full' in draft_page

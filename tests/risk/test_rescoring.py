@@ -79,7 +79,7 @@ def test_events_are_scored_after_the_write_with_what_they_say(
         assert scores(session) == [*seen, (invoice_id, "event:dispute_opened")]
         assert session.exec(select(RescoreRequest)).all() == []
         latest = risk_scores.latest_score(session, invoice_id=invoice_id)
-        newest = session.exec(select(RiskScore).order_by(RiskScore.id.desc())).first()
+        newest = session.exec(select(RiskScore).order_by(col(RiskScore.id).desc())).first()
     assert latest is not None and newest is not None
     assert (latest.score_id, latest.model_version, latest.as_of_date) == (
         newest.id,

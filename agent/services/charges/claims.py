@@ -243,6 +243,7 @@ def _announce(
             "currency": invoice.currency,
             "charges_outstanding_minor": outstanding,
         },
+        owner_id=invoice.owner_id,
     )
 
 

@@ -109,10 +109,19 @@ def set_rate(
             ReferenceRate.jurisdiction == code.value,
             ReferenceRate.effective_from == effective_from,
         )
-    ).first() or ReferenceRate(jurisdiction=code.value, effective_from=effective_from)
-    row.rate_percent = str(rate)
-    row.source = source.strip()
-    row.set_by = actor.label
+    ).first()
+    if row is None:
+        row = ReferenceRate(
+            jurisdiction=code.value,
+            effective_from=effective_from,
+            rate_percent=str(rate),
+            source=source.strip(),
+            set_by=actor.label,
+        )
+    else:
+        row.rate_percent = str(rate)
+        row.source = source.strip()
+        row.set_by = actor.label
     session.add(row)
     session.flush()
     return _from_row(row)

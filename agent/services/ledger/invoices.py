@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, case, func, or_
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, or_
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
@@ -142,7 +142,7 @@ def payment_counts() -> ColumnElement[bool]:
     return col(Payment.reversed_at).is_(None)
 
 
-def paid_total() -> ColumnElement[int]:
+def paid_total() -> SQLColumnExpression[int]:
     """Everything paid on the outer query's invoice (the maintained total)."""
     return col(Invoice.paid_minor)
 
@@ -153,7 +153,7 @@ def paid_minor(session: Session, *, invoice_id: int, as_of: date | None = None) 
     return int(session.exec(query).one_or_none() or 0)
 
 
-def paid_as_of(as_of: date | None = None) -> ColumnElement[int]:
+def paid_as_of(as_of: date | None = None) -> SQLColumnExpression[int]:
     """Paid on the outer query's invoice by ``as_of`` (everything when None), exact for any day.
 
     The maintained ``Invoice.paid_minor`` answers whenever the invoice's last payment is dated

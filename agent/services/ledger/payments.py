@@ -251,6 +251,7 @@ def reverse(
             "balance_minor": balance,
             "reason": payment.reversal_reason,
         },
+        owner_id=invoice.owner_id,
         event_id=f"payment.reversed:{payment.id}",
     )
     changes.request_rescore(

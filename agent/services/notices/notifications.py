@@ -100,7 +100,7 @@ def followed_up(session: Session, *, invoices: list[Invoice]) -> set[int]:
         return set()
     due = {invoice.id: invoice.due_date for invoice in invoices}
     query = (
-        select(DraftInvoice.invoice_id, DraftInvoice.due_date)
+        select(col(DraftInvoice.invoice_id), col(DraftInvoice.due_date))
         .join(Draft, col(DraftInvoice.draft_id) == Draft.id)
         .where(col(DraftInvoice.invoice_id).in_(list(due)))
         .where(col(Draft.status).in_([DraftStatus.APPROVED, DraftStatus.SENT]))
@@ -173,7 +173,7 @@ def _mark(session: Session, *, actor: Actor, ids: Sequence[int], column: str) ->
     owner_id = owner_scope(actor)
     if owner_id is not None:
         statement = statement.where(col(Notification.owner_id) == owner_id)
-    result = session.exec(statement)  # type: ignore[call-overload]
+    result = session.exec(statement)
     session.flush()
     return int(result.rowcount or 0)
 

@@ -238,7 +238,7 @@ def copy_draft(
     as_of: date,
 ) -> int:
     """A draft carrying a copy of the invoices, for the owner to approve like any reminder."""
-    client = session.get(Client, chosen[0].client_id)
+    client = session.get_one(Client, chosen[0].client_id)
     language = client.language if client.language in _COPY_TEXT else "en"
     subject, body = _COPY_TEXT[language]
     numbers = ", ".join(inv.number for inv in chosen)

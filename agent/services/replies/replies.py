@@ -177,6 +177,7 @@ def _announce(session: Session, reply: Reply, *, actor: Actor, settings: Setting
             "proposed_action": str(reply.proposed_action),
             "status": str(reply.status),
         },
+        owner_id=reply.owner_id,
         event_id=f"reply.received:{reply.id}",
     )
 

@@ -62,7 +62,7 @@ class BacktestCurrency(_Result):
     def naive_wape(self) -> float | None:
         return self.naive_abs_error_minor / self.actual_minor if self.actual_minor else None
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def forecast_method(self) -> str:
         """``model`` where it beat the naive forecast, else ``naive``: what the forecast uses."""

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import IO, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Subquery, case, func, nulls_last
+from sqlalchemy import SQLColumnExpression, Subquery, case, func, nulls_last
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -177,12 +177,13 @@ def _statement(query: TableQuery, actor: Actor) -> tuple[Any, Any]:
         stmt = stmt.where(pos.c.currency == query.currency)
     if query.bucket is not None:
         stmt = stmt.where(pos.c.state == "open", pos.c.bucket == query.bucket.value)
-    keys = {
+    by_sort: dict[TableSort, list[SQLColumnExpression[Any]]] = {
         TableSort.DUE_DATE: [pos.c.due_date],
         TableSort.AMOUNT: [pos.c.currency, pos.c.amount_minor],
         TableSort.DAYS_OVERDUE: [days],
-        TableSort.RISK: [score.p_late],
-    }[query.sort]
+        TableSort.RISK: [col(score.p_late)],
+    }
+    keys = by_sort[query.sort]
     if query.sort is TableSort.AMOUNT:
         # Currency always ascending (grouping), the amount in the chosen direction within it.
         order = [keys[0].asc(), keys[1].desc() if query.descending else keys[1].asc()]

@@ -27,6 +27,7 @@ from agent.services.access.ownership import owner_scope, scoped
 from agent.services.ledger import invoices
 from agent.services.ledger.positions import positions, sum_if
 from agent.services.reporting import cashflow, reports
+from agent.services.scoring import model_health
 from agent.settings import Settings
 
 FOLLOW_UP_DAYS = 7
@@ -91,6 +92,21 @@ class CurrencyMonth(_Result):
     collected_minor: int
 
 
+class ReliabilityBin(_Result):
+    rows: int
+    predicted: float
+    observed: float
+
+
+class RiskModelSummary(_Result):
+    """The deployed risk model as the review shows it: how well its P(late) is calibrated."""
+
+    version: str
+    family: str
+    ece: float | None
+    reliability: list[ReliabilityBin]
+
+
 class MonthlyReview(_Result):
     month: str
     start_date: date
@@ -104,6 +120,7 @@ class MonthlyReview(_Result):
     promises: PromiseTally
     chronic_late_payers: list[reports.LatePayer]
     suggestions: list[str]
+    risk_model: RiskModelSummary | None = None
 
 
 def parse_month(text: str) -> date:
@@ -397,4 +414,21 @@ def monthly_review(
         promises=promises,
         chronic_late_payers=chronic,
         suggestions=suggestions(chronic, reminders),
+        risk_model=_risk_model(session),
+    )
+
+
+def _risk_model(session: Session) -> RiskModelSummary | None:
+    record = model_health.deployed(session)
+    if record is None:
+        return None
+    metrics = record.details.get("metrics", {})
+    return RiskModelSummary(
+        version=record.version,
+        family=record.family,
+        ece=metrics.get("ece"),
+        reliability=[
+            ReliabilityBin(rows=b["rows"], predicted=b["predicted"], observed=b["observed"])
+            for b in metrics.get("calibration", [])
+        ],
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlmodel import Session
 
-from agent.drafting.facts import Consequence, DraftFacts, InvoiceFact, locale_for
+from agent.drafting.facts import Consequence, DraftFacts, InvoiceFact, Language, locale_for
 from agent.models import Client, User
 from agent.models.draft import Draft
 from agent.services.review import drafts
@@ -12,13 +14,13 @@ from agent.services.review import drafts
 
 def for_draft(session: Session, *, draft: Draft) -> DraftFacts:
     """The draft's facts as it stated them (amounts and due dates from its listed invoices)."""
-    client = session.get(Client, draft.client_id)
-    owner = session.get(User, draft.owner_id)
+    client = session.get_one(Client, draft.client_id)
+    owner = session.get_one(User, draft.owner_id)
     listed = drafts.listed_invoices(session, draft_id=draft.id)
     consequence = client.reminder_consequence
     return DraftFacts(
         client_name=client.name,
-        language=draft.language,
+        language=cast(Language, draft.language),
         locale=locale_for(draft.language, client.country),
         invoices=[
             InvoiceFact(

@@ -329,6 +329,7 @@ def withdraw_stale(
             session,
             event=webhooks.DRAFT_DECIDED,
             data=_draft_event(draft, [invoice.id for _row, invoice in listed]),
+            owner_id=draft.owner_id,
             event_id=f"draft.decided:{draft.id}",
         )
         withdrawn += 1

@@ -42,7 +42,7 @@ def claim_fresh_thread(
     Returns the new thread's id, or None when no invoice is worth a reminder now.
     """
     draft = drafts.get(session, draft_id=draft_id)
-    client = session.get(Client, draft.client_id)
+    client = session.get_one(Client, draft.client_id)
     keep = {
         invoice.id
         for _listed, invoice in drafts.listed_invoices(session, draft_id=draft_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.models.risk import RiskModelRecord
 from agent.services.ledger.positions import positions, sum_if
@@ -38,8 +38,8 @@ class ModelHealth:
 def deployed(session: Session) -> RiskModelRecord | None:
     """The newest registered model: the one that scores."""
     query = select(RiskModelRecord).order_by(
-        RiskModelRecord.trained_at.desc(),  # type: ignore[union-attr]
-        RiskModelRecord.id.desc(),  # type: ignore[union-attr]
+        col(RiskModelRecord.trained_at).desc(),
+        col(RiskModelRecord.id).desc(),
     )
     return session.exec(query).first()
 

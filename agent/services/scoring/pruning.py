@@ -23,6 +23,6 @@ def prune_score_history(session: Session, *, before: datetime) -> int:
     statement = delete(RiskScore).where(
         col(RiskScore.trigger).in_(PERIODIC_TRIGGERS),
         col(RiskScore.scored_at) < before,
-        col(RiskScore.id).not_in(select(RiskScoreCurrent.score_id)),
+        col(RiskScore.id).not_in(select(col(RiskScoreCurrent.score_id))),
     )
     return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]

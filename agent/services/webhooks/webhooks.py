@@ -466,4 +466,4 @@ class Deliverer:
 
 def subscribed(session: Session, *, events: tuple[str, ...]) -> bool:
     """Does any active subscription want one of ``events``? Lets bulk writers skip the work."""
-    return any(e in s.events for s in _active_subscriptions(session) for e in events)
+    return any(e in s.events for s, _scope in _active_subscriptions(session) for e in events)

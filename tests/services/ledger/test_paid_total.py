@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from agent.demo.ledger import generate_ledger
 from agent.models import Invoice, Payment
@@ -22,14 +22,14 @@ def mismatches(session: Session) -> list[int]:
             func.sum(Payment.amount_minor).label("paid"),
             func.max(Payment.payment_date).label("last"),
         )
-        .group_by(Payment.invoice_id)
+        .group_by(col(Payment.invoice_id))
         .subquery()
     )
     query = (
         select(Invoice.id)
         .outerjoin(derived, derived.c.invoice_id == Invoice.id)
         .where(
-            (Invoice.paid_minor != func.coalesce(derived.c.paid, 0))
+            (col(Invoice.paid_minor) != func.coalesce(derived.c.paid, 0))
             | (
                 func.coalesce(Invoice.last_payment_date, date(1, 1, 1))
                 != func.coalesce(derived.c.last, date(1, 1, 1))
@@ -68,7 +68,7 @@ def test_demo_ledger_totals_match_the_payments_on_every_day(engine: Engine) -> N
                 session.exec(
                     select(Payment.invoice_id, func.sum(Payment.amount_minor))
                     .where(Payment.payment_date <= day)
-                    .group_by(Payment.invoice_id)
+                    .group_by(col(Payment.invoice_id))
                 ).all()
             )
             fast = dict(session.exec(select(Invoice.id, invoices.paid_as_of(day))).all())

@@ -9,9 +9,10 @@ from sqlmodel import Session
 
 from agent.actor import Actor
 from agent.errors import InvalidInput, TaskNotFound
-from agent.models import User
+from agent.models import Invoice, User
 from agent.models.notification import FollowUpTask, NotificationKind, TaskStatus
 from agent.services.ledger import invoices
+from agent.services.ledger.standing import Standing
 from agent.services.notices import notifications, tasks
 from agent.settings import Settings
 from tests.factories import make_invoice, make_user, pay
@@ -21,6 +22,17 @@ DUE = date(2026, 3, 2)
 
 def person(user: User) -> Actor:
     return Actor.person(user_id=user.id, email=user.email)
+
+
+def notify_for_standing(
+    session: Session, *, invoice: Invoice, standing: Standing, settings: Settings
+) -> int:
+    """What a sweep stores for one invoice's standing; how many notifications are new."""
+    followed_up = invoice.id in notifications.followed_up(session, invoices=[invoice])
+    found = notifications.for_standing(
+        invoice, standing=standing, settings=settings, followed_up=followed_up
+    )
+    return notifications.notify_many(session, found)
 
 
 def test_a_task_is_closed_once_with_a_note_and_only_by_its_owner(session: Session) -> None:
@@ -55,9 +67,7 @@ def test_due_soon_reads_in_words_with_correct_plurals(session: Session, settings
         standing = invoices.standing(
             session, invoice=invoice, as_of=DUE - timedelta(days=days), due_soon_days=3
         )
-        notifications.notify_for_standing(
-            session, invoice=invoice, standing=standing, settings=settings
-        )
+        notify_for_standing(session, invoice=invoice, standing=standing, settings=settings)
     messages = sorted(n.message for n in notifications.list_for_actor(session, actor=person(owner)))
     assert any("due in 1 day (" in m for m in messages)
     assert any("due in 2 days (" in m for m in messages)
@@ -93,10 +103,7 @@ def test_a_notice_resolves_itself_when_its_invoice_is_paid(
     for invoice in (paid, unpaid):
         standing = invoices.standing(session, invoice=invoice, as_of=day, due_soon_days=3)
         assert (
-            notifications.notify_for_standing(
-                session, invoice=invoice, standing=standing, settings=settings
-            )
-            == 2
+            notify_for_standing(session, invoice=invoice, standing=standing, settings=settings) == 2
         )  # newly overdue, and no follow-up yet
     pay(session, paid, payment_date=day)
     resolved = notifications.resolve_stale(

@@ -50,7 +50,7 @@ def test_the_reminder_lists_the_clients_other_overdue_invoices(
             invoice.number: row
             for row, invoice in drafts.listed_invoices(session, draft_id=draft.id)
         }
-        assert session.get(Invoice, older).number in listed
+        assert session.get_one(Invoice, older).number in listed
     assert set(listed) == {"2026-000", "2026-001"}
     assert listed["2026-000"].milestone == "overdue_3" and listed["2026-000"].days_overdue == 5
     assert "2026-000" in draft.body and "2026-001" in draft.body

@@ -29,7 +29,11 @@ def folder_sizes(server: ImapServer, *folders: str) -> list[int]:
     sizes = []
     for folder in folders:
         status, data = client.select(f'"{folder}"', readonly=True)
-        sizes.append(int(data[0]) if status == "OK" else -1)
+        if status != "OK":
+            sizes.append(-1)
+            continue
+        assert data[0] is not None
+        sizes.append(int(data[0]))
     client.logout()
     return sizes
 

@@ -94,7 +94,7 @@ def test_the_model_reads_the_reply_as_data_with_a_strict_schema(
 def test_an_injection_never_changes_a_fact(engine: Engine, settings: Settings) -> None:
     ann, invoice_id, sent, _eml = sent_reminder(engine, settings)
     with Session(engine) as session:
-        before = session.get(Invoice, invoice_id).model_dump()
+        before = session.get_one(Invoice, invoice_id).model_dump()
     with ScriptedLLMServer() as server:
         # A model talked round by the reply: it claims payment with invented facts.
         server.reply(
@@ -127,7 +127,7 @@ def test_an_injection_never_changes_a_fact(engine: Engine, settings: Settings) -
         )
         assert accepted.outcome["noted"] is True
     with Session(engine) as session:
-        after = session.get(Invoice, invoice_id).model_dump()
+        after = session.get_one(Invoice, invoice_id).model_dump()
         assert session.exec(select(Payment)).all() == []
     changed = {k for k in before if before[k] != after[k]}
     assert changed <= {"version", "updated_at"}  # only the notes in its history

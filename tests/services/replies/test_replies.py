@@ -105,7 +105,7 @@ def test_accepting_a_promise_records_it_with_the_reply_as_source_and_resumes(
         )
         assert accepted.status == ReplyStatus.ACCEPTED
     with Session(engine) as session:
-        invoice = session.get(Invoice, invoice_id)
+        invoice = session.get_one(Invoice, invoice_id)
         events = history.list_for_invoice(session, invoice_id=invoice_id)
     assert invoice.promised_date == date(2026, 3, 13)  # the Friday after it was written
     promise = next(e for e in events if e.kind == EventKind.PROMISE_RECORDED)
@@ -130,7 +130,7 @@ def test_an_edited_acceptance_opens_a_dispute_instead(engine: Engine, settings: 
             as_of=date(2026, 3, 6),
         )
     with Session(engine) as session:
-        invoice = session.get(Invoice, invoice_id)
+        invoice = session.get_one(Invoice, invoice_id)
     assert invoice.dispute_reason == "hours not agreed"
 
 
@@ -282,7 +282,7 @@ def test_an_out_of_office_moves_queued_mail_to_the_return_morning(
     with Session(engine) as session:
         queued = outbox.find_for_draft(session, draft_id=draft_id)
     expected = holds.first_working_morning(back, timezone="Europe/Amsterdam")
-    assert queued.send_after == expected
+    assert queued is not None and queued.send_after == expected
     assert queued.send_after.astimezone(ZoneInfo("Europe/Amsterdam")).hour == 9
     assert outbox.send_pass(engine, settings=settings).sent == 0
 

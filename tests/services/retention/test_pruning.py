@@ -75,7 +75,7 @@ def test_prune_keeps_what_is_live_recent_or_summarising(engine: Engine, settings
         kept_event = _score(session, invoice.id, trigger="event:promise_recorded", at=OLD).id
         kept_issue = _score(session, invoice.id, trigger="issued", at=OLD).id
         kept_recent = _score(session, invoice.id, trigger="scheduled", at=NEW).id
-        make_current(session, session.get(RiskScore, kept_recent))
+        make_current(session, session.get_one(RiskScore, kept_recent))
         current_old = _score(session, other.id, trigger="scheduled", at=OLD)
         make_current(session, current_old)
         for n, (read, at) in enumerate([(OLD, OLD), (None, OLD), (NEW, NEW)]):
@@ -111,10 +111,10 @@ def test_prune_keeps_what_is_live_recent_or_summarising(engine: Engine, settings
                     created_at=at,
                 )
             )
-        for n, (status, at) in enumerate(
+        for n, (state, at) in enumerate(
             [(OutboxStatus.SENT, OLD), (OutboxStatus.UNCONFIRMED, OLD), (OutboxStatus.SENT, NEW)]
         ):
-            _outbox(session, n, status, at)
+            _outbox(session, n, state, at)
         finished = draft(session, client=client, owner=owner, status=DraftStatus.SENT)
         finished.decided_at = NOW - timedelta(days=40)
         waiting = draft(session, client=client, owner=owner, status=DraftStatus.PENDING_REVIEW)
@@ -141,8 +141,5 @@ def test_prune_keeps_what_is_live_recent_or_summarising(engine: Engine, settings
         assert statuses == [DeliveryStatus.DELIVERED, DeliveryStatus.PENDING]
         assert len(session.exec(select(OutboxMessage)).all()) == 2
     with open_checkpointer(engine) as saver:
-        left = {
-            t.config["configurable"]["thread_id"]
-            for t in saver.list(None)  # type: ignore[index]
-        }
+        left = {t.config["configurable"]["thread_id"] for t in saver.list(None)}
     assert left == {threads[1]}

@@ -33,7 +33,18 @@ def item(
         sweep_date=date(2026, 3, 2),
         thread_id=str(n),
     )
-    invoice = Invoice(id=n, number=f"INV-{n}", client_id=n, owner_id=1, currency=currency)
+    invoice = Invoice(
+        id=n,
+        number=f"INV-{n}",
+        client_id=n,
+        owner_id=1,
+        currency=currency,
+        issue_date=date(2026, 1, 2),
+        due_date=date(2026, 2, 1),
+        original_due_date=date(2026, 2, 1),
+        amount_minor=owed,
+        terms_days=30,
+    )
     listed = DraftInvoice(
         draft_id=n,
         invoice_id=n,

@@ -96,8 +96,8 @@ def compose_for_draft(
 
     No rule changes the subject or body after this: what it returns is what is sent.
     """
-    client = session.get(Client, draft.client_id)
-    owner = session.get(User, draft.owner_id)
+    client = session.get_one(Client, draft.client_id)
+    owner = session.get_one(User, draft.owner_id)
     listed = [
         inv
         for _l, inv in session.exec(
@@ -169,7 +169,7 @@ def enqueue_for_draft(
         return existing
     if draft.status != DraftStatus.APPROVED:
         raise InvalidInput(f"draft {draft.id} is {draft.status!s}, not approved", field="draft")
-    client = session.get(Client, draft.client_id)
+    client = session.get_one(Client, draft.client_id)
     if not client.contact_emails:
         raise InvalidInput(f"client {client.name!r} has no contact e-mail", field="contact_emails")
     email = compose_for_draft(session, draft=draft, settings=settings)
@@ -215,7 +215,7 @@ def mark_sent(session: Session, row: OutboxMessage, *, transport: str, delivered
     row.last_error = None
     session.add(row)
     for invoice_id in row.invoice_ids:
-        invoice = session.get(Invoice, invoice_id)
+        invoice = session.get_one(Invoice, invoice_id)
         history.record(
             session,
             invoice=invoice,
@@ -243,6 +243,7 @@ def mark_sent(session: Session, row: OutboxMessage, *, transport: str, delivered
                 "invoice_ids": list(row.invoice_ids),
                 "transport": transport,
             },
+            owner_id=row.owner_id,
             event_id=f"reminder.sent:{row.id}",
         )
     session.flush()
@@ -317,7 +318,7 @@ def enqueue_owner_notifications(session: Session, *, settings: Settings, limit: 
     ).all()
     taken = 0
     for note in pending:
-        claimed = session.exec(  # type: ignore[call-overload]
+        claimed = session.exec(
             update(Notification)
             .where(col(Notification.id) == note.id)
             .where(col(Notification.emailed_at).is_(None))
@@ -326,7 +327,7 @@ def enqueue_owner_notifications(session: Session, *, settings: Settings, limit: 
         if claimed.rowcount != 1:
             continue
         taken += 1
-        owner = session.get(User, note.owner_id)
+        owner = session.get_one(User, note.owner_id)
         link = (
             f"{settings.base_url.rstrip('/')}/invoices/{note.invoice_id}" if note.invoice_id else ""
         )

@@ -80,7 +80,7 @@ def check_draft(
             session, invoice=invoice, as_of=today, due_soon_days=due_soon_days
         )
         owed = owed or standing.outstanding_minor > 0
-        client = session.get(Client, invoice.client_id)
+        client = session.get_one(Client, invoice.client_id)
         reasons += invoice_reasons(
             listed, invoice, client, outstanding_minor=standing.outstanding_minor, today=today
         )

@@ -49,12 +49,14 @@ def _record(
         session,
         event=event,
         data={**data, "invoice_ids": invoice_ids, "actor": actor.label, "status": draft.status},
+        owner_id=draft.owner_id,
         event_id=f"{event}:{row.id}:{row.attempts}:{draft.status}",
     )
 
 
 def hold(session: Session, *, row: OutboxMessage, check: SendCheck, actor: Actor) -> None:
     """The send-time check failed: hold the message (or cancel it when nothing is owed)."""
+    assert row.draft_id is not None, "only a reminder's e-mail is checked at send time"
     draft = drafts.get(session, draft_id=row.draft_id)
     cancelled = not check.still_owed
     row.status = OutboxStatus.CANCELLED if cancelled else OutboxStatus.HELD

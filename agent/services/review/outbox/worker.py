@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,7 +20,6 @@ from agent.db import session_scope
 from agent.errors import PaytrackError
 from agent.models.base import utcnow
 from agent.models.outbox import OutboxMessage, OutboxStatus, SendPhase
-from agent.services.review import fresh
 from agent.services.review.outbox import send_check, withdraw
 from agent.services.review.outbox.enqueue import (
     OUTBOX_ACTOR,
@@ -58,6 +58,9 @@ class DeliveryReport:
     held: int = 0
     cancelled: int = 0
     errors: list[str] = field(default_factory=list)
+    # Held drafts whose invoices still owe something: the agent prepares a fresh draft for
+    # each (``agent.runtime.send_pass``), outside the sender's transactions.
+    held_drafts: list[int] = field(default_factory=list)
 
 
 def _backoff(attempts: int, settings: Settings) -> timedelta:
@@ -134,7 +137,7 @@ def _claim_next(engine: Engine, *, settings: Settings, now: datetime) -> Claim |
         ).first()
         if candidate is None:
             return None
-        claimed = session.exec(  # type: ignore[call-overload]
+        claimed = session.exec(
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == candidate)
             .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
@@ -148,7 +151,7 @@ def _claim_next(engine: Engine, *, settings: Settings, now: datetime) -> Claim |
         )
         if claimed.rowcount != 1:
             return Claim(row_id=candidate, mine=False)
-        row = session.get(OutboxMessage, candidate, populate_existing=True)
+        row = session.get_one(OutboxMessage, candidate, populate_existing=True)
         held = _hold_if_untrue(session, row, settings=settings, today=now.date(), lock=False)
         return Claim(row_id=candidate, mine=True, held=held)
 
@@ -160,12 +163,12 @@ def _pass_commit_point(engine: Engine, row_id: int, *, settings: Settings) -> No
     reads; a payment committed before it is seen, one after it waits and is too late.
     """
     with session_scope(engine) as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == row_id)
             .values(phase=SendPhase.COMMITTING)
         )
-        row = session.get(OutboxMessage, row_id, populate_existing=True)
+        row = session.get_one(OutboxMessage, row_id, populate_existing=True)
         held = _hold_if_untrue(session, row, settings=settings, today=utcnow().date(), lock=True)
     if held is not None:
         raise Withheld(held.reason)
@@ -182,7 +185,7 @@ def _permanent(exc: Exception) -> bool:
 def _record_failure(engine: Engine, row_id: int, exc: Exception, *, settings: Settings) -> bool:
     """Back to pending with backoff, or failed; True when it will be retried."""
     with session_scope(engine) as session:
-        row = session.get(OutboxMessage, row_id)
+        row = session.get_one(OutboxMessage, row_id)
         retry = not _permanent(exc) and row.attempts < settings.outbox_max_attempts
         row.status = OutboxStatus.PENDING if retry else OutboxStatus.FAILED
         row.phase = None
@@ -197,7 +200,7 @@ def _record_failure(engine: Engine, row_id: int, exc: Exception, *, settings: Se
 def _record_unconfirmed(engine: Engine, row_id: int, exc: Exception, *, settings: Settings) -> None:
     """The server may hold the message: never an ordinary retry (see the package docstring)."""
     with session_scope(engine) as session:
-        row = session.get(OutboxMessage, row_id)
+        row = session.get_one(OutboxMessage, row_id)
         row.phase = None
         row.lease_until = None
         row.last_error = f"{exc}"[:2000]
@@ -214,7 +217,7 @@ def deliver_one(
 ) -> OutboxStatus:
     """Deliver a row already claimed by this sender; returns the row's status afterwards."""
     with session_scope(engine) as session:
-        row = session.get(OutboxMessage, row_id)
+        row = session.get_one(OutboxMessage, row_id)
         message = build_message(row)
         recipients = list(row.to_addrs)
     try:
@@ -235,51 +238,26 @@ def deliver_one(
         _record_failure(engine, row_id, exc, settings=settings)
         return _status(engine, row_id)
     with session_scope(engine) as session:
-        row = session.get(OutboxMessage, row_id)
+        row = session.get_one(OutboxMessage, row_id)
         mark_sent(session, row, transport=transport.name, delivered_to=delivered_to)
     return OutboxStatus.SENT
 
 
 def _status(engine: Engine, row_id: int) -> OutboxStatus:
     with session_scope(engine) as session:
-        return session.get(OutboxMessage, row_id).status
-
-
-def prepare_fresh_draft(
-    engine: Engine, *, draft_id: int, settings: Settings, as_of: date
-) -> int | None:
-    """The agent drafts anew what is still owed on a held draft; None when nothing is."""
-    from agent.runtime import open_pipeline  # the graph imports the outbox's callers
-
-    with session_scope(engine) as session:
-        thread_id = fresh.claim_fresh_thread(
-            session, draft_id=draft_id, as_of=as_of, due_soon_days=settings.due_soon_days
-        )
-    if thread_id is None:
-        return None
-    with open_pipeline(engine, settings) as pipeline:
-        fresh_id = pipeline.start(thread_id=thread_id, as_of=as_of)
-    if fresh_id is not None:
-        with session_scope(engine) as session:
-            fresh.link(session, draft_id=draft_id, fresh_id=fresh_id)
-    return fresh_id
+        return session.get_one(OutboxMessage, row_id).status
 
 
 def _after_hold(engine: Engine, row_id: int, *, settings: Settings, report: DeliveryReport) -> None:
     with session_scope(engine) as session:
-        row = session.get(OutboxMessage, row_id)
+        row = session.get_one(OutboxMessage, row_id)
         status, draft_id = row.status, row.draft_id
     if status == OutboxStatus.CANCELLED:
         report.cancelled += 1
         return
     report.held += 1
-    if draft_id is None:
-        return
-    try:
-        prepare_fresh_draft(engine, draft_id=draft_id, settings=settings, as_of=utcnow().date())
-    except Exception as exc:  # the held message stays visible; a person can redraft by hand
-        log.exception("no fresh draft for held draft %s", draft_id)
-        report.errors.append(f"draft {draft_id}: no fresh draft ({exc})")
+    if draft_id is not None:
+        report.held_drafts.append(draft_id)
 
 
 def deliver_due(
@@ -317,28 +295,45 @@ def deliver_due(
     return report
 
 
-def send_pass(engine: Engine, *, settings: Settings) -> DeliveryReport:
+def send_pass(
+    engine: Engine,
+    *,
+    settings: Settings,
+    transport: Transport | None = None,
+    now: datetime | None = None,
+) -> DeliveryReport:
     """One sender pass: owner notifications into the outbox (when enabled), then delivery."""
     while settings.notify_owners_by_email:
         with session_scope(engine) as session:
             if not enqueue_owner_notifications(session, settings=settings):
                 break
-    return deliver_due(engine, settings=settings)
+    return deliver_due(engine, settings=settings, transport=transport, now=now)
 
 
 class SenderLoop:
-    """The sender as a background thread (``paytrack serve``, ``paytrack outbox send --loop``)."""
+    """The sender as a background thread (``paytrack serve``, ``paytrack outbox send --loop``).
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    ``sender`` is the pass it repeats (``send_pass`` here; ``agent.runtime.send_pass``, which
+    also has the agent redraft what was held, in the running server).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        sender: Callable[..., DeliveryReport] | None = None,
+    ) -> None:
         self._engine = engine
         self._settings = settings
+        self._sender = sender or send_pass
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_forever(self) -> None:
         while not self._stop.is_set():
             try:
-                send_pass(self._engine, settings=self._settings)
+                self._sender(self._engine, settings=self._settings)
             except Exception:  # a database hiccup must not end the sender
                 log.exception("outbox pass failed; retrying after the poll interval")
             self._stop.wait(self._settings.outbox_poll_seconds)

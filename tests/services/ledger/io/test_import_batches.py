@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from agent.actor import Actor
 from agent.models import EventKind, Invoice, InvoiceCreate, InvoiceEvent, Payment
@@ -96,9 +96,14 @@ def _snapshot(session: Session) -> dict[str, list[dict[str, Any]]]:
     events = [
         {"number": number, "kind": kind, "actor": actor, "data": _without_ids(data)}
         for number, kind, actor, data in session.exec(
-            select(Invoice.number, InvoiceEvent.kind, InvoiceEvent.actor, InvoiceEvent.data)
-            .join(Invoice, Invoice.id == InvoiceEvent.invoice_id)
-            .order_by(Invoice.number, InvoiceEvent.id)
+            select(
+                col(Invoice.number),
+                col(InvoiceEvent.kind),
+                col(InvoiceEvent.actor),
+                col(InvoiceEvent.data),
+            )
+            .join(Invoice, col(Invoice.id) == InvoiceEvent.invoice_id)
+            .order_by(col(Invoice.number), col(InvoiceEvent.id))
         )
     ]
     return {
