@@ -19,6 +19,7 @@ from agent.errors import (
 )
 from agent.models import EventKind, Invoice, Lifecycle, Payment
 from agent.money import format_plain, normalise_currency
+from agent.services.access.ownership import require_owner, scoped
 from agent.services.ledger import history, invoices
 from agent.services.scoring import rescoring
 from agent.services.webhooks import webhooks
@@ -178,12 +179,19 @@ def list_for_invoice(session: Session, *, invoice_id: int) -> list[Payment]:
 def list_payments(
     session: Session,
     *,
+    actor: Actor,
     invoice_id: int | None = None,
     after_id: int | None = None,
     limit: int = 100,
 ) -> list[Payment]:
-    """Payments in id (recording) order, those after ``after_id`` (keyset pagination)."""
-    query = select(Payment).order_by(col(Payment.id)).limit(limit)
+    """Payments on invoices ``actor`` may see, in id (recording) order, those after
+    ``after_id`` (keyset pagination)."""
+    query = scoped(
+        select(Payment).join(Invoice, col(Invoice.id) == Payment.invoice_id),
+        actor,
+        Invoice.owner_id,
+    )
+    query = query.order_by(col(Payment.id)).limit(limit)
     if invoice_id is not None:
         query = query.where(Payment.invoice_id == invoice_id)
     if after_id is not None:
@@ -191,8 +199,11 @@ def list_payments(
     return list(session.exec(query))
 
 
-def get(session: Session, *, payment_id: int) -> Payment:
+def get(session: Session, *, payment_id: int, actor: Actor) -> Payment:
+    """The payment, if it is on an invoice the actor may see; otherwise not found."""
     payment = session.get(Payment, payment_id)
+    missing = NotFound(f"no payment with id {payment_id}", field="payment")
     if payment is None:
-        raise NotFound(f"no payment with id {payment_id}", field="payment")
+        raise missing
+    require_owner(actor, session.get_one(Invoice, payment.invoice_id).owner_id, not_found=missing)
     return payment
