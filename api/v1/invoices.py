@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, Path, Query, Response, UploadFile
 from sqlmodel import Session
 
+from agent.actor import Actor
 from agent.models import Invoice, InvoiceCreate
 from agent.services.access.api_keys import Caller
 from agent.services.ledger import documents, history, invoices, payments
@@ -214,19 +216,36 @@ def invoice_payments(
     ]
 
 
-def _act(
-    session: Session,
-    settings: Settings,
-    caller: Caller,
-    idem: Idempotency,
-    change: Callable[[], Invoice],
-) -> Response:
-    """Run one invoice action under the idempotency key and answer with the invoice now."""
+@dataclass(frozen=True)
+class InvoiceAction:
+    """What every invoice action route needs: the request's transaction, settings, the writing
+    caller (whose actor the access rule applies to) and the idempotency key."""
 
-    def produce() -> InvoiceOut:
-        return current(session, change(), due_soon_days=settings.due_soon_days)
+    session: Session
+    settings: Settings
+    caller: Caller
+    idem: Idempotency
 
-    return idem.respond(session, caller, status_code=200, produce=produce)
+    @property
+    def actor(self) -> Actor:
+        return self.caller.actor
+
+    def run(self, change: Callable[[], Invoice]) -> Response:
+        """Run the change under the idempotency key and answer with the invoice now."""
+
+        def produce() -> InvoiceOut:
+            return current(self.session, change(), due_soon_days=self.settings.due_soon_days)
+
+        return self.idem.respond(self.session, self.caller, status_code=200, produce=produce)
+
+
+def _invoice_action(
+    session: SessionDep, settings: SettingsDep, caller: Writer, idem: IdempotencyDep
+) -> InvoiceAction:
+    return InvoiceAction(session=session, settings=settings, caller=caller, idem=idem)
+
+
+ActionDep = Annotated[InvoiceAction, Depends(_invoice_action)]
 
 
 def _today(value: date | None) -> date:
@@ -239,18 +258,14 @@ def _today(value: date | None) -> date:
 def send_invoice(
     invoice_id: InvoiceId,
     body: SendIn,
-    session: SessionDep,
-    settings: SettingsDep,
-    caller: Writer,
-    idem: IdempotencyDep,
+    action: ActionDep,
 ) -> Response:
-    return _act(
-        session,
-        settings,
-        caller,
-        idem,
+    return action.run(
         lambda: invoices.mark_sent(
-            session, invoice_id=invoice_id, sent_date=_today(body.sent_date), actor=caller.actor
+            action.session,
+            invoice_id=invoice_id,
+            sent_date=_today(body.sent_date),
+            actor=action.actor,
         ),
     )
 
@@ -259,23 +274,16 @@ def send_invoice(
 def extend_invoice(
     invoice_id: InvoiceId,
     body: ExtendIn,
-    session: SessionDep,
-    settings: SettingsDep,
-    caller: Writer,
-    idem: IdempotencyDep,
+    action: ActionDep,
 ) -> Response:
-    return _act(
-        session,
-        settings,
-        caller,
-        idem,
+    return action.run(
         lambda: invoices.extend_due_date(
-            session,
+            action.session,
             invoice_id=invoice_id,
             new_due_date=body.new_due_date,
             reason=body.reason,
-            actor=caller.actor,
-            settings=settings,
+            actor=action.actor,
+            settings=action.settings,
             agreed=body.agreed,
         ),
     )
@@ -285,23 +293,16 @@ def extend_invoice(
 def open_dispute(
     invoice_id: InvoiceId,
     body: DisputeIn,
-    session: SessionDep,
-    settings: SettingsDep,
-    caller: Writer,
-    idem: IdempotencyDep,
+    action: ActionDep,
 ) -> Response:
-    return _act(
-        session,
-        settings,
-        caller,
-        idem,
+    return action.run(
         lambda: invoices.open_dispute(
-            session,
+            action.session,
             invoice_id=invoice_id,
             reason=body.reason,
             opened_date=_today(body.opened_date),
-            actor=caller.actor,
-            settings=settings,
+            actor=action.actor,
+            settings=action.settings,
         ),
     )
 
@@ -312,23 +313,16 @@ def open_dispute(
 def resolve_dispute(
     invoice_id: InvoiceId,
     body: ResolveIn,
-    session: SessionDep,
-    settings: SettingsDep,
-    caller: Writer,
-    idem: IdempotencyDep,
+    action: ActionDep,
 ) -> Response:
-    return _act(
-        session,
-        settings,
-        caller,
-        idem,
+    return action.run(
         lambda: invoices.resolve_dispute(
-            session,
+            action.session,
             invoice_id=invoice_id,
             resolution=body.resolution,
             resolved_date=_today(body.resolved_date),
-            actor=caller.actor,
-            settings=settings,
+            actor=action.actor,
+            settings=action.settings,
         ),
     )
 
@@ -337,23 +331,16 @@ def resolve_dispute(
 def promise_to_pay(
     invoice_id: InvoiceId,
     body: PromiseIn,
-    session: SessionDep,
-    settings: SettingsDep,
-    caller: Writer,
-    idem: IdempotencyDep,
+    action: ActionDep,
 ) -> Response:
-    return _act(
-        session,
-        settings,
-        caller,
-        idem,
+    return action.run(
         lambda: invoices.record_promise(
-            session,
+            action.session,
             invoice_id=invoice_id,
             promised_date=body.promised_date,
             note=body.note,
-            actor=caller.actor,
-            settings=settings,
+            actor=action.actor,
+            settings=action.settings,
         ),
     )
 
@@ -362,22 +349,15 @@ def promise_to_pay(
 def pause_reminders(
     invoice_id: InvoiceId,
     body: PauseIn,
-    session: SessionDep,
-    settings: SettingsDep,
-    caller: Writer,
-    idem: IdempotencyDep,
+    action: ActionDep,
 ) -> Response:
-    return _act(
-        session,
-        settings,
-        caller,
-        idem,
+    return action.run(
         lambda: invoices.set_reminders_paused(
-            session,
+            action.session,
             invoice_id=invoice_id,
             paused=body.paused,
             reason=body.reason,
-            actor=caller.actor,
+            actor=action.actor,
             until=body.until,
         ),
     )
@@ -387,18 +367,11 @@ def pause_reminders(
 def add_note(
     invoice_id: InvoiceId,
     body: NoteIn,
-    session: SessionDep,
-    settings: SettingsDep,
-    caller: Writer,
-    idem: IdempotencyDep,
+    action: ActionDep,
 ) -> Response:
-    return _act(
-        session,
-        settings,
-        caller,
-        idem,
+    return action.run(
         lambda: invoices.add_note(
-            session, invoice_id=invoice_id, text=body.text, actor=caller.actor
+            action.session, invoice_id=invoice_id, text=body.text, actor=action.actor
         ),
     )
 
@@ -407,22 +380,15 @@ def add_note(
 def write_off(
     invoice_id: InvoiceId,
     body: CloseIn,
-    session: SessionDep,
-    settings: SettingsDep,
-    caller: Writer,
-    idem: IdempotencyDep,
+    action: ActionDep,
 ) -> Response:
-    return _act(
-        session,
-        settings,
-        caller,
-        idem,
+    return action.run(
         lambda: invoices.write_off(
-            session,
+            action.session,
             invoice_id=invoice_id,
             closed_date=_today(body.closed_date),
             reason=body.reason,
-            actor=caller.actor,
+            actor=action.actor,
         ),
     )
 
@@ -433,22 +399,15 @@ def write_off(
 def void_invoice(
     invoice_id: InvoiceId,
     body: CloseIn,
-    session: SessionDep,
-    settings: SettingsDep,
-    caller: Writer,
-    idem: IdempotencyDep,
+    action: ActionDep,
 ) -> Response:
-    return _act(
-        session,
-        settings,
-        caller,
-        idem,
+    return action.run(
         lambda: invoices.void(
-            session,
+            action.session,
             invoice_id=invoice_id,
             closed_date=_today(body.closed_date),
             reason=body.reason,
-            actor=caller.actor,
+            actor=action.actor,
         ),
     )
 
@@ -459,18 +418,11 @@ def void_invoice(
 def reassign(
     invoice_id: InvoiceId,
     body: ReassignIn,
-    session: SessionDep,
-    settings: SettingsDep,
-    caller: Writer,
-    idem: IdempotencyDep,
+    action: ActionDep,
 ) -> Response:
-    return _act(
-        session,
-        settings,
-        caller,
-        idem,
+    return action.run(
         lambda: reviews.reassign_owner(
-            session, invoice_id=invoice_id, owner_id=body.owner_id, actor=caller.actor
+            action.session, invoice_id=invoice_id, owner_id=body.owner_id, actor=action.actor
         ),
     )
 

@@ -57,24 +57,27 @@ def record_payment(
 @router.get("", summary="List payments", response_model=Page[PaymentOut])
 def list_payments(
     session: SessionDep,
-    _caller: Reader,
+    caller: Reader,
     cursor: IdCursor,
     invoice_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Page[PaymentOut]:
     rows = payments.list_payments(
-        session, invoice_id=invoice_id, after_id=cursor.after_id, limit=limit + 1
+        session,
+        actor=caller.actor,
+        invoice_id=invoice_id,
+        after_id=cursor.after_id,
+        limit=limit + 1,
     )
     return id_page(rows, limit=limit, out=PaymentOut)
 
 
 @router.get("/{payment_id}", summary="Get a payment", response_model=PaymentOut)
 def get_payment(
-    payment_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, _caller: Reader
+    payment_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, caller: Reader
 ) -> PaymentOut:
-    return PaymentOut.model_validate(
-        payments.get(session, payment_id=payment_id), from_attributes=True
-    )
+    payment = payments.get(session, payment_id=payment_id, actor=caller.actor)
+    return PaymentOut.model_validate(payment, from_attributes=True)
 
 
 @router.post(

@@ -177,3 +177,25 @@ def test_another_owners_client_is_not_found(client: TestClient, engine: Engine, 
     listed = client.get("/api/v1/clients", headers=bea).json()["items"]
     assert [c["id"] for c in listed] == [fresh["id"]]
     assert client.get(f"/api/v1/clients/{fresh['id']}", headers=bea).status_code == 200
+
+
+def test_another_owners_payment_is_not_found(
+    client: TestClient, engine: Engine, keys: Keys
+) -> None:
+    _bea_id, bea = _second_owner(engine)
+    olgas = client_and_invoice(client, keys, number="OLGA-1")
+    paid = client.post(
+        "/api/v1/payments",
+        json={"invoice_id": olgas["id"], "amount_minor": 1_000, "currency": "EUR"},
+        headers=keys.auth("write"),
+    )
+    assert paid.status_code in (200, 201), paid.text
+    payment_id = paid.json()["payment"]["id"]
+    routes = _routes(client, "payment_id")
+    assert routes
+    for method, path in routes:
+        url = path.replace("{payment_id}", str(payment_id))
+        assert client.request(method, url, headers=bea).status_code == 404, path
+    assert client.get("/api/v1/payments", headers=bea).json()["items"] == []
+    olga = client.get("/api/v1/payments", headers=keys.auth("read")).json()["items"]
+    assert [p["id"] for p in olga] == [payment_id]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, or_
@@ -263,6 +264,27 @@ def _require_open(session: Session, invoice: Invoice, action: str) -> None:
         raise InvalidTransition(f"invoice {invoice.number} is already paid; cannot {action}")
 
 
+def _changed(
+    session: Session,
+    invoice: Invoice,
+    kind: EventKind,
+    *,
+    actor: Actor,
+    data: dict[str, Any],
+    settings: Settings | None = None,
+    rescore_as_of: date | None = None,
+) -> Invoice:
+    """The end of every lifecycle change (lock → check → set → here): record it in the
+    history and, for changes that may move the risk, ask for a re-score as of ``rescore_as_of``
+    (done after the commit, so a write never waits on the model)."""
+    history.record(session, invoice=invoice, kind=kind, actor=actor, data=data)
+    if rescore_as_of is not None:
+        changes.request_rescore(
+            session, settings=settings, invoice_id=invoice.id, kind=kind, as_of=rescore_as_of
+        )
+    return invoice
+
+
 def mark_sent(session: Session, *, invoice_id: int, sent_date: date, actor: Actor) -> Invoice:
     """draft → sent."""
     invoice = lock(session, invoice_id=invoice_id, actor=actor)
@@ -274,10 +296,10 @@ def mark_sent(session: Session, *, invoice_id: int, sent_date: date, actor: Acto
         raise InvalidDate(f"sent date {sent_date} is before the issue date", field="sent_date")
     invoice.lifecycle = Lifecycle.SENT
     invoice.sent_date = sent_date
-    history.record(
+    return _changed(
         session,
-        invoice=invoice,
-        kind=EventKind.SENT,
+        invoice,
+        EventKind.SENT,
         actor=actor,
         data={"sent_date": sent_date.isoformat()},
     )
@@ -310,10 +332,10 @@ def extend_due_date(
         )
     previous = invoice.due_date
     invoice.due_date = new_due_date
-    history.record(
+    return _changed(
         session,
-        invoice=invoice,
-        kind=EventKind.DUE_DATE_EXTENDED,
+        invoice,
+        EventKind.DUE_DATE_EXTENDED,
         actor=actor,
         data={
             "from": previous.isoformat(),
@@ -322,15 +344,9 @@ def extend_due_date(
             "reason": reason.strip(),
         }
         | ({"agreed": True} if agreed else {}),
-    )
-    changes.request_rescore(
-        session,
         settings=settings,
-        invoice_id=invoice.id,
-        kind=EventKind.DUE_DATE_EXTENDED,
-        as_of=date.today(),
+        rescore_as_of=date.today(),
     )
-    return invoice
 
 
 def open_dispute(
@@ -352,22 +368,16 @@ def open_dispute(
         raise InvalidInput("a dispute needs a reason", field="reason")
     invoice.dispute_opened_date = opened_date
     invoice.dispute_reason = reason.strip()
-    history.record(
+    return _changed(
         session,
-        invoice=invoice,
-        kind=EventKind.DISPUTE_OPENED,
+        invoice,
+        EventKind.DISPUTE_OPENED,
         actor=actor,
         data={"opened_date": opened_date.isoformat(), "reason": reason.strip()}
         | ({"source": source} if source else {}),
-    )
-    changes.request_rescore(
-        session,
         settings=settings,
-        invoice_id=invoice.id,
-        kind=EventKind.DISPUTE_OPENED,
-        as_of=opened_date,
+        rescore_as_of=opened_date,
     )
-    return invoice
 
 
 def resolve_dispute(
@@ -387,25 +397,19 @@ def resolve_dispute(
     opened = invoice.dispute_opened_date
     invoice.dispute_opened_date = None
     invoice.dispute_reason = None
-    history.record(
+    return _changed(
         session,
-        invoice=invoice,
-        kind=EventKind.DISPUTE_RESOLVED,
+        invoice,
+        EventKind.DISPUTE_RESOLVED,
         actor=actor,
         data={
             "opened_date": opened.isoformat(),
             "resolved_date": resolved_date.isoformat(),
             "resolution": resolution.strip(),
         },
-    )
-    changes.request_rescore(
-        session,
         settings=settings,
-        invoice_id=invoice.id,
-        kind=EventKind.DISPUTE_RESOLVED,
-        as_of=resolved_date,
+        rescore_as_of=resolved_date,
     )
-    return invoice
 
 
 def record_promise(
@@ -424,22 +428,16 @@ def record_promise(
     if promised_date < invoice.issue_date:
         raise InvalidDate("a promise cannot be dated before the issue date", field="promised_date")
     invoice.promised_date = promised_date
-    history.record(
+    return _changed(
         session,
-        invoice=invoice,
-        kind=EventKind.PROMISE_RECORDED,
+        invoice,
+        EventKind.PROMISE_RECORDED,
         actor=actor,
         data={"promised_date": promised_date.isoformat(), "note": note.strip()}
         | ({"source": source} if source else {}),
-    )
-    changes.request_rescore(
-        session,
         settings=settings,
-        invoice_id=invoice.id,
-        kind=EventKind.PROMISE_RECORDED,
-        as_of=date.today(),
+        rescore_as_of=date.today(),
     )
-    return invoice
 
 
 def set_owner(session: Session, *, invoice_id: int, owner_id: int, actor: Actor) -> Invoice:
@@ -450,28 +448,17 @@ def set_owner(session: Session, *, invoice_id: int, owner_id: int, actor: Actor)
         return invoice
     previous = users.get(session, user_id=invoice.owner_id)
     invoice.owner_id = owner_id
-    history.record(
-        session,
-        invoice=invoice,
-        kind=EventKind.OWNER_REASSIGNED,
-        actor=actor,
-        data={"from": previous.email, "to": new_owner.email},
-    )
-    return invoice
+    data = {"from": previous.email, "to": new_owner.email}
+    return _changed(session, invoice, EventKind.OWNER_REASSIGNED, actor=actor, data=data)
 
 
 def add_note(session: Session, *, invoice_id: int, text: str, actor: Actor) -> Invoice:
     invoice = lock(session, invoice_id=invoice_id, actor=actor)
     if not text.strip():
         raise InvalidInput("a note cannot be empty", field="text")
-    history.record(
-        session,
-        invoice=invoice,
-        kind=EventKind.NOTE_ADDED,
-        actor=actor,
-        data={"text": text.strip()},
+    return _changed(
+        session, invoice, EventKind.NOTE_ADDED, actor=actor, data={"text": text.strip()}
     )
-    return invoice
 
 
 def paused_on(invoice: Invoice, day: date) -> bool:
@@ -517,10 +504,10 @@ def write_off(
     balance = invoice.amount_minor - paid_minor(session, invoice_id=invoice.id)
     invoice.lifecycle = Lifecycle.WRITTEN_OFF
     invoice.closed_date = closed_date
-    history.record(
+    return _changed(
         session,
-        invoice=invoice,
-        kind=EventKind.WRITTEN_OFF,
+        invoice,
+        EventKind.WRITTEN_OFF,
         actor=actor,
         data={
             "closed_date": closed_date.isoformat(),
@@ -528,7 +515,6 @@ def write_off(
             "written_off": format_plain(balance, invoice.currency),
         },
     )
-    return invoice
 
 
 def void(
@@ -545,14 +531,13 @@ def void(
         raise InvalidInput("voiding needs a reason", field="reason")
     invoice.lifecycle = Lifecycle.VOID
     invoice.closed_date = closed_date
-    history.record(
+    return _changed(
         session,
-        invoice=invoice,
-        kind=EventKind.VOIDED,
+        invoice,
+        EventKind.VOIDED,
         actor=actor,
         data={"closed_date": closed_date.isoformat(), "reason": reason.strip()},
     )
-    return invoice
 
 
 # The descriptive fields a caller may change after issue; amounts, dates, client and number are

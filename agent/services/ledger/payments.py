@@ -22,6 +22,7 @@ from agent.errors import (
 from agent.models import EventKind, Invoice, Lifecycle, Payment
 from agent.models.base import utcnow
 from agent.money import format_plain, normalise_currency
+from agent.services.access.ownership import require_owner, scoped
 from agent.services.ledger import changes, history, invoices
 from agent.services.webhooks import webhooks
 from agent.settings import Settings
@@ -186,12 +187,19 @@ def list_for_invoice(session: Session, *, invoice_id: int) -> list[Payment]:
 def list_payments(
     session: Session,
     *,
+    actor: Actor,
     invoice_id: int | None = None,
     after_id: int | None = None,
     limit: int = 100,
 ) -> list[Payment]:
-    """Payments in id (recording) order, those after ``after_id`` (keyset pagination)."""
-    query = select(Payment).order_by(col(Payment.id)).limit(limit)
+    """Payments on invoices ``actor`` may see, in id (recording) order, those after
+    ``after_id`` (keyset pagination)."""
+    query = scoped(
+        select(Payment).join(Invoice, col(Invoice.id) == Payment.invoice_id),
+        actor,
+        Invoice.owner_id,
+    )
+    query = query.order_by(col(Payment.id)).limit(limit)
     if invoice_id is not None:
         query = query.where(Payment.invoice_id == invoice_id)
     if after_id is not None:
@@ -199,10 +207,13 @@ def list_payments(
     return list(session.exec(query))
 
 
-def get(session: Session, *, payment_id: int) -> Payment:
+def get(session: Session, *, payment_id: int, actor: Actor) -> Payment:
+    """The payment, if it is on an invoice the actor may see; otherwise not found."""
     payment = session.get(Payment, payment_id)
+    missing = NotFound(f"no payment with id {payment_id}", field="payment")
     if payment is None:
-        raise NotFound(f"no payment with id {payment_id}", field="payment")
+        raise missing
+    require_owner(actor, session.get_one(Invoice, payment.invoice_id).owner_id, not_found=missing)
     return payment
 
 
@@ -215,7 +226,7 @@ def reverse(
     settings: Settings | None = None,
 ) -> Payment:
     """Take back a mistaken payment: kept and marked, no longer counted; the standing follows."""
-    payment = get(session, payment_id=payment_id)
+    payment = get(session, payment_id=payment_id, actor=actor)
     invoice = invoices.lock(session, invoice_id=payment.invoice_id, actor=actor)
     if not reason.strip():
         raise InvalidInput("a reversal needs a reason", field="reason")
