@@ -111,8 +111,9 @@ def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> Co
         return {"violations": []}
 
     def queue_for_review(state: ReminderState) -> ReminderState:
-        draft_id = review_tools.queue(deps.engine, state=dict(state), settings=deps.settings)
-        return {"draft_id": draft_id, "outcome": "pending_review"}
+        stored = review_tools.queue(deps.engine, state=dict(state), settings=deps.settings)
+        draft = {**state["draft"], "subject": stored["subject"], "body": stored["body"]}
+        return {"draft_id": stored["id"], "draft": draft, "outcome": "pending_review"}
 
     def await_decision(state: ReminderState) -> ReminderState:
         # Nothing with side effects before ``interrupt``: the node re-runs from here on resume.

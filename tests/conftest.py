@@ -21,6 +21,11 @@ from agent.db import make_engine
 from agent.schema import upgrade
 from agent.settings import Settings
 
+# pytest-xdist workers start with COLUMNS=80 set; rich would fix the CLI's console width at
+# import from it, and tests that widen the terminal (env={"COLUMNS": ...}) would not be heard.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
+
 
 def _per_worker(url: str) -> str:
     """Under pytest-xdist each worker gets a database of its own (created when missing), so

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from agent.cli.context import as_of_or_today, command_session, console
@@ -66,7 +67,9 @@ def evaluate_command(
         print(json.dumps(result, default=str))
         return
     measured = result.get("measured", {})
-    table = Table(title=f"Model {result['version']}, test split: measured {result['family']}")
+    table = Table(
+        title=escape(f"Model {result['version']}, test split: measured {result['family']}")
+    )
     for heading in ("Measure", "Model", "History baseline", "Logistic baseline"):
         table.add_column(heading)
     for label, key in (("ROC AUC", "auc"), ("PR AUC", "pr_auc"), ("Brier", "brier")):
@@ -85,9 +88,9 @@ def evaluate_command(
     )
     console.print(table)
     for name, text in measured.items():
-        console.print(f"  {name}: {text}", highlight=False)
+        console.print(escape(f"  {name}: {text}"), highlight=False)
     console.print(f"rows: {result['rows_train']} train, {result['rows_test']} test")
-    console.print(f"deployed: {result['deployed_family']}", highlight=False)
+    console.print(escape(f"deployed: {result['deployed_family']}"), highlight=False)
     _print_reliability(result)
     _print_since(result)
 

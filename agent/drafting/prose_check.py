@@ -36,7 +36,7 @@ SUBJECT_CHANGED = "subject_states_facts"
 _RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (code, what, re.compile(pattern, re.IGNORECASE))
     for code, what, pattern in (
-        (NUMBER_IN_PROSE, "a number", r"\d"),
+        (NUMBER_IN_PROSE, "a number", r"\d(?:[\d.,\x27\u00a0\u202f -]*\d)?"),
         (PERCENTAGE_IN_PROSE, "a percentage", r"[%‰]|\bper ?cent|\bprocent|\bпроцент"),
         (
             AMOUNT_IN_PROSE,

@@ -16,8 +16,9 @@ from agent.settings import Settings
 AGENT_ACTOR = Actor.system("agent")
 
 
-def queue(engine: Engine, *, state: dict[str, Any], settings: Settings) -> int:
-    """Store the thread's draft (idempotent per thread) and return its id."""
+def queue(engine: Engine, *, state: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Store the thread's draft (idempotent per thread): its id, and its subject and body as
+    stored (what the person reviews and what would leave, byte for byte)."""
     context, plan, written = state["context"], state["plan"], state["draft"]
     listed = [drafts.ListedInvoice.from_context(row) for row in context["invoices"]]
     promise = context.get("broken_promise_date")
@@ -42,4 +43,5 @@ def queue(engine: Engine, *, state: dict[str, Any], settings: Settings) -> int:
         invoices=listed,
     )
     with session_scope(engine) as session:
-        return drafts.store(session, new, actor=AGENT_ACTOR).id
+        stored = drafts.store(session, new, actor=AGENT_ACTOR)
+        return {"id": stored.id, "subject": stored.subject, "body": stored.body}

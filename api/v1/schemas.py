@@ -525,7 +525,9 @@ class RequeueIn(_In):
 class FollowUpOut(BaseModel):
     pre_due_reminder_date: date | None
     next_follow_up_date: date
-    cadence_days: int
+    follow_up_days: list[int] = Field(
+        description="Days after the due date on which the overdue reminders fall for this risk."
+    )
     rule: str
 
 

@@ -37,7 +37,12 @@ BODIES: dict[str, dict[str, object]] = {
     "approve": {},
     "reject": {"reason": "no"},
     "snooze": {"until": (TODAY + timedelta(days=3)).isoformat()},
+    "cancel": {"reason": "no longer owed"},
+    "requeue": {"reason": "look again"},
+    "reverse": {"reason": "recorded twice"},
+    "charges/payments": {"amount": "10.00", "currency": "EUR"},
 }
+PDF = {"file": ("invoice.pdf", b"%PDF-1.4 owner test", "application/pdf")}
 
 
 def _second_owner(engine: Engine) -> tuple[int, dict[str, str]]:
@@ -83,8 +88,11 @@ def test_another_owners_invoice_is_not_found_on_every_route(
     assert len(routes) >= 14
     for method, path in routes:
         url = path.replace("{invoice_id}", str(olgas["id"]))
-        body = _body(path, bea_id) if method in ("POST", "PATCH") else None
-        response = client.request(method, url, json=body, headers=bea)
+        if path.endswith("/document"):
+            response = client.request(method, url, files=PDF, headers=bea)
+        else:
+            body = _body(path, bea_id) if method in ("POST", "PATCH") else None
+            response = client.request(method, url, json=body, headers=bea)
         # Reassignment is refused to every owner alike, so its 403 leaks nothing either.
         expected = 403 if path.endswith("/reassign") else 404
         assert response.status_code == expected, (method, path, response.text)
@@ -195,7 +203,8 @@ def test_another_owners_payment_is_not_found(
     assert routes
     for method, path in routes:
         url = path.replace("{payment_id}", str(payment_id))
-        assert client.request(method, url, headers=bea).status_code == 404, path
+        body = _body(path, 0) if method == "POST" else None
+        assert client.request(method, url, json=body, headers=bea).status_code == 404, path
     assert client.get("/api/v1/payments", headers=bea).json()["items"] == []
     olga = client.get("/api/v1/payments", headers=keys.auth("read")).json()["items"]
     assert [p["id"] for p in olga] == [payment_id]

@@ -74,3 +74,11 @@ def part_text(mail: EmailMessage, subtype: str) -> str:
     part = mail.get_body((subtype,))
     assert part is not None, f"no {subtype} part"
     return str(part.get_content())
+
+
+def with_sentence(body: str, sentence: str) -> str:
+    """``body`` with ``sentence`` as a paragraph of its own before the closing and signature,
+    where a person's edit may add prose without touching the facts block or the signature."""
+    paragraphs = body.split("\n\n")
+    paragraphs.insert(-1, sentence)
+    return "\n\n".join(paragraphs)

@@ -19,7 +19,14 @@ from agent.models.outbox import OutboxMessage
 from agent.services.review import outbox
 from agent.settings import Settings
 from api.app import create_app
-from tests.review.helpers import PASSWORD, part_text, seed_invoices, seed_owner, sweep
+from tests.review.helpers import (
+    PASSWORD,
+    part_text,
+    seed_invoices,
+    seed_owner,
+    sweep,
+    with_sentence,
+)
 from tests.review.smtp_server import Inbox, free_port, smtp_server
 
 if TYPE_CHECKING:
@@ -120,7 +127,7 @@ def test_sign_in_see_the_queue_edit_approve_and_one_message_arrives(page: Page, 
     assert "2026-001" in card.inner_text() and "€1,234.50" in card.inner_text()
     card.get_by_text("Edit, approve or reject").click()
     drafted = page.input_value("#body")
-    page.fill("#body", drafted + "\n\nEdited by Ann: please settle 2026-001 this week.")
+    page.fill("#body", with_sentence(drafted, "Ann sends her regards."))
     page.check("input[name=send_now]")
     confirmations: list[str] = []
 
@@ -137,7 +144,7 @@ def test_sign_in_see_the_queue_edit_approve_and_one_message_arrives(page: Page, 
     report = outbox.deliver_due(live.engine, settings=live.settings)
     assert report.sent == 1 and len(live.inbox.messages) == 1
     body = part_text(live.inbox.messages[0], "plain")
-    assert "Edited by Ann: please settle 2026-001 this week." in body
+    assert "Ann sends her regards." in body
     assert "2026-001" in live.inbox.messages[0]["Subject"]
 
 

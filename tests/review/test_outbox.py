@@ -20,7 +20,16 @@ from agent.models.outbox import OutboxMessage, OutboxStatus
 from agent.services.ledger import history
 from agent.services.review import outbox, reviews
 from agent.settings import Settings
-from tests.review.helpers import DAY, DUE, part_text, seed_invoices, seed_owner, sweep, user
+from tests.review.helpers import (
+    DAY,
+    DUE,
+    part_text,
+    seed_invoices,
+    seed_owner,
+    sweep,
+    user,
+    with_sentence,
+)
 from tests.review.smtp_server import free_port, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +48,9 @@ def approve_all(
         pending = session.exec(
             select(Draft).where(Draft.status == DraftStatus.PENDING_REVIEW).order_by(col(Draft.id))
         ).all()
-        bodies = {d.id: f"{d.body}\n\n{add_to_body}" if add_to_body else None for d in pending}
+        bodies = {
+            d.id: with_sentence(d.body, add_to_body) if add_to_body else None for d in pending
+        }
     ids = list(bodies)
     for draft_id in ids:
         with session_scope(engine) as session:
@@ -72,7 +83,7 @@ def test_the_message_has_both_parts_threading_headers_attachment_and_history(
         invoice.document_url = "https://files.example/2026-001?a=1&b=<2>"
         session.add(invoice)
     sweep(engine, settings)
-    [draft_id] = approve_all(engine, settings, ann, add_to_body="Tom & Jerry say *thanks*.")
+    [draft_id] = approve_all(engine, settings, ann, add_to_body="Tom & Jerry say thanks.")
     with smtp_server() as (inbox, port):
         report = outbox.deliver_due(engine, settings=smtp_settings(settings, port))
         again = outbox.deliver_due(engine, settings=smtp_settings(settings, port))
@@ -92,9 +103,9 @@ def test_the_message_has_both_parts_threading_headers_attachment_and_history(
     assert "2026-001" in mail["Subject"]
     plain = part_text(mail, "plain")
     rich = part_text(mail, "html")
-    assert "Tom & Jerry say *thanks*." in plain
+    assert "Tom & Jerry say thanks." in plain
     assert "https://files.example/2026-001?a=1&b=<2>" in plain
-    assert "Tom &amp; Jerry say *thanks*." in rich and "a=1&amp;b=&lt;2&gt;" in rich
+    assert "Tom &amp; Jerry say thanks." in rich and "a=1&amp;b=&lt;2&gt;" in rich
     assert [a.get_filename() for a in mail.iter_attachments()] == ["2026-001.pdf"]
     assert [e.data["message_id"] for e in sent_events] == [row.message_id]
     assert draft.status == DraftStatus.SENT and row.status == OutboxStatus.SENT
@@ -225,7 +236,7 @@ def test_a_sender_killed_after_sending_does_not_send_again_on_restart(
     ann = seed_owner(engine, email="ann@example.com")
     invoice_id = seed_invoices(engine, owner_id=ann)
     sweep(engine, settings)
-    approve_all(engine, settings, ann, add_to_body="Edited once.")
+    approve_all(engine, settings, ann, add_to_body="We appreciate your attention to this.")
     with smtp_server() as (inbox, port):
         live = smtp_settings(settings, port)
         _run_dying_sender(database_url, live.smtp_url, settings.data_dir, "after-send")

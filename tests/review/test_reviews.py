@@ -20,7 +20,7 @@ from agent.services.ledger import history, invoices
 from agent.services.review import drafts, reviews
 from agent.settings import Settings
 from tests.factories import TEST_ACTOR, pay
-from tests.review.helpers import DAY, seed_invoices, seed_owner, sweep, user
+from tests.review.helpers import DAY, seed_invoices, seed_owner, sweep, user, with_sentence
 
 
 @pytest.fixture
@@ -87,7 +87,9 @@ def test_approval_records_the_final_text_and_enqueues_exactly_once(
 ) -> None:
     ann = user(engine, world["ann"])
     with Session(engine) as session:
-        edited = session.get_one(Draft, world["draft"]).body + "\n\nEdited by Ann."
+        edited = with_sentence(
+            session.get_one(Draft, world["draft"]).body, "Ann sends her regards."
+        )
     with session_scope(engine) as session:
         draft = reviews.approve(
             session,
@@ -112,7 +114,7 @@ def test_approval_records_the_final_text_and_enqueues_exactly_once(
     assert rows[0].to_addrs == ["ap@vandijk.example"]
     assert rows[0].reply_to == "Ann <ann@example.com>"
     assert "2026-001" in rows[0].subject
-    assert "Edited by Ann." in rows[0].text_body
+    assert "Ann sends her regards." in rows[0].text_body
     assert kinds[-1] == "reminder_approved"
     with open_pipeline(engine, settings) as pipeline:
         with Session(engine) as session:

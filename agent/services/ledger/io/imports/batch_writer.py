@@ -136,7 +136,7 @@ def _invoice_row(row: NewInvoice, *, source: str, now: datetime) -> dict[str, An
         "terms_days": terms if terms is not None else (due_date - record.issue_date).days,
         "payment_method": record.payment_method,
         "reference": record.reference,
-        "document_url": None,
+        "document_url": record.document_url,
         "document_path": None,
         "notes": record.notes,
         "lifecycle": Lifecycle.SENT,

@@ -29,7 +29,7 @@ from agent.models import (
 )
 from agent.money import format_plain
 from agent.services.access import users
-from agent.services.ledger import clients, invoices, payments
+from agent.services.ledger import clients, documents, invoices, payments
 from agent.services.ledger.io.imports import client_details
 from agent.services.ledger.io.imports.batch_writer import NewInvoice, write_new
 from agent.services.ledger.io.imports.invoice_rows import (
@@ -299,6 +299,7 @@ def _apply(
             on_progress(done, total)
 
     written = write_new(session, rows, source=summary.source, actor=actor, on_batch=advance)
+    _attach_documents(session, rows, options=options, actor=actor)
     summary.created += written.created
     summary.payments_recorded += written.payments_recorded
     summary.disputes_opened += written.disputes_opened
@@ -393,3 +394,25 @@ def _pay(
         reference=f"imported (line {record.line})",
         external_id=external_id,
     )
+
+
+def _attach_documents(
+    session: Session, rows: list[NewInvoice], *, options: InvoiceRowOptions, actor: Actor
+) -> None:
+    """Store the document files named beside the imported file (checked when parsed)."""
+    if options.data_dir is None:
+        return
+    for row in rows:
+        path = row.record.document_file
+        if path is None:
+            continue
+        invoice = invoices.get_by_number(session, number=row.record.number)
+        documents.attach(
+            session,
+            invoice_id=invoice.id,
+            content=path.read_bytes(),
+            filename=path.name,
+            data_dir=options.data_dir,
+            max_bytes=options.document_max_bytes,
+            actor=actor,
+        )
