@@ -73,10 +73,21 @@ def postgres_engine() -> Iterator[Engine]:
     engine.dispose()
 
 
+CHECKPOINT_TABLES = ("checkpoints", "checkpoint_blobs", "checkpoint_writes")
+
+
 def _truncate_all(engine: Engine) -> None:
+    """Empty every table between tests: ours, and LangGraph's checkpoints (not on our metadata)."""
     with engine.begin() as connection:
-        names = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        present = set(
+            connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            ).scalars()
+        )
+        names = [table.name for table in SQLModel.metadata.sorted_tables]
+        names += [name for name in CHECKPOINT_TABLES if name in present]
+        quoted = ", ".join(f'"{name}"' for name in names)
+        connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture(params=BACKENDS)
