@@ -12,7 +12,7 @@ from agent.cli.context import command_session, console, ready_engine
 from agent.errors import InvalidInput
 from agent.models import User, UserRole
 from agent.services.access import api_keys, users
-from agent.services.webhooks import webhooks
+from agent.services.webhooks import worker as webhook_worker
 from agent.settings import load_settings
 
 users_app = typer.Typer(help="People who own invoices and use the API.", no_args_is_help=True)
@@ -140,11 +140,11 @@ def deliver(
         if loop:
             stop = threading.Event()
             try:
-                webhooks.run_loop(engine, stop=stop, interval_seconds=interval)
+                webhook_worker.run_loop(engine, stop=stop, interval_seconds=interval)
             except KeyboardInterrupt:
                 stop.set()
             return
-        report = webhooks.deliver_due(engine)
+        report = webhook_worker.deliver_due(engine)
     finally:
         engine.dispose()
     console.print(

@@ -72,7 +72,7 @@ def install(app: FastAPI, *, run_deliverer: bool) -> None:
 
 
 def _with_deliverer(inner: Callable[[FastAPI], Any]) -> Callable[[FastAPI], Any]:
-    from agent.services.webhooks.webhooks import Deliverer
+    from agent.services.webhooks.worker import Deliverer
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[Any]:

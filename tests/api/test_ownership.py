@@ -208,3 +208,23 @@ def test_another_owners_payment_is_not_found(
     assert client.get("/api/v1/payments", headers=bea).json()["items"] == []
     olga = client.get("/api/v1/payments", headers=keys.auth("read")).json()["items"]
     assert [p["id"] for p in olga] == [payment_id]
+
+
+def test_an_owner_cannot_open_an_invoice_in_another_owners_name(
+    client: TestClient, engine: Engine, keys: Keys
+) -> None:
+    bea_id, bea = _second_owner(engine)
+    olgas = client_and_invoice(client, keys, number="OLGA-1")
+    body = {
+        "number": "BEA-FOR-OLGA",
+        "client_id": olgas["client_id"],
+        "owner_id": olgas["owner_id"],
+        "issue_date": TODAY.isoformat(),
+        "currency": "EUR",
+        "amount_minor": 10_000,
+    }
+    refused = client.post("/api/v1/invoices", json=body, headers=bea)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["field"] == "owner_id"
+    mine = client.post("/api/v1/invoices", json=body | {"owner_id": bea_id}, headers=bea)
+    assert mine.status_code == 201, mine.text

@@ -20,6 +20,7 @@ from agent.models.base import utcnow
 from agent.services.reminders import sweeps
 from agent.services.reminders.milestones import Schedule
 from agent.services.webhooks import webhooks
+from agent.services.webhooks import worker as webhook_worker
 from agent.settings import Settings
 from api.app import create_app
 from tests.api.builders import client_and_invoice, store_draft
@@ -115,13 +116,13 @@ def test_signed_delivery_of_payment_events(
 ) -> None:
     _subscribe(client, keys, receiver.url, ["payment.recorded", "invoice.paid"])
     _pay(client, keys, engine)
-    report = webhooks.deliver_due(engine)
+    report = webhook_worker.deliver_due(engine)
     assert (report.attempted, report.delivered) == (2, 2)
     assert receiver.bad_signatures == 0
     assert sorted(r["event"] for r in receiver.received) == ["invoice.paid", "payment.recorded"]
     paid = next(r["body"] for r in receiver.received if r["event"] == "invoice.paid")
     assert paid["data"]["amount_minor"] == 10_000
-    assert webhooks.deliver_due(engine).attempted == 0
+    assert webhook_worker.deliver_due(engine).attempted == 0
 
 
 def test_signature_covers_timestamp_and_body() -> None:
@@ -142,17 +143,17 @@ def test_retries_with_backoff_until_the_receiver_recovers(
     subscription_id = _subscribe(client, keys, receiver.url, ["payment.recorded"])
     _pay(client, keys, engine, amount_minor=4_000)
     start = utcnow()
-    first = webhooks.deliver_due(engine, now=start)
+    first = webhook_worker.deliver_due(engine, now=start)
     assert (first.attempted, first.retrying) == (1, 1)
-    assert webhooks.deliver_due(engine, now=start + timedelta(seconds=1)).attempted == 0
-    second = webhooks.deliver_due(engine, now=start + webhooks.backoff(1))
+    assert webhook_worker.deliver_due(engine, now=start + timedelta(seconds=1)).attempted == 0
+    second = webhook_worker.deliver_due(engine, now=start + webhooks.backoff(1))
     assert second.retrying == 1
     with Session(engine) as session:
         delivery = session.exec(select(WebhookDelivery)).one()
         assert delivery.attempts == 2
         assert delivery.next_attempt_at == start + webhooks.backoff(1) + webhooks.backoff(2)
         assert delivery.last_status_code == 503
-    third = webhooks.deliver_due(engine, now=start + timedelta(days=1))
+    third = webhook_worker.deliver_due(engine, now=start + timedelta(days=1))
     assert third.delivered == 1
     assert len(receiver.received) == 1 and receiver.bad_signatures == 0
     log = client.get(
@@ -169,7 +170,7 @@ def test_receiver_down_keeps_the_event_until_it_is_back(
     _pay(client, keys, engine)
     start = utcnow()
     for n in range(3):
-        report = webhooks.deliver_due(engine, now=start + timedelta(days=n))
+        report = webhook_worker.deliver_due(engine, now=start + timedelta(days=n))
         assert report.retrying == 1
     with Session(engine) as session:
         delivery = session.exec(select(WebhookDelivery)).one()
@@ -179,7 +180,7 @@ def test_receiver_down_keeps_the_event_until_it_is_back(
         delivery_subscription.url = receiver.url
         session.add(delivery_subscription)
         session.commit()
-    assert webhooks.deliver_due(engine, now=start + timedelta(days=5)).delivered == 1
+    assert webhook_worker.deliver_due(engine, now=start + timedelta(days=5)).delivered == 1
     assert receiver.received[0]["event"] == "payment.recorded"
 
 
@@ -191,7 +192,7 @@ def test_gives_up_after_max_attempts(
     _pay(client, keys, engine)
     start = utcnow()
     for n in range(3):
-        webhooks.deliver_due(engine, now=start + timedelta(days=n), max_attempts=3)
+        webhook_worker.deliver_due(engine, now=start + timedelta(days=n), max_attempts=3)
     with Session(engine) as session:
         assert session.exec(select(WebhookDelivery)).one().status == DeliveryStatus.FAILED
 
@@ -264,4 +265,4 @@ def test_service_events_are_queued_where_they_happen(
     assert events[2:] == [("invoice.overdue", invoice["id"])]
     assert rows[1].payload["data"]["status"] == "rejected"
     assert rows[0].payload["data"]["invoice_ids"] == [invoice["id"]]
-    assert webhooks.deliver_due(engine).delivered == 3
+    assert webhook_worker.deliver_due(engine).delivered == 3

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from agent.db import make_engine
 from agent.runtime import daily_sweep
-from agent.services.webhooks import webhooks
+from agent.services.webhooks import worker as webhook_worker
 from agent.settings import Settings
 
 
@@ -29,7 +29,7 @@ def main() -> None:
         time.sleep(0.01)
     report = daily_sweep(engine, settings, day=date.fromisoformat(day))
     delivered = 0
-    while (done := webhooks.deliver_due(engine, limit=5)).attempted:
+    while (done := webhook_worker.deliver_due(engine, limit=5)).attempted:
         delivered += done.delivered
     print(
         json.dumps(

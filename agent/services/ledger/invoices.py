@@ -15,6 +15,7 @@ from agent.actor import Actor
 from agent.db import hold_write_lock
 from agent.errors import (
     DuplicateInvoiceNumber,
+    Forbidden,
     InvalidDate,
     InvalidInput,
     InvalidTransition,
@@ -25,7 +26,7 @@ from agent.inputs import invalid_input
 from agent.models import Client, EventKind, Invoice, InvoiceCreate, Lifecycle, Payment, User
 from agent.money import format_plain, normalise_currency
 from agent.services.access import users
-from agent.services.access.ownership import require_owner
+from agent.services.access.ownership import may_act_on, require_owner
 from agent.services.ledger import changes, clients, history
 from agent.services.ledger.standing import Standing, State, derive
 from agent.settings import Settings
@@ -56,6 +57,8 @@ def create(
         raise invalid_input(exc) from None
     client = clients.get(session, client_id=data.client_id)
     users.get(session, user_id=data.owner_id)
+    if not may_act_on(actor, data.owner_id):
+        raise Forbidden("an owner opens invoices in their own name only", field="owner_id")
     currency = normalise_currency(data.currency)
     number = data.number.strip()
     if find_by_number(session, number=number) is not None:
