@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from datetime import date, timedelta
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from tests.api.conftest import Keys
 from tests.factories import make_invoice
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.live import served
 
 
 def test_served_over_http(app: FastAPI, keys: Keys, engine: Engine) -> None:
@@ -29,34 +20,20 @@ def test_served_over_http(app: FastAPI, keys: Keys, engine: Engine) -> None:
             session, owner=keys.owner, issue_date=date.today() - timedelta(days=9)
         )
         session.commit()
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(500):  # wait for the socket, not for a time
-            if server.started:
-                break
-            time.sleep(0.01)
-        assert server.started
-        base = f"http://127.0.0.1:{port}"
-        with httpx.Client(base_url=base, headers=keys.auth("write")) as http:
-            assert http.get("/healthz").json() == {"status": "ok"}
-            paid = http.post(
-                "/api/v1/payments",
-                json={"invoice_id": invoice.id, "amount": "100.00", "currency": "EUR"},
-                headers={"Idempotency-Key": "over-http"},
-            )
-            assert paid.status_code == 201
-            assert paid.json()["settled"] is True
-            replay = http.post(
-                "/api/v1/payments",
-                json={"invoice_id": invoice.id, "amount": "100.00", "currency": "EUR"},
-                headers={"Idempotency-Key": "over-http"},
-            )
-            assert replay.headers["idempotent-replayed"] == "true"
-            assert http.get(f"/api/v1/invoices/{invoice.id}").json()["status"] == "paid"
-            assert httpx.get(f"{base}/api/v1/invoices").status_code == 401
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with served(app) as base, httpx.Client(base_url=base, headers=keys.auth("write")) as http:
+        assert http.get("/healthz").json() == {"status": "ok"}
+        paid = http.post(
+            "/api/v1/payments",
+            json={"invoice_id": invoice.id, "amount": "100.00", "currency": "EUR"},
+            headers={"Idempotency-Key": "over-http"},
+        )
+        assert paid.status_code == 201
+        assert paid.json()["settled"] is True
+        replay = http.post(
+            "/api/v1/payments",
+            json={"invoice_id": invoice.id, "amount": "100.00", "currency": "EUR"},
+            headers={"Idempotency-Key": "over-http"},
+        )
+        assert replay.headers["idempotent-replayed"] == "true"
+        assert http.get(f"/api/v1/invoices/{invoice.id}").json()["status"] == "paid"
+        assert httpx.get(f"{base}/api/v1/invoices").status_code == 401

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from agent.cli.app import app
 from agent.db import session_scope
 from tests.dashboard.ledger import small_ledger
+from tests.live import CHROMIUM, chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 runner = CliRunner()
 
 
@@ -51,23 +51,8 @@ def test_a_bad_month_is_a_clear_error(cli_env: dict[str, str], tmp_path: Path) -
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_chromium_renders_the_charts(browser: object, review_file: Path, tmp_path: Path) -> None:

@@ -26,7 +26,8 @@ from agent.errors import PaymentExceedsBalance
 from agent.services.ledger import payments
 from tests.api.conftest import Keys
 from tests.factories import make_invoice
-from tests.faults.helpers import at_once, paid_total, served, stored_payments
+from tests.faults.helpers import at_once, paid_total, stored_payments
+from tests.live import served
 
 PAYTRACK = str(Path(sys.executable).with_name("paytrack"))
 

@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 
 from agent.models import Invoice, Payment
 from tests.api.conftest import Keys
-from tests.faults.helpers import at_once, served
+from tests.faults.helpers import at_once
+from tests.live import served
 
 WRITERS = 8
 INVOICES_EACH = 3

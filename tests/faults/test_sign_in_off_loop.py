@@ -16,7 +16,7 @@ from agent.services.access import users
 from agent.settings import Settings
 from api.app import create_app
 from tests.factories import make_user
-from tests.faults.helpers import served
+from tests.live import served
 
 
 def test_healthz_answers_while_a_sign_in_is_still_hashing(

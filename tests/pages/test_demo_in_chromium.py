@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -37,15 +34,12 @@ from agent.services.access import users
 from agent.services.scoring import risk_scoring
 from agent.settings import Settings
 from api.app import create_app
-from tests.review.smtp_server import free_port
+from tests.live import chromium, needs_chromium, served
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent.parent / "artifacts" / "pages"
 PASSWORD = "paytrack-demo"
 PHONE, DESKTOP = 390, 1280
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"
-)
+pytestmark = needs_chromium
 
 
 @dataclass
@@ -93,43 +87,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         count = session.exec(
             select(func.count()).select_from(Invoice).where(Invoice.lifecycle != Lifecycle.DRAFT)
         ).one()
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, run_schedule=False),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started and thread.is_alive():  # readiness, not a timing assertion
-        time.sleep(0.02)
-    yield Demo(f"http://127.0.0.1:{port}", engine, admin, owner, owner_id, int(count))
-    server.should_exit = True
-    thread.join()
+    with served(create_app(settings, run_schedule=False)) as base:
+        yield Demo(base, engine, admin, owner, owner_id, int(count))
     engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _watch(page: Any, demo: Demo) -> None:

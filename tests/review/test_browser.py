@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -19,6 +15,7 @@ from agent.models.outbox import OutboxMessage
 from agent.services.review import outbox
 from agent.settings import Settings
 from api.app import create_app
+from tests.live import chromium, needs_chromium, served
 from tests.review.helpers import (
     PASSWORD,
     part_text,
@@ -27,16 +24,13 @@ from tests.review.helpers import (
     sweep,
     with_sentence,
 )
-from tests.review.smtp_server import Inbox, free_port, smtp_server
+from tests.review.smtp_server import Inbox, smtp_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Dialog, Page
 
-CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE = "<script>alert(1)</script>"
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"
-)
+pytestmark = needs_chromium
 
 
 @dataclass
@@ -51,23 +45,8 @@ class Live:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -84,22 +63,8 @@ def live(engine: Engine, settings: Settings) -> Iterator[Live]:
     draft_id, hostile_id = sorted(drafts.values())
     with smtp_server() as (inbox, smtp_port):
         live_settings = settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{smtp_port}"})
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(live_settings, run_schedule=False),
-                host="127.0.0.1",
-                port=port,
-                log_level="warning",
-            )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started and thread.is_alive():  # readiness, not a timing assertion
-            time.sleep(0.02)
-        yield Live(f"http://127.0.0.1:{port}", inbox, live_settings, engine, draft_id, hostile_id)
-        server.should_exit = True
-        thread.join()
+        with served(create_app(live_settings, run_schedule=False)) as url:
+            yield Live(url, inbox, live_settings, engine, draft_id, hostile_id)
 
 
 @pytest.fixture
@@ -163,12 +128,12 @@ def test_reject_with_a_reason(page: Page, live: Live) -> None:
     assert outbox.deliver_due(live.engine, settings=live.settings).sent == 0
 
 
-def test_a_second_owner_gets_403(page: Page, live: Live) -> None:
+def test_a_second_owner_finds_no_such_draft(page: Page, live: Live) -> None:
     sign_in(page, "bob@example.com")
     assert page.locator(".draft").count() == 0
     response = page.goto(f"/drafts/{live.draft_id}")
-    assert response is not None and response.status == 403
-    assert "another owner" in page.locator(".error").inner_text()
+    assert response is not None and response.status == 404
+    assert f"no draft with id {live.draft_id}" in page.locator(".error").inner_text()
 
 
 def test_a_double_submitted_approve_sends_once(page: Page, live: Live) -> None:

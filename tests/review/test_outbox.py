@@ -20,6 +20,7 @@ from agent.models.outbox import OutboxMessage, OutboxStatus
 from agent.services.ledger import history
 from agent.services.review import outbox, reviews
 from agent.settings import Settings
+from tests.live import free_port
 from tests.review.helpers import (
     DAY,
     DUE,
@@ -30,7 +31,7 @@ from tests.review.helpers import (
     user,
     with_sentence,
 )
-from tests.review.smtp_server import free_port, smtp_server
+from tests.review.smtp_server import smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 

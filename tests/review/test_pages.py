@@ -1,4 +1,4 @@
-"""The pages without a browser: sign-in, rate limits, CSRF, redirects, 403s and escaping."""
+"""The pages without a browser: sign-in, rate limits, CSRF, redirects, refusals and escaping."""
 
 from __future__ import annotations
 
@@ -102,13 +102,15 @@ def test_posts_without_the_session_csrf_token_are_refused(
         assert session.exec(select(OutboxMessage)).all() == []
 
 
-def test_another_owner_gets_403_pages(client: TestClient, world: dict[str, int]) -> None:
+def test_another_owners_draft_is_not_found_on_the_pages(
+    client: TestClient, world: dict[str, int]
+) -> None:
     sign_in(client, "bob@example.com")
     token = csrf_of(client)
-    assert client.get(f"/drafts/{world['draft']}").status_code == 403
+    assert client.get(f"/drafts/{world['draft']}").status_code == 404
     assert client.get(f"/invoices/{world['invoice']}").status_code == 404
     approve = client.post(f"/drafts/{world['draft']}/approve", data={"csrf": token})
-    assert approve.status_code == 403 and "another owner" in approve.text
+    assert approve.status_code == 404 and f"no draft with id {world['draft']}" in approve.text
     assert client.get("/drafts/999999").status_code == 404
 
 

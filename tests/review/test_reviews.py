@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from agent import runtime
 from agent.db import session_scope
-from agent.errors import DraftAlreadyDecided, DraftStale, Forbidden, InvalidInput
+from agent.errors import DraftAlreadyDecided, DraftNotFound, DraftStale, Forbidden, InvalidInput
 from agent.models import UserRole
 from agent.models.draft import Draft, DraftStatus, Tone
 from agent.models.outbox import OutboxMessage
@@ -60,10 +60,10 @@ def test_owners_see_their_own_queue_and_admins_every_queue(
     assert {i.client.name for i in every} == {"Van Dijk Studio", "Bob's Client"}
 
 
-def test_only_the_owner_or_an_admin_decides(
+def test_only_the_owner_or_an_admin_decides_another_owner_finds_nothing(
     engine: Engine, settings: Settings, world: dict[str, int]
 ) -> None:
-    with session_scope(engine) as session, pytest.raises(Forbidden):
+    with session_scope(engine) as session, pytest.raises(DraftNotFound):
         reviews.approve(
             session,
             draft_id=world["draft"],

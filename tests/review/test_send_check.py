@@ -24,8 +24,9 @@ from agent.services.ledger import history, invoices
 from agent.services.review import outbox
 from agent.settings import Settings
 from tests.factories import pay
+from tests.live import free_port
 from tests.review.helpers import seed_invoices, seed_owner, sweep
-from tests.review.smtp_server import Inbox, free_port, smtp_server
+from tests.review.smtp_server import Inbox, smtp_server
 from tests.review.test_outbox import approve_all, smtp_settings
 
 ACTOR = Actor.system("test")

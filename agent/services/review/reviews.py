@@ -29,6 +29,7 @@ from agent.drafting.edit_check import check_edit
 from agent.drafting.facts import locale_for
 from agent.errors import (
     DraftAlreadyDecided,
+    DraftNotFound,
     DraftStale,
     EditRefused,
     Forbidden,
@@ -40,7 +41,7 @@ from agent.models.base import utcnow
 from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim, Tone
 from agent.models.notification import NotificationKind
 from agent.services.access import users
-from agent.services.access.ownership import require_admin
+from agent.services.access.ownership import owner_scope, require_admin, require_owner
 from agent.services.charges import claims
 from agent.services.ledger import history, invoices, payments
 from agent.services.ledger.standing import Standing
@@ -106,10 +107,9 @@ def queue(
     Ordered by suggested send time, then risk (high first), then amount (largest first).
     Snoozed drafts stay out of the pending queue until their day comes.
     """
-    if not is_admin(viewer):
-        if owner_id not in (None, viewer.id):
-            raise Forbidden("only an admin can see another owner's queue", field="owner_id")
-        owner_id = viewer.id
+    if owner_id not in (None, viewer.id):
+        require_admin(actor_for(viewer), doing="see another owner's queue", field="owner_id")
+    owner_id = owner_scope(actor_for(viewer)) if owner_id is None else owner_id
     listed = drafts.list_drafts(session, status=status, owner_id=owner_id, limit=1_000)
     if status == DraftStatus.PENDING_REVIEW and not include_snoozed:
         listed = [d for d in listed if d.snoozed_until is None or d.snoozed_until <= as_of]
@@ -181,17 +181,20 @@ def _items(
 
 
 def require_decider(session: Session, *, viewer: User, draft: Draft) -> None:
-    """Raises ``Forbidden`` unless the viewer owns every invoice of the draft or is an admin."""
+    """Raises unless the access rule lets the viewer act on the draft's every invoice.
+
+    Another owner's draft is reported as not found, as every owner-scoped row is.
+    """
     if not viewer.is_active:
         raise Forbidden("this account is disabled", field="user")
-    if is_admin(viewer):
-        return
+    actor = actor_for(viewer)
     owner_ids = {
         invoice.owner_id for _, invoice in drafts.listed_invoices(session, draft_id=draft.id)
-    }
-    others = owner_ids - {viewer.id} if owner_ids else {draft.owner_id} - {viewer.id}
-    if others:
-        raise Forbidden(f"draft {draft.id} belongs to another owner's invoices", field="draft")
+    } or {draft.owner_id}
+    for owner_id in owner_ids:
+        require_owner(
+            actor, owner_id, not_found=DraftNotFound(f"no draft with id {draft.id}", field="draft")
+        )
 
 
 def _lock(session: Session, *, draft_id: int) -> Draft:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.live import free_port
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 USER, PASSWORD = "inbox", "s3cret pass"
 
@@ -33,12 +35,6 @@ class ImapServer:
 
     def url(self, folder: str = "INBOX") -> str:
         return f"imap://{self.user}:{PASSWORD.replace(' ', '%20')}@127.0.0.1:{self.port}/{folder}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def require_dovecot() -> None:
