@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CYRILLIC = dict(
-    zip(
-        "абвгдежзийклмнопрстуфхцчшщъьюя",
-        "a b v g d e zh z i y k l m n o p r s t u f h ts ch sh sht a y yu ya".split(),
-        strict=True,
-    )
-)
-_TRANSLITERATE = str.maketrans({**_CYRILLIC, "ѝ": "i", "ё": "yo", "ы": "y", "э": "e"})
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z", "и": "i",
+    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s",
+    "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sht", "ъ": "a",
+    "ь": "y", "ю": "yu", "я": "ya", "ѝ": "i", "ё": "yo", "ы": "y", "э": "e",
+}  # fmt: skip
+_TRANSLITERATE = str.maketrans(_CYRILLIC)
 _DIGIT = re.compile(r"\d")
 _ADDRESS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
 # A line that ends what the client wrote: a sign-off, a phone footer or a legal disclaimer.

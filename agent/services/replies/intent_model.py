@@ -22,7 +22,7 @@ from agent.services.replies.folding import fold, written_part
 from agent.services.replies.rules import signals
 
 # How much the rules' signals weigh beside the text's n-grams (each block is L2-normalised).
-SIGNAL_WEIGHT = 0.6
+SIGNAL_WEIGHT = 0.3
 
 
 def _pipeline() -> Pipeline:
@@ -40,7 +40,7 @@ def _pipeline() -> Pipeline:
             ],
             transformer_weights={"chars": 1.0, "words": 1.0, "rules": SIGNAL_WEIGHT},
         ),
-        LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000),
+        LogisticRegression(C=30.0, class_weight="balanced", max_iter=2000),
     )  # fmt: skip
 
 
@@ -57,8 +57,7 @@ class IntentModel:
     def probabilities(self, texts: Sequence[str]) -> list[dict[Intent, float]]:
         rows = self._model.predict_proba([written_part(text) for text in texts])
         return [
-            {intent: float(p) for intent, p in zip(self._intents, row, strict=True)}
-            for row in rows
+            {intent: float(p) for intent, p in zip(self._intents, row, strict=True)} for row in rows
         ]
 
 

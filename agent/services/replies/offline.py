@@ -26,7 +26,7 @@ READER = "offline:v2"
 # an out-of-office holds nothing, so reading a person's reply as one is the costliest mistake.
 THRESHOLDS = {
     Intent.PROMISE_TO_PAY: 0.5,
-    Intent.DISPUTE: 0.45,
+    Intent.DISPUTE: 0.5,
     Intent.CLAIMS_PAID: 0.5,
     Intent.REQUEST_COPY: 0.5,
     Intent.AUTO_REPLY: 0.6,
@@ -54,7 +54,7 @@ class OfflineReader:
         model = self._given or intent_model()
         probabilities = model.probabilities([body])[0]
         intent = max(probabilities, key=probabilities.__getitem__)
-        if probabilities[intent] < THRESHOLDS[intent]:
+        if probabilities[intent] < THRESHOLDS[intent] or _contradicted(intent, body, written_on):
             intent = Intent.QUESTION if asks(body) else Intent.OTHER
         return self._reading(intent, probabilities[intent], body, written_on)
 
@@ -82,6 +82,14 @@ class OfflineReader:
             currency=amounts[0].currency if amounts else None,
             reference=find_reference(written) if intent == Intent.CLAIMS_PAID else None,
         )
+
+
+def _contradicted(intent: Intent, body: str, written_on: date) -> bool:
+    """A claim of payment whose date is after the day it was written cannot be right."""
+    if intent != Intent.CLAIMS_PAID:
+        return False
+    dates = find_dates(written_part(body), written_on=written_on, direction=Direction.PAST)
+    return bool(dates) and dates[0] > written_on
 
 
 def _reason(text: str) -> str:

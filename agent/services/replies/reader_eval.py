@@ -61,7 +61,7 @@ def read_all(reader: ReplyReader, examples: Sequence[Example]) -> list[Reading]:
 
 def score(examples: Sequence[Example], readings: Sequence[Reading]) -> Scores:
     """Accuracy, per-intent precision and recall, wrong actions and abstentions."""
-    pairs = [(example.intent, reading.intent) for example, reading in zip(examples, readings, strict=True)]  # fmt: skip
+    pairs = [(e.intent, r.intent) for e, r in zip(examples, readings, strict=True)]
     precision, recall, support = {}, {}, {}
     for intent in Intent:
         predicted = sum(got == intent for _, got in pairs)
@@ -136,17 +136,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         readings = cross_validated(train)
         lines += report(f"training set, {FOLDS}-fold cross-validation", score(train, readings))
         lines += bands(train, readings)
+        if args.rules:
+            lines += report("training set (rules:v1)", score(train, read_all(RuleReader(), train)))
     reader = OfflineReader()
     for path in [*check_files(), *args.files]:
         examples = load_file(path)
-        lines += report(f"{path.name} ({READER_NAME})", score(examples, read_all(reader, examples)))
+        result = score(examples, read_all(reader, examples))
+        lines += report(f"{path.name} ({OfflineReader.name})", result)
         if args.rules:
             rules = read_all(RuleReader(), examples)
             lines += report(f"{path.name} (rules:v1)", score(examples, rules))
     print("\n".join(lines))
 
-
-READER_NAME = OfflineReader.name
 
 if __name__ == "__main__":
     main()

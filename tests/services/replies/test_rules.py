@@ -1,4 +1,5 @@
-"""The offline reader on a varied realistic set, and the facts it reads from a reply."""
+"""The v1 rule reader (now the offline reader's signals and fact extractors) on the sets it was
+written against, and the facts it reads from a reply."""
 
 from __future__ import annotations
 
