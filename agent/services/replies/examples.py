@@ -73,7 +73,7 @@ def _example(row: Any, path: Path) -> Example:
         raise InvalidInput(f"{path}: unknown intent {label!r}") from exc
     if not isinstance(text, str):
         raise InvalidInput(f"{path}: a labelled reply needs its text")
-    day = row.get("written_on", row.get("date"))
+    day = row.get("written_on", row.get("message_date", row.get("date")))
     return Example(
         text=text,
         intent=intent,
