@@ -71,6 +71,8 @@ def run(invoices: int, count: int, seed: int) -> dict[str, float]:
         generate_ledger(engine, invoices=invoices, seed=seed, end_date=date(2026, 11, 20))
         settings = Settings(database_url=url, data_dir=Path(folder), openai_api_key="")
         reader = OfflineReader()
+        # The offline model trains on its first read; that happens once a process, not a reply.
+        reader.read(text="Thanks.", subject="Re: Invoice", written_on=date(2026, 11, 20))
         with Session(engine) as session:
             raw = _messages(session, count, seed)
         now = datetime.now(UTC)

@@ -3,8 +3,9 @@
 Character n-grams of the folded text carry across inflections, typos, missing diacritics and
 the two scripts of Bulgarian; word n-grams carry phrasing and negation ("not paid", "inte
 betalat"); the rules' phrases, stems and verdict come in as features of their own, so the
-model learns how far to trust them. It fits in about a second, so it is trained on first use
-from ``reader_data/`` (deterministically) rather than shipped as a pickle nobody can review.
+model learns how far to trust them. It fits in a few seconds of CPU (about 7 on the shared
+build machine), so it is trained once a process on first use, deterministically, from
+``reader_data/`` rather than shipped as a pickle nobody can review.
 """
 
 from __future__ import annotations
