@@ -12,7 +12,7 @@ from agent.services.replies.folding import fold, written_part
 from agent.services.replies.intent_model import IntentModel
 from agent.services.replies.offline import OfflineReader
 from agent.services.replies.reader_eval import SAFE, read_all, score
-from tests.services.replies.corpus import CORPUS, HELD_OUT, UNSEEN
+from tests.services.replies.corpus import CORPUS, FACT_CASES, HELD_OUT, UNSEEN
 
 WRITTEN = date(2026, 12, 2)  # a Wednesday
 
@@ -41,20 +41,7 @@ def test_the_reader_gets_the_intent_right_on_replies_it_never_learnt_from(
 @pytest.mark.parametrize(
     ("text", "intent", "details"),
     [
-        ("We paid on Friday, reference 4471.", Intent.CLAIMS_PAID,
-         {"date": "2026-11-27", "reference": "4471"}),
-        ("We will pay on Friday.", Intent.PROMISE_TO_PAY, {"date": "2026-12-04"}),
-        ("We will pay on 15 January.", Intent.PROMISE_TO_PAY, {"date": "2027-01-15"}),
-        ("Vi betalar den 20 december, 1 234,50 kr.", Intent.PROMISE_TO_PAY,
-         {"date": "2026-12-20", "amount_minor": 123450, "currency": "SEK"}),
-        ("Wij hebben op 28-11 €1.234,50 overgemaakt.", Intent.CLAIMS_PAID,
-         {"date": "2026-11-28", "amount_minor": 123450, "currency": "EUR"}),
-        ("Платихме вчера 300 лв.", Intent.CLAIMS_PAID,
-         {"date": "2026-12-01", "amount_minor": 30000, "currency": "BGN"}),
-        ("Ще платим до края на месеца.", Intent.PROMISE_TO_PAY, {"date": "2026-12-31"}),
-        ("Out of office: back on 5 January.", Intent.AUTO_REPLY, {"return_date": "2027-01-05"}),
-        ("Die uren zijn niet afgesproken.", Intent.DISPUTE,
-         {"reason": "Die uren zijn niet afgesproken."}),
+        *FACT_CASES,
         ("Hi,\n\nWe paid yesterday, ref 5566.\n\nKind regards,\nTom\nTel 08-12 34 56",
          Intent.CLAIMS_PAID, {"date": "2026-12-01", "reference": "5566"}),
     ],
