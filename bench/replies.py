@@ -29,7 +29,7 @@ from agent.models import Client, Invoice
 from agent.models.reply import Reply
 from agent.schema import upgrade
 from agent.services.replies import parsing, replies
-from agent.services.replies.rules import RuleReader
+from agent.services.replies.offline import OfflineReader
 from agent.settings import Settings
 
 TEXTS = [
@@ -70,7 +70,9 @@ def run(invoices: int, count: int, seed: int) -> dict[str, float]:
         upgrade(engine)
         generate_ledger(engine, invoices=invoices, seed=seed, end_date=date(2026, 11, 20))
         settings = Settings(database_url=url, data_dir=Path(folder), openai_api_key="")
-        reader = RuleReader()
+        reader = OfflineReader()
+        # The offline model trains on its first read; that happens once a process, not a reply.
+        reader.read(text="Thanks.", subject="Re: Invoice", written_on=date(2026, 11, 20))
         with Session(engine) as session:
             raw = _messages(session, count, seed)
         now = datetime.now(UTC)

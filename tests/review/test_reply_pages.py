@@ -14,7 +14,7 @@ from agent.actor import Actor
 from agent.db import session_scope
 from agent.models import Invoice
 from agent.services.replies import replies
-from agent.services.replies.rules import RuleReader
+from agent.services.replies.offline import OfflineReader
 from agent.settings import Settings
 from api.app import create_app
 from tests.review.helpers import seed_owner
@@ -40,7 +40,7 @@ def test_the_queue_shows_replies_first_and_accepting_records_the_promise(
                 text=f"We will pay on 20 March. {HOSTILE}", in_reply_to=sent.message_id
             ),
             source="file",
-            reader=RuleReader(),
+            reader=OfflineReader(),
             settings=settings,
             actor=Actor.system("test"),
         ).reply

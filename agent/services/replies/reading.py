@@ -56,7 +56,7 @@ class Reading:
 
 
 class ReplyReader(Protocol):
-    """Reads one reply's new text; the rule reader and the LLM reader implement it."""
+    """Reads one reply's new text; the offline reader and the LLM reader implement it."""
 
     name: str
 
@@ -66,7 +66,7 @@ class ReplyReader(Protocol):
 
 
 class LLMReader:
-    """The LLM behind the port, its answer checked against the text, the rules as fallback."""
+    """The LLM behind the port, its answer checked against the text, the offline reader behind."""
 
     def __init__(self, llm: Any, *, fallback: ReplyReader) -> None:
         self._llm = llm
@@ -145,12 +145,13 @@ def _stated_amount(amount: object, currency: object, text: str) -> tuple[int | N
 
 
 def build_reader(settings: Settings) -> ReplyReader:
-    """The LLM reader when a key is set (rules as its fallback), else the rules alone."""
-    from agent.services.replies.rules import RuleReader
+    """The LLM reader when a key is set (the offline reader as its fallback), else the offline
+    reader alone."""
+    from agent.services.replies.offline import OfflineReader
 
-    rules = RuleReader()
+    offline = OfflineReader()
     if not settings.openai_api_key:
-        return rules
+        return offline
     from agent.llm import OpenAIReplyReader  # the SDK loads only when a key is configured
 
-    return LLMReader(OpenAIReplyReader.from_settings(settings), fallback=rules)
+    return LLMReader(OpenAIReplyReader.from_settings(settings), fallback=offline)

@@ -20,6 +20,8 @@ from agent.services.replies.extract import (
 from agent.services.replies.reading import Reading
 
 READER = "rules:v1"
+# Signals ask only for the intent, which does not depend on the message date.
+_ANY_DAY = date(2000, 1, 1)
 
 _PHRASES: dict[Intent, list[str]] = {
     Intent.AUTO_REPLY: [
@@ -185,7 +187,7 @@ class RuleReader:
         if intent == Intent.DISPUTE:
             return Reading(
                 intent=intent,
-                reason=_sentence_around(body, match.start()),
+                reason=sentence_around(body, match.start()),
                 confidence=0.8,
                 classified_by=self.name,
             )
@@ -211,7 +213,7 @@ class RuleReader:
         return Reading(intent=intent, confidence=0.8, classified_by=self.name)
 
 
-def _sentence_around(text: str, position: int) -> str:
+def sentence_around(text: str, position: int) -> str:
     """The sentence of ``text`` that holds ``position``: the dispute's reason in its words."""
     start = 0
     for piece in _REASON_SPLIT.split(text):
@@ -220,3 +222,29 @@ def _sentence_around(text: str, position: int) -> str:
             return piece.strip()[:500]
         start = index + len(piece)
     return text.strip()[:500]
+
+
+def signals(text: str) -> list[str]:
+    """What the rules see in ``text``, as tokens for the intent classifier to weigh.
+
+    Every phrase and stem that matches (``phrase:dispute``, ``stem:claims_paid``), whether the
+    text asks (``asks``) and the rules' own verdict (``rules:promise_to_pay``).
+    """
+    found = [f"phrase:{intent}" for intent, pattern in _PATTERNS.items() if pattern.search(text)]
+    found += [f"stem:{intent}" for intent, pattern in _STEM_PATTERNS if pattern.search(text)]
+    if _QUESTION_PATTERN.search(text):
+        found.append("asks")
+    verdict = RuleReader().read(text=text, subject="", written_on=_ANY_DAY).intent
+    return [*found, f"rules:{verdict}"]
+
+
+def dispute_match(text: str) -> re.Match[str] | None:
+    """Where ``text`` contests the invoice, by a dispute phrase or else a dispute stem."""
+    return _PATTERNS[Intent.DISPUTE].search(text) or dict(_STEM_PATTERNS)[Intent.DISPUTE].search(
+        text
+    )
+
+
+def asks(text: str) -> bool:
+    """Whether ``text`` asks something (a question mark or a "could you" in any language)."""
+    return _QUESTION_PATTERN.search(text) is not None

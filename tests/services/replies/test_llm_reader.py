@@ -133,7 +133,9 @@ def test_an_injection_never_changes_a_fact(engine: Engine, settings: Settings) -
     assert changed <= {"version", "updated_at"}  # only the notes in its history
 
 
-def test_when_the_model_fails_the_rules_read_the_reply(engine: Engine, settings: Settings) -> None:
+def test_when_the_model_fails_the_offline_reader_reads_the_reply(
+    engine: Engine, settings: Settings
+) -> None:
     _ann, _invoice_id, sent, _eml = sent_reminder(engine, settings)
     with ScriptedLLMServer() as server:
         server.reply("not json at all")
@@ -143,4 +145,4 @@ def test_when_the_model_fails_the_rules_read_the_reply(engine: Engine, settings:
             reply_bytes(text="Please send a copy of the invoice.", in_reply_to=sent.message_id),
         )
     assert reply.intent == Intent.REQUEST_COPY
-    assert reply.classified_by == "rules:v1 (llm failed)"
+    assert reply.classified_by == "offline:v2 (llm failed)"

@@ -24,7 +24,7 @@ from agent.models.draft import Draft, DraftStatus
 from agent.models.reply import Intent, MatchMethod, ProposedAction, Reply, ReplyStatus
 from agent.services.ledger import history
 from agent.services.replies import holds, replies
-from agent.services.replies.rules import RuleReader
+from agent.services.replies.offline import OfflineReader
 from agent.services.review import outbox, reviews
 from agent.services.webhooks import webhooks
 from agent.settings import Settings
@@ -40,7 +40,7 @@ NEXT_SWEEP = date(2026, 3, 9)  # overdue_7 for invoice 2026-001
 def ingest(engine: Engine, settings: Settings, raw: bytes, source: str = "file") -> Reply:
     with session_scope(engine) as session:
         outcome = replies.ingest(
-            session, raw=raw, source=source, reader=RuleReader(), settings=settings, actor=CLI
+            session, raw=raw, source=source, reader=OfflineReader(), settings=settings, actor=CLI
         )
         session.expunge(outcome.reply)
         return outcome.reply
@@ -72,7 +72,7 @@ def test_a_reply_in_the_thread_is_matched_and_holds_the_next_sweep(
     assert reply.details["date"] == "2026-03-20"
     assert reply.proposed_action == ProposedAction.RECORD_PROMISE
     assert reply.status == ReplyStatus.PENDING
-    assert reply.classified_by == "rules:v1"
+    assert reply.classified_by == "offline:v2"
     report = sweep(engine, eager(settings), NEXT_SWEEP)
     assert report.drafts_created == 0
     assert report.skipped["reply_pending"] == 1
@@ -253,7 +253,7 @@ def test_an_unmatched_reply_is_assigned_by_an_admin(engine: Engine, settings: Se
             invoice_numbers=["2026-001"],
             actor=CLI,
             settings=settings,
-            reader=RuleReader(),
+            reader=OfflineReader(),
         )
         assert assigned.match_method == MatchMethod.ASSIGNED
         assert assigned.proposed_action == ProposedAction.OPEN_DISPUTE
@@ -306,7 +306,7 @@ def test_an_unmatched_reply_from_a_known_contact_reaches_the_clients_owner(
             invoice_numbers=[other_number],
             actor=ann_actor,
             settings=settings,
-            reader=RuleReader(),
+            reader=OfflineReader(),
         )
     with session_scope(engine) as session:
         assigned = replies.assign(
@@ -315,7 +315,7 @@ def test_an_unmatched_reply_from_a_known_contact_reaches_the_clients_owner(
             invoice_numbers=["2026-001"],
             actor=ann_actor,
             settings=settings,
-            reader=RuleReader(),
+            reader=OfflineReader(),
         )
         assert assigned.match_method == MatchMethod.ASSIGNED
         assert replies.invoices_of(session, reply_ids=[reply.id])[reply.id][0].id == invoice_id

@@ -1,4 +1,5 @@
-"""The offline reader on a varied realistic set, and the facts it reads from a reply."""
+"""The v1 rule reader (now the offline reader's signals and fact extractors) on the sets it was
+written against, and the facts it reads from a reply."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from agent.models.reply import Intent
 from agent.services.replies.rules import RuleReader
-from tests.services.replies.corpus import CORPUS, HELD_OUT, UNSEEN
+from tests.services.replies.corpus import CORPUS, FACT_CASES, HELD_OUT, UNSEEN
 
 WRITTEN = date(2026, 12, 2)  # a Wednesday
 
@@ -53,20 +54,9 @@ def test_on_unseen_replies_the_reader_fails_safe() -> None:
 @pytest.mark.parametrize(
     ("text", "intent", "details"),
     [
-        ("We paid on Friday, reference 4471.", Intent.CLAIMS_PAID,
-         {"date": "2026-11-27", "reference": "4471"}),
-        ("We will pay on Friday.", Intent.PROMISE_TO_PAY, {"date": "2026-12-04"}),
-        ("We will pay on 15 January.", Intent.PROMISE_TO_PAY, {"date": "2027-01-15"}),
+        *FACT_CASES,
         ("Vi betalar 2026-12-20, 1 234,50 kr.", Intent.PROMISE_TO_PAY,
          {"date": "2026-12-20", "amount_minor": 123450, "currency": "SEK"}),
-        ("Wij hebben op 28-11 €1.234,50 overgemaakt.", Intent.CLAIMS_PAID,
-         {"date": "2026-11-28", "amount_minor": 123450, "currency": "EUR"}),
-        ("Платихме вчера 300 лв.", Intent.CLAIMS_PAID,
-         {"date": "2026-12-01", "amount_minor": 30000, "currency": "BGN"}),
-        ("Ще платим до края на месеца.", Intent.PROMISE_TO_PAY, {"date": "2026-12-31"}),
-        ("Out of office: back on 5 January.", Intent.AUTO_REPLY, {"return_date": "2027-01-05"}),
-        ("Die uren zijn niet afgesproken.", Intent.DISPUTE,
-         {"reason": "Die uren zijn niet afgesproken."}),
     ],
 )  # fmt: skip
 def test_facts_are_read_and_dates_normalised_against_the_message_date(
