@@ -9,9 +9,10 @@ families are fitted on the older 80 % and the one with the better validation AUC
 or MAE (regressor) wins. What P(late) is deployed, the model, the client-history baseline or
 their blend, and with which calibration (none, sigmoid, isotonic), is chosen and fitted on the
 validation slice by ``risk.calibration``. The regressor is refitted on all rows; its interval
-comes from split-conformal quantiles of the older-rows regressor's residuals on the validation
-slice, each divided by the client's own spread (``interval_scale``), so a steady payer gets a
-narrow interval. The coverage measured on the test period is reported with every model.
+comes from recency-weighted split-conformal quantiles of expanding-window errors on the
+validation slice, divided by the client's own spread (``interval_scale``, so a steady payer
+gets a narrow interval) or flat, whichever scores better on the slice. The coverage measured on
+the test period is reported with every model.
 """
 
 from __future__ import annotations
