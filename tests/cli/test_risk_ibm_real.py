@@ -3,7 +3,8 @@
 The file (``WA_Fn-UseC_-Accounts-Receivable.csv``, 2,466 invoices; how to get it is in
 ``docs/risk.md``) is third-party data and not shipped: point ``PAYTRACK_IBM_AR_CSV`` at it to
 run this check, which holds the model to the targets of issue 15 on the history's newest
-quarter, never seen in training.
+quarter, never seen in training. As imported, the file's dispute flag is dated to the issue
+date; docs/risk.md gives the figures with it withheld too.
 """
 
 from __future__ import annotations
