@@ -7,6 +7,12 @@ calibration on the older half and is judged by Brier score on the newer half. Th
 calibration is then refitted on the whole validation slice. A model that ranks well but whose
 probabilities drift is corrected by the most recent outcomes, and a model that does not beat
 the client's own late share is not deployed in its place.
+
+Isotonic calibration is a candidate only when the rows it learns from number at least
+``ISOTONIC_MIN_ROWS``: with fewer it overfits (scikit-learn advises against it well below
+1,000 samples), learning steps that fit the slice and claiming near-certainty at both ends.
+On the real IBM history (a validation half of 185 invoices) it won the slice by 0.001 Brier
+and then missed the test period's late share by 8 to 10 points in the top bins.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 SOURCES = ("model", "history", "blend")
 METHODS = ("none", "sigmoid", "isotonic")
 SHOWN_FLOOR = 0.01
+ISOTONIC_MIN_ROWS = 1_000
 EPSILON = 1e-4
 
 
@@ -121,6 +128,8 @@ def choose(model: Any, history: HistoryBaseline, x_val: pd.DataFrame, y_val: np.
         for method in METHODS:
             name = f"{source}+{method}"
             if method != "none" and len(np.unique(y_val[older])) < 2:
+                continue
+            if method == "isotonic" and half < ISOTONIC_MIN_ROWS:
                 continue
             calibrator = Calibrator(method).fit(raw[older], y_val[older])
             p = np.clip(calibrator(raw[newer]), SHOWN_FLOOR, 1 - SHOWN_FLOOR)

@@ -19,10 +19,11 @@ class RiskModel:
     """Everything needed to score: both estimators, the conformal offsets and a reference row.
 
     ``interval`` holds split-conformal lower and upper quantiles of residuals divided by
-    :func:`interval_scale` (so a steady payer gets a narrow interval, an erratic one a wide
-    one); ``population_spread`` is that scale for clients without history; ``reference`` is
-    the median training row, used to explain a score by swapping feature groups back to
-    typical values.
+    :func:`interval_scale`: with ``interval_scaling`` ``"client"`` a steady payer gets a narrow
+    interval and an erratic one a wide one, with ``"flat"`` every invoice gets the same width
+    (whichever was narrower on the validation slice); ``population_spread`` is the scale for
+    clients without history (and for everyone when flat); ``reference`` is the median training
+    row, used to explain a score by swapping feature groups back to typical values.
     """
 
     version: str
@@ -31,6 +32,7 @@ class RiskModel:
     interval: tuple[float, float]
     reference: dict[str, float]
     population_spread: float = 10.0
+    interval_scaling: str = "client"
     metadata: dict[str, Any] = field(default_factory=dict)
     features: list[str] = field(default_factory=lambda: list(FEATURES))
 
@@ -48,14 +50,24 @@ class RiskModel:
         """Point estimate and interval of days paid after the original due date."""
         point = self.regressor.predict(features[self.features])
         low, high = self.interval
-        scale = interval_scale(features, population_spread=self.population_spread)
+        scale = interval_scale(
+            features, population_spread=self.population_spread, scaling=self.interval_scaling
+        )
         return pd.DataFrame(
             {"days_late": point, "low": point + low * scale, "high": point + high * scale}
         )
 
 
-def interval_scale(features: pd.DataFrame, *, population_spread: float) -> np.ndarray:
-    """How erratic the client has been: spread of days late (floor 3), else everyone's spread."""
+INTERVAL_SCALINGS = ("client", "flat")
+
+
+def interval_scale(
+    features: pd.DataFrame, *, population_spread: float, scaling: str = "client"
+) -> np.ndarray:
+    """How erratic the client has been: spread of days late (floor 3), else everyone's spread;
+    everyone's spread for every invoice when ``scaling`` is ``"flat"``."""
+    if scaling == "flat":
+        return np.full(len(features), population_spread)
     spread = np.sqrt(features["hist_std_days_late"].to_numpy() ** 2 + 9.0)
     return np.where(features["has_history"].to_numpy() > 0, spread, population_spread)
 

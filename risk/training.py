@@ -9,9 +9,10 @@ families are fitted on the older 80 % and the one with the better validation AUC
 or MAE (regressor) wins. What P(late) is deployed, the model, the client-history baseline or
 their blend, and with which calibration (none, sigmoid, isotonic), is chosen and fitted on the
 validation slice by ``risk.calibration``. The regressor is refitted on all rows; its interval
-comes from split-conformal quantiles of the older-rows regressor's residuals on the validation
-slice, each divided by the client's own spread (``interval_scale``), so a steady payer gets a
-narrow interval. The coverage measured on the test period is reported with every model.
+comes from recency-weighted split-conformal quantiles of expanding-window errors on the
+validation slice, divided by the client's own spread (``interval_scale``, so a steady payer
+gets a narrow interval) or flat, whichever scores better on the slice. The coverage measured on
+the test period is reported with every model.
 """
 
 from __future__ import annotations
@@ -42,9 +43,17 @@ from risk.evaluation import (
 from risk.features import CATEGORICAL_FEATURES, FEATURES, NUMERIC_FEATURES, build_features
 from risk.labels import labels, settled_rows
 from risk.ledger import Ledger, to_dates
-from risk.model import RiskModel, interval_scale, reference_row, thread_limit
+from risk.model import (
+    INTERVAL_SCALINGS,
+    RiskModel,
+    interval_scale,
+    reference_row,
+    thread_limit,
+)
 
 VALIDATION_SHARE = 0.2
+CONFORMAL_FOLDS = 4
+CONFORMAL_HALF_LIFE_SHARE: float | None = 0.5
 INVOICE_ONLY_FEATURES = ["log_amount", "terms_days"]
 
 
@@ -105,21 +114,81 @@ def _split(n: int, share: float) -> int:
     return max(1, min(n - 1, round(n * (1 - share))))
 
 
-def _conformal(residuals: np.ndarray, coverage: float) -> tuple[float, float]:
-    """Lower/upper residual quantiles so that [point+lo, point+hi] covers ``coverage``."""
+def _conformal(
+    residuals: np.ndarray, coverage: float, *, half_life: float | None = None
+) -> tuple[float, float]:
+    """Lower/upper residual quantiles so that [point+lo, point+hi] covers ``coverage``.
+
+    ``residuals`` are in time order. With ``half_life`` (in rows) each residual weighs half as
+    much as one ``half_life`` rows newer (weighted split-conformal for a drifting history, Barber
+    et al. 2023); the point to be predicted weighs as much as the newest residual.
+    """
     n = len(residuals)
     tail = (1 - coverage) / 2
-    rank_hi = min(n, math.ceil((n + 1) * (1 - tail)))
-    rank_lo = max(1, math.floor((n + 1) * tail))
-    ordered = np.sort(residuals)
-    return float(ordered[rank_lo - 1]), float(ordered[rank_hi - 1])
+    if half_life is None:
+        rank_hi = min(n, math.ceil((n + 1) * (1 - tail)))
+        rank_lo = max(1, math.floor((n + 1) * tail))
+        ordered = np.sort(residuals)
+        return float(ordered[rank_lo - 1]), float(ordered[rank_hi - 1])
+    weights = 0.5 ** ((n - 1 - np.arange(n)) / half_life)
+    order = np.argsort(residuals, kind="stable")
+    cumulative = np.cumsum(weights[order]) / (weights.sum() + 1.0)
+    hi = min(n - 1, int(np.searchsorted(cumulative, 1 - tail)))
+    lo = max(0, int(np.searchsorted(cumulative, tail, side="right")) - 1)
+    return float(residuals[order][lo]), float(residuals[order][hi])
 
 
-def _scaled_residuals(
-    regressor: BaseEstimator, x: pd.DataFrame, y: pd.DataFrame, spread: float
+def _half_life(rows: int) -> float | None:
+    share = CONFORMAL_HALF_LIFE_SHARE
+    return None if share is None else max(1.0, share * rows)
+
+
+def _rolling_errors(
+    candidate: BaseEstimator,
+    features: pd.DataFrame,
+    target: pd.DataFrame,
+    *,
+    cut: int,
+    folds: int = CONFORMAL_FOLDS,
 ) -> np.ndarray:
-    error = y["days_late"].to_numpy() - regressor.predict(x[FEATURES])
-    return error / interval_scale(x, population_spread=spread)
+    """Errors on the validation slice (rows from ``cut``), each chunk predicted by a regressor
+    fitted on every row before it: an expanding window, as the deployed model is refitted on
+    everything. One regressor fitted on the older 80 % alone is trained on less and older data
+    than the one that scores, so the quantiles of its errors make the interval too wide.
+    """
+    found = []
+    for chunk in np.array_split(np.arange(cut, len(features)), folds):
+        if len(chunk) == 0:
+            continue
+        start = int(chunk[0])
+        regressor = clone(candidate).fit(
+            features[FEATURES].iloc[:start], target["days_late"].iloc[:start]
+        )
+        predicted = regressor.predict(features[FEATURES].iloc[chunk])
+        found.append(target["days_late"].to_numpy()[chunk] - predicted)
+    return np.concatenate(found)
+
+
+def _interval(
+    errors: np.ndarray, x_val: pd.DataFrame, *, spread: float, coverage: float
+) -> tuple[str, tuple[float, float]]:
+    """The scaling (client spread or flat) with the better interval score on the slice, with
+    its quantiles. Both cover ``coverage`` by construction; the interval score (width plus
+    2/α times each miss, Gneiting & Raftery 2007) prefers the narrower interval only when it
+    does not buy its width by missing the erratic clients by more."""
+    half_life = _half_life(len(errors))
+    alpha = 1 - coverage
+    best: tuple[float, str, tuple[float, float]] | None = None
+    for scaling in INTERVAL_SCALINGS:
+        scale = interval_scale(x_val, population_spread=spread, scaling=scaling)
+        low, high = _conformal(errors / scale, coverage, half_life=half_life)
+        lo, hi = low * scale, high * scale
+        miss = np.maximum(lo - errors, 0) + np.maximum(errors - hi, 0)
+        score = float(np.mean(hi - lo + 2 / alpha * miss))
+        if best is None or score < best[0]:
+            best = (score, scaling, (low, high))
+    assert best is not None
+    return best[1], best[2]
 
 
 def fit(
@@ -156,7 +225,8 @@ def fit(
         )
     reg_name = min(reg_scores, key=lambda k: reg_scores[k])
     spread = float(target["days_late"].std()) or 1.0
-    residuals = _scaled_residuals(regressors[reg_name], x_val, y_val, spread)
+    errors = _rolling_errors(regressor_candidates(seed)[reg_name], features, target, cut=cut)
+    scaling, interval = _interval(errors, x_val, spread=spread, coverage=coverage)
     regressor = clone(regressor_candidates(seed)[reg_name]).fit(
         features[FEATURES], target["days_late"]
     )
@@ -164,14 +234,16 @@ def fit(
         version=version,
         classifier=classifier,
         regressor=regressor,
-        interval=_conformal(residuals, coverage),
+        interval=interval,
         population_spread=spread,
+        interval_scaling=scaling,
         reference=reference_row(features),
         metadata={
             "classifier_family": clf_name,
             "classifier_source": choice.source,
             "regressor_family": reg_name,
             "calibration": choice.method,
+            "interval_scaling": scaling,
             "validation_auc": clf_scores,
             "validation_mae_days": reg_scores,
             "selection_brier": choice.brier,
@@ -269,6 +341,7 @@ def _train_and_evaluate(
                 "regressor": held.metadata["regressor_family"],
                 "source": held.metadata["classifier_source"],
                 "calibration": held.metadata["calibration"],
+                "interval_scaling": held.metadata["interval_scaling"],
                 "selection_brier": held.metadata["selection_brier"],
                 "validation_auc": held.metadata["validation_auc"],
                 "validation_mae_days": held.metadata["validation_mae_days"],
@@ -327,6 +400,7 @@ def _test_metrics(
             "regressor_family": model.metadata["regressor_family"],
             "classifier_source": model.metadata["classifier_source"],
             "calibration_method": model.metadata["calibration"],
+            "interval_scaling": model.metadata["interval_scaling"],
             "measured": {
                 "model": family_label(model.metadata),
                 "history_baseline": "the client's own late share and mean days late so far",
