@@ -49,9 +49,9 @@ class ConceptFeatures(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, texts: Iterable[str]) -> np.ndarray:
-        names = list(_patterns())
-        rows = [[float(name in concepts_in(text)) for name in names] for text in texts]
-        return np.array(rows, dtype=float).reshape(len(rows), len(names))
+        patterns = list(_patterns().values())
+        rows = [[float(bool(p.search(text))) for p in patterns] for text in texts]
+        return np.array(rows, dtype=float).reshape(len(rows), len(patterns))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.array([f"concept_{name}" for name in _patterns()], dtype=object)
