@@ -103,6 +103,7 @@ class RecordingWriter:
     def __init__(self, writer: OpenAIDraftWriter) -> None:
         self._writer = writer
         self.last: DraftProse | None = None
+        self.answers: list[DraftProse] = []
 
     @property
     def model(self) -> str:
@@ -113,6 +114,7 @@ class RecordingWriter:
     ) -> DraftProse:
         self.last = None
         self.last = self._writer.write(facts, prompt, feedback=feedback)
+        self.answers.append(self.last)
         return self.last
 
 
@@ -136,6 +138,8 @@ def test_smollm2_drafts_are_checked_and_fall_back_cleanly(local_server: str) -> 
     checks = [OfflineMeaningCheck()]
     outcomes: Counter[str] = Counter()
     why: Counter[str] = Counter()
+    codes: Counter[str] = Counter()
+    answered = 0
     started = time.monotonic()
     for language in CURRENCY:
         for tone in (Tone.FRIENDLY, Tone.FIRM):
@@ -147,6 +151,7 @@ def test_smollm2_drafts_are_checked_and_fall_back_cleanly(local_server: str) -> 
             for attempt in result.attempts:
                 if attempt.drafter == "llm":
                     why[_kind(attempt.error, attempt.violations)] += 1
+                    codes.update({violation.split(":")[0] for violation in attempt.violations})
             assert result.ok, result.violations
             # Every queued draft is the code's facts block around either the model's prose,
             # which passes every check, or the templates' prose; nothing else.
@@ -157,10 +162,16 @@ def test_smollm2_drafts_are_checked_and_fall_back_cleanly(local_server: str) -> 
             else:
                 expected = assemble(facts, TemplateDrafter().write(facts))
             assert (result.subject, result.body) == (expected.subject, expected.body)
-            print(f"\n--- {language} {tone.value}: {_outcome(result)}\n{result.body}")
+            print(f"\n--- {language} {tone.value}: {_outcome(result)}")
+            for answer in writer.answers[answered:]:
+                print(f"  answer: {answer.fields()}"[:600])
+            answered = len(writer.answers)
+            for attempt in result.attempts:
+                print(f"  {attempt.drafter}: {attempt.error or attempt.violations}"[:400])
     seconds = time.monotonic() - started
     print(f"\nSmolLM2-135M, {sum(outcomes.values())} drafts in {seconds:.0f}s: {dict(outcomes)}")
     print(f"why model answers were not used: {dict(why)}")
+    print(f"checks that refused them (answers per check): {dict(codes)}")
     print(f"response format in use: {writer._writer._chat.response_format}")
     assert sum(outcomes.values()) == 8
     # The transport works: every answer arrived in time and over HTTP 200; what failed, failed
