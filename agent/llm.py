@@ -2,9 +2,10 @@
 
 ``OpenAIDraftWriter`` asks any OpenAI-compatible endpoint for the reminder's prose and
 ``OpenAIMeaningCheck`` for a yes/no verdict on it, both as structured output. Strict
-``json_schema`` is asked first; a server that refuses it (llama.cpp's server accepts only
-``text`` and ``json_object``) gets ``json_object`` with the schema attached, which llama.cpp
-turns into a grammar, and keeps getting it. Every call carries a token budget and a timeout.
+``json_schema`` is asked first; a server that refuses it (llama-cpp-python's server accepts
+only ``text`` and ``json_object``, and answers HTTP 500 naming ``response_format``) gets
+``json_object`` with the schema attached, which llama.cpp turns into a grammar, and keeps
+getting it once that worked. Every call carries a token budget and a timeout.
 The SDK retries with backoff, honouring ``Retry-After`` on 429; what is left when it gives up
 becomes ``DraftWriterFailed``, an answer that does not parse ``MalformedDraft``. The client is
 built on first use, never at import time.
@@ -27,6 +28,7 @@ from prompts.loader import MeaningPrompt, ReminderPrompt, load_meaning_prompt
 
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 _SCHEMA_REFUSED = (400, 415, 422, 501)
+_SERVER_ERROR = 500
 Answer = TypeVar("Answer", bound=BaseModel)
 
 
@@ -59,22 +61,29 @@ class _Chat:
         try:
             completion = self._create(messages, answer, name)
         except openai.APIStatusError as exc:
-            if self.response_format != "json_schema" or exc.status_code not in _SCHEMA_REFUSED:
+            if self.response_format != "json_schema" or not _refuses_schema(exc):
                 raise _failure(exc, self._timeout_seconds, self._max_retries) from exc
-            self.response_format = "json_object"  # this server refuses strict schemas
             try:
-                completion = self._create(messages, answer, name)
+                completion = self._create(messages, answer, name, response_format="json_object")
             except openai.OpenAIError as retry_exc:
                 raise _failure(retry_exc, self._timeout_seconds, self._max_retries) from exc
+            self.response_format = "json_object"  # this server refuses strict schemas
         except openai.OpenAIError as exc:
             raise _failure(exc, self._timeout_seconds, self._max_retries) from exc
         return _parse(completion, answer)
 
-    def _create(self, messages: list[dict[str, str]], answer: type[BaseModel], name: str) -> Any:
+    def _create(
+        self,
+        messages: list[dict[str, str]],
+        answer: type[BaseModel],
+        name: str,
+        *,
+        response_format: str | None = None,
+    ) -> Any:
         return self._openai().chat.completions.create(  # type: ignore[call-overload]
             model=self.model,
             messages=messages,
-            response_format=self._format(answer, name),
+            response_format=_format(answer, name, response_format or self.response_format),
             temperature=self._temperature,
             max_tokens=self._max_tokens,
         )
@@ -89,14 +98,20 @@ class _Chat:
             )
         return self._client
 
-    def _format(self, answer: type[BaseModel], name: str) -> dict[str, Any]:
-        schema = answer.model_json_schema()
-        if self.response_format == "json_object":
-            return {"type": "json_object", "schema": schema}
-        return {
-            "type": "json_schema",
-            "json_schema": {"name": name, "strict": True, "schema": schema},
-        }
+
+def _format(answer: type[BaseModel], name: str, response_format: str) -> dict[str, Any]:
+    schema = answer.model_json_schema()
+    if response_format == "json_object":
+        return {"type": "json_object", "schema": schema}
+    return {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
+
+
+def _refuses_schema(exc: openai.APIStatusError) -> bool:
+    """A client error on the strict schema, or a server error that names the response format
+    (llama-cpp-python wraps its validation error in a 500)."""
+    if exc.status_code in _SCHEMA_REFUSED:
+        return True
+    return exc.status_code == _SERVER_ERROR and "response_format" in str(exc.body or exc.message)
 
 
 def _failure(exc: Exception, timeout_seconds: float, max_retries: int) -> DraftWriterFailed:

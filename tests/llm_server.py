@@ -36,8 +36,10 @@ class ScriptedLLMServer:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.responder: Responder | None = None
-        # Like llama.cpp's server: refuse the strict ``json_schema`` response format with a 400.
+        # Like llama.cpp's servers: refuse the strict ``json_schema`` response format, with a
+        # 400 or (as llama-cpp-python 0.3 does) a 500 whose message names ``response_format``.
         self.refuse_json_schema = False
+        self.refusal_status = 400
         self._script: deque[Scripted] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -84,6 +86,10 @@ class ScriptedLLMServer:
             )
         )
 
+    def error(self, *, status: int, message: str) -> None:
+        """Answer with an HTTP error carrying an OpenAI-style error body."""
+        self._push(Scripted(status=status, content=json.dumps({"error": {"message": message}})))
+
     def truncated(self, content: str) -> None:
         """An answer cut off by the token budget (``finish_reason: length``)."""
         self._push(Scripted(content=content, finish_reason="length"))
@@ -100,8 +106,12 @@ class ScriptedLLMServer:
         with self._lock:
             self.requests.append(request)
             if self.refuse_json_schema and _asks_json_schema(request):
-                message = "response_format type must be 'text' or 'json_object'"
-                return Scripted(status=400, content=json.dumps({"error": {"message": message}}))
+                message = (
+                    "1 validation error: ('body', 'response_format', 'type') "
+                    "Input should be 'text' or 'json_object'"
+                )
+                content = json.dumps({"error": {"message": message}})
+                return Scripted(status=self.refusal_status, content=content)
             if self._script:
                 return self._script.popleft()
         if self.responder is not None:

@@ -53,6 +53,31 @@ def test_a_server_refusing_strict_schemas_gets_json_mode_with_the_schema(
     assert "greeting" in llm_server.requests[1]["response_format"]["schema"]["properties"]
 
 
+def test_llama_cpp_pythons_500_naming_the_response_format_is_a_refusal_too(
+    llm_server: ScriptedLLMServer, llm_writer: OpenAIDraftWriter
+) -> None:
+    facts = make_facts()
+    llm_server.refuse_json_schema, llm_server.refusal_status = True, 500
+    llm_server.responder = lambda request: json.dumps(good_prose(facts))
+    assert draft_with_fallback(facts, writer=llm_writer).drafter == "llm"
+    kinds = [request["response_format"]["type"] for request in llm_server.requests]
+    assert kinds[-1] == "json_object" and set(kinds[:-1]) == {"json_schema"}
+
+
+def test_any_other_server_error_keeps_the_strict_schema(
+    llm_server: ScriptedLLMServer, llm_writer: OpenAIDraftWriter
+) -> None:
+    facts = make_facts()
+    for _ in range(2):  # the first call and the SDK's one retry
+        llm_server.error(status=500, message="out of memory")
+    llm_server.responder = lambda request: json.dumps(good_prose(facts))
+    result = draft_with_fallback(facts, writer=llm_writer)
+    assert result.drafter == "template" and "HTTP 500" in (result.fallback_reason or "")
+    assert {request["response_format"]["type"] for request in llm_server.requests} == {
+        "json_schema"
+    }
+
+
 def test_rate_limit_then_success(
     llm_server: ScriptedLLMServer, llm_writer: OpenAIDraftWriter
 ) -> None:
