@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
@@ -19,7 +20,9 @@ def normalise_currency(code: str, *, field: str = "currency") -> str:
     return candidate
 
 
+@functools.lru_cache(maxsize=512)
 def minor_digits(currency: str) -> int:
+    """Decimals of ``currency`` (2 for EUR, 0 for JPY); cached: exports and imports ask per row."""
     return int(get_currency_precision(currency))
 
 

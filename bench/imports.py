@@ -42,6 +42,9 @@ from agent.services.ledger.io.imports.invoice_rows import InvoiceRowOptions
 from agent.services.ledger.io.imports.invoices import import_invoices
 
 END = date(2026, 11, 20)
+# A spreadsheet import refuses closed and unsent invoices (their dates and reasons need the JSON
+# ledger archive): paytrack skips them with --skip-invalid semantics, the anchor leaves them out.
+NOT_IMPORTABLE = frozenset({"void", "written_off", "draft"})
 
 
 def _fresh(folder: Path, name: str) -> Engine:
@@ -61,7 +64,12 @@ def _paytrack(engine: Engine, path: Path) -> float:
     started = time.perf_counter()
     with session_scope(engine) as session:
         import_invoices(
-            session, path=path, mapping={}, options=options, actor=Actor.system("import:bench")
+            session,
+            path=path,
+            mapping={},
+            options=options,
+            actor=Actor.system("import:bench"),
+            skip_invalid=True,
         )
     return time.perf_counter() - started
 
@@ -80,7 +88,10 @@ def _anchor(engine: Engine, path: Path) -> float:
     payments: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     with path.open(encoding="utf-8", newline="") as handle:
-        for n, row in enumerate(csv.DictReader(handle), start=1):
+        for row in csv.DictReader(handle):
+            if row["status"] in NOT_IMPORTABLE:
+                continue
+            n = len(invoices) + 1
             currency = row["currency"]
             client = clients.setdefault(row["client"], len(clients) + 1)
             owner = owners.setdefault(row["owner"], len(owners) + 1)

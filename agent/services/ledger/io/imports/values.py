@@ -14,6 +14,7 @@ from agent.inputs import unsafe_reason
 from agent.services.ledger.io.imports.reading import Cell
 
 _EXCEL_EPOCH = date(1899, 12, 30)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₽": "RUB", "₺": "TRY", "zł": "PLN"}
 _DOLLARS = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"})
@@ -41,6 +42,11 @@ def parse_date(value: Cell, *, date_format: str | None) -> date:
             return _EXCEL_EPOCH + timedelta(days=int(value))
         raise CellError(f"{value!r} is not a date")
     text = str(value).strip()
+    if date_format is None and _ISO_DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass  # e.g. 2026-02-30: the message below names the expected form
     formats = [date_format] if date_format else []
     formats += ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
     for fmt in formats:
