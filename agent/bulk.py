@@ -10,7 +10,8 @@ and hands the driver plain tuples.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Date, DateTime, Table
@@ -23,14 +24,23 @@ Convert = Callable[[Any], Any]
 
 
 class BulkInsert:
-    """``INSERT INTO table (columns) VALUES (…)`` for rows given as dicts keyed by column."""
+    """``INSERT INTO table (columns) VALUES (…)`` for rows given as dicts keyed by column.
 
-    def __init__(self, table: Table, columns: Sequence[str], *, dialect: Dialect) -> None:
+    Every row carries every one of ``columns``. A column left out gets its server default or
+    NULL, so one with a Python-side default (which Core would have applied) must be listed.
+    """
+
+    def __init__(self, table: Table, columns: Iterable[str], *, dialect: Dialect) -> None:
         mark = _MARKS.get(dialect.paramstyle)
         if mark is None:
             raise ValueError(f"bulk inserts do not support the {dialect.paramstyle!r} style")
-        quote = dialect.identifier_preparer.quote
         self.columns = tuple(columns)
+        skipped = [c.name for c in table.columns if c.default is not None]
+        missing = sorted(set(skipped) - set(self.columns))
+        if missing:
+            raise ValueError(f"{table.name}: give {', '.join(missing)} (Core would default them)")
+        quote = dialect.identifier_preparer.quote
+        self._values = _getter(self.columns)
         self.sql = (
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in self.columns)}) "
             f"VALUES ({', '.join(mark for _ in self.columns)})"
@@ -39,11 +49,13 @@ class BulkInsert:
                             if (c := _converter(table, name, dialect)) is not None]  # fmt: skip
 
     def prepare(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
-        """The driver-ready tuples of ``rows`` (a missing key is NULL)."""
+        """The driver-ready tuples of ``rows``."""
+        values_of, converters = self._values, self._converters
+        if not converters:
+            return [values_of(row) for row in rows]
         prepared = []
-        columns, converters = self.columns, self._converters
         for row in rows:
-            values = [row.get(name) for name in columns]
+            values = list(values_of(row))
             for index, convert in converters:
                 value = values[index]
                 if value is not None:
@@ -56,6 +68,12 @@ class BulkInsert:
         prepared = self.prepare(rows)
         if prepared:
             connection.exec_driver_sql(self.sql, prepared)
+
+
+def _getter(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    if len(columns) == 1:
+        return lambda row: (row[columns[0]],)
+    return operator.itemgetter(*columns)
 
 
 def _converter(table: Table, name: str, dialect: Dialect) -> Convert | None:

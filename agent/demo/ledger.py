@@ -799,21 +799,25 @@ class _Writer:
     """The three bulk inserts of a batch: invoices, their payments, their history."""
 
     def __init__(self, dialect: Dialect) -> None:
-        self.invoices = _bulk(Invoice, dialect)
-        self.payments = _bulk(Payment, dialect)
-        self.events = _bulk(InvoiceEvent, dialect, skip=("id",))
+        self.dialect = dialect
+        self.inserts: dict[str, BulkInsert] = {}
 
     def write(self, connection: Connection, batch: list[_InvoicePlan]) -> None:
-        self.invoices.execute(connection, [plan.row for plan in batch])
-        self.payments.execute(connection, [p for plan in batch for p in plan.payments])
-        self.events.execute(connection, [e for plan in batch for e in plan.events])
+        self._insert(connection, Invoice, [plan.row for plan in batch])
+        self._insert(connection, Payment, [p for plan in batch for p in plan.payments])
+        self._insert(connection, InvoiceEvent, [e for plan in batch for e in plan.events])
         advance_id_sequences(connection, Invoice, Payment)
 
-
-def _bulk(model: type[SQLModel], dialect: Dialect, *, skip: tuple[str, ...] = ()) -> BulkInsert:
-    table = _table(model)
-    columns = [c.name for c in table.columns if c.name not in skip]
-    return BulkInsert(table, columns, dialect=dialect)
+    def _insert(
+        self, connection: Connection, model: type[SQLModel], rows: list[dict[str, Any]]
+    ) -> None:
+        if not rows:
+            return
+        table = _table(model)
+        bulk = self.inserts.get(table.name)
+        if bulk is None:  # the columns of the first row, which every row of the kind shares
+            bulk = self.inserts[table.name] = BulkInsert(table, rows[0], dialect=self.dialect)
+        bulk.execute(connection, rows)
 
 
 def advance_id_sequences(connection: Connection, *models: type[SQLModel]) -> None:

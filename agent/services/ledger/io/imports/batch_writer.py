@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Column, Table, select
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from agent.actor import Actor
@@ -31,6 +31,19 @@ BATCH = 1_000
 _INVOICE: Table = Invoice.__table__  # type: ignore[attr-defined]
 _PAYMENT: Table = Payment.__table__  # type: ignore[attr-defined]
 _EVENT: Table = InvoiceEvent.__table__  # type: ignore[attr-defined]
+# What the rows below carry; every other column keeps its server default or NULL.
+_INVOICE_COLUMNS = (
+    "number", "client_id", "owner_id", "issue_date", "due_date", "original_due_date",
+    "currency", "amount_minor", "terms_days", "payment_method", "reference", "document_url",
+    "document_path", "notes", "lifecycle", "sent_date", "closed_date", "dispute_opened_date",
+    "dispute_reason", "promised_date", "reminders_paused", "paid_minor", "last_payment_date",
+    "version", "created_at", "updated_at",
+)  # fmt: skip
+_PAYMENT_COLUMNS = (
+    "invoice_id", "amount_minor", "currency", "payment_date", "method", "reference",
+    "external_id", "recorded_by", "created_at",
+)  # fmt: skip
+_EVENT_COLUMNS = ("invoice_id", "kind", "occurred_at", "actor", "actor_user_id", "data")
 
 
 @dataclass(frozen=True)
@@ -60,9 +73,9 @@ class BatchWriter:
     def __init__(self, session: Session, *, source: str, actor: Actor) -> None:
         dialect = session.connection().dialect
         self._session, self._source, self._actor = session, source, actor
-        self._invoices = _bulk(_INVOICE, dialect)
-        self._payments = _bulk(_PAYMENT, dialect)
-        self._events = _bulk(_EVENT, dialect)
+        self._invoices = BulkInsert(_INVOICE, _INVOICE_COLUMNS, dialect=dialect)
+        self._payments = BulkInsert(_PAYMENT, _PAYMENT_COLUMNS, dialect=dialect)
+        self._events = BulkInsert(_EVENT, _EVENT_COLUMNS, dialect=dialect)
         self._emit = webhooks.subscribed(
             session, events=(webhooks.PAYMENT_RECORDED, webhooks.INVOICE_PAID)
         )
@@ -107,10 +120,6 @@ class BatchWriter:
         )
         self.written.created += len(batch)
         self.written.payments_recorded += len(paying)
-
-
-def _bulk(table: Table, dialect: Dialect) -> BulkInsert:
-    return BulkInsert(table, [c.name for c in table.columns if c.name != "id"], dialect=dialect)
 
 
 def _ids(connection: Connection, key: Column[Any], values: list[Any]) -> dict[Any, int]:
