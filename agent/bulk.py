@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any, TypeVar
 
 from sqlalchemy import Date, DateTime, Table
 from sqlalchemy.engine import Connection, Dialect
@@ -21,6 +21,7 @@ _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 _SEEN_VALUES = 65_536
 
 Convert = Callable[[Any], Any]
+T = TypeVar("T")
 
 
 class BulkInsert:
@@ -87,3 +88,15 @@ def _converter(table: Table, name: str, dialect: Dialect) -> Convert | None:
     ):
         return functools.lru_cache(maxsize=_SEEN_VALUES)(process)
     return process
+
+
+def in_list(values: Collection[T]) -> list[T]:
+    """``values`` padded (by repeating one) to the next power of two, for ``IN (…)``.
+
+    Every length of an IN list is a new SQL text, and the driver keeps a prepared statement per
+    text (sqlite3 caches 128): lists of a few lengths keep that cache, and memory, small.
+    """
+    padded = list(values)
+    if padded:
+        padded += padded[:1] * ((1 << (len(padded) - 1).bit_length()) - len(padded))
+    return padded

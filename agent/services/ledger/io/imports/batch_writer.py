@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from agent.actor import Actor
-from agent.bulk import BulkInsert
+from agent.bulk import BulkInsert, in_list
 from agent.models import Client, EventKind, Invoice, InvoiceEvent, Lifecycle, Payment, User
 from agent.models.base import utcnow
 from agent.money import format_plain
@@ -127,7 +127,7 @@ def _ids(connection: Connection, key: Column[Any], values: list[Any]) -> dict[An
     if not values:
         return {}
     table = key.table
-    query = select(key, table.c.id).where(key.in_(values))
+    query = select(key, table.c.id).where(key.in_(in_list(values)))
     return {value: row_id for value, row_id in connection.execute(query)}
 
 

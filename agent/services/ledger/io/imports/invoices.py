@@ -27,6 +27,7 @@ from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
+from agent.bulk import in_list
 from agent.db import hold_write_lock, select_many
 from agent.errors import ImportRejected, InvalidInput, PaytrackError, RowProblem
 from agent.models import Client, ClientCreate, Invoice, Lifecycle, User
@@ -397,7 +398,7 @@ def _existing_by_number(session: Session, numbers: list[str]) -> dict[str, _Exis
                 paid,
             )
             .join(Client, col(Client.id) == Invoice.client_id)
-            .where(col(Invoice.number).in_(chunk))
+            .where(col(Invoice.number).in_(in_list(chunk)))
         )
         for number, invoice_id, amount, currency, lifecycle, client_name, paid_sum in session.exec(
             query
@@ -416,7 +417,7 @@ def _existing_by_number(session: Session, numbers: list[str]) -> dict[str, _Exis
 def _clients_by_key(session: Session, keys: set[str]) -> dict[str, Client]:
     found: dict[str, Client] = {}
     for chunk in _chunks(sorted(keys)):
-        for client in session.exec(select(Client).where(col(Client.name_key).in_(chunk))):
+        for client in session.exec(select(Client).where(col(Client.name_key).in_(in_list(chunk)))):
             found[client.name_key] = client
     return found
 
