@@ -90,12 +90,23 @@ def _timed_import(url: str, path: Path) -> dict[str, Any]:
     figures = {
         "seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu,
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mib": _peak_rss_mib(),
         "created": summary.created,
         "skipped": len(summary.skipped),
     }
     engine.dispose()
     return figures
+
+
+def _peak_rss_mib() -> float:
+    """This process's own peak RSS. Linux carries ``ru_maxrss`` across exec, so a child started
+    by a big parent would report the parent's peak; ``VmHWM`` starts afresh with the program."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _paytrack(url: str, path: Path) -> dict[str, Any]:

@@ -25,9 +25,12 @@ from agent.services.access.ownership import owner_scope
 S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 
+_SPACE_RUNS = re.compile(r"\s+")
+
+
 def name_key(name: str) -> str:
     """Case- and whitespace-insensitive identity of a client name."""
-    return re.sub(r"\s+", " ", name).strip().casefold()
+    return _SPACE_RUNS.sub(" ", name).strip().casefold()
 
 
 def validate_language(code: str, *, field: str = "language") -> str:

@@ -114,10 +114,9 @@ class BatchWriter:
                     _event(invoice, EventKind.DISPUTE_OPENED, _dispute_data(invoice), now)
                 )
                 self.written.disputes_opened += 1
-        label, user_id = self._actor.label, self._actor.user_id
-        self._events.execute(
-            connection, [e | {"actor": label, "actor_user_id": user_id} for e in events]
-        )
+        for event in events:
+            event["actor"], event["actor_user_id"] = self._actor.label, self._actor.user_id
+        self._events.execute(connection, events)
         self.written.created += len(batch)
         self.written.payments_recorded += len(paying)
 

@@ -101,6 +101,7 @@ _country = functools.lru_cache(maxsize=1024)(clients.validate_country)
 _timezone = functools.lru_cache(maxsize=1024)(clients.validate_timezone)
 _currency_code = functools.lru_cache(maxsize=1024)(normalise_currency)
 _owner_parts = functools.lru_cache(maxsize=1024)(users.parse_owner_text)
+_SPACE_RUNS = re.compile(r"\s+")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
@@ -271,7 +272,7 @@ def _parse_row(reader: _RowReader, options: InvoiceRowOptions) -> InvoiceRecord 
     return InvoiceRecord(
         line=reader.row.line,
         number=number,
-        client=re.sub(r"\s+", " ", client),
+        client=_SPACE_RUNS.sub(" ", client),
         owner=owner,
         issue_date=issue_date,
         due_date=due_date,

@@ -267,7 +267,8 @@ class _Run:
             self.summary.clients_created += [c.name for c in fresh.values()]
 
     def _client(self, record: InvoiceRecord) -> Client:
-        return self.existing.get(record.client_key) or self.created[record.client_key]
+        client = self.existing.get(record.client_key)
+        return client if client is not None else self.created[record.client_key]
 
     def _owner(self, record: InvoiceRecord) -> User:
         owner = self.owners.get(record.owner)
