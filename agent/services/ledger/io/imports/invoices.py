@@ -23,7 +23,6 @@ from itertools import islice
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
@@ -117,15 +116,26 @@ def import_invoices(
         actor=actor,
         skip_invalid=skip_invalid,
     )
-    try:
+    with _savepoint(session, dry_run=dry_run):
         for chunk in _chunked(table.rows(), CHUNK):
             run.chunk(chunk)
             if on_progress is not None:
                 on_progress(min(run.summary.rows, repeats.rows), repeats.rows)
-    except BaseException:
-        run.abandon()
-        raise
-    return run.finish()
+        return run.finish()
+
+
+@contextmanager
+def _savepoint(session: Session, *, dry_run: bool) -> Iterator[None]:
+    """Everything the import writes, undone together when it raises (``ImportRejected`` too).
+
+    SQLite's write lock is taken first, so that the savepoint sits inside a transaction.
+    """
+    if dry_run:
+        yield
+        return
+    hold_write_lock(session)
+    with session.begin_nested():
+        yield
 
 
 def _columns(table: Table, mapping: dict[str, str]) -> ColumnMap:
@@ -147,7 +157,7 @@ def _chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 class _Run:
-    """One import in progress: the caches, the problems so far, the savepoint of its writes."""
+    """One import in progress: its caches, the problems so far, its batch writer."""
 
     def __init__(
         self,
@@ -172,7 +182,6 @@ class _Run:
         self.updated: set[str] = set()
         self.previewed_clients: set[str] = set()
         self.previewed_owners: set[str] = set()
-        self.savepoint: SessionTransaction | None = None
         self.writer: BatchWriter | None = None
 
     def chunk(self, rows: list[SourceRow]) -> None:
@@ -190,26 +199,16 @@ class _Run:
             self._apply(records, new, top_ups)
 
     def finish(self) -> InvoiceImportSummary:
-        """Refuse the file (undoing its writes) or close the savepoint; the summary."""
+        """The summary, or ``ImportRejected`` naming every problem (bad rows not skipped)."""
         self.problems.sort(key=lambda p: p.line)
         if self.problems and not self.skip_invalid:
-            self.abandon()
             raise ImportRejected(self.problems)
-        if self.savepoint is not None:
-            self.savepoint.commit()
         self.summary.skipped = self.problems
         self.summary.clients_updated = sorted(self.updated)
         return self.summary
 
-    def abandon(self) -> None:
-        if self.savepoint is not None and self.savepoint.is_active:
-            self.savepoint.rollback()
-
     def _writer(self) -> BatchWriter:
-        """Begin writing: SQLite's write lock first, so the savepoint sits inside a transaction."""
         if self.writer is None:
-            hold_write_lock(self.session)
-            self.savepoint = self.session.begin_nested()
             self.writer = BatchWriter(self.session, source=self.summary.source, actor=self.actor)
         return self.writer
 
