@@ -1,10 +1,10 @@
 """The write stage of an invoice import: new invoices, payments and history in batches.
 
 Rows reach here already validated (the parser and the ledger comparison apply every rule the
-per-row services would), so each batch is a few multi-row inserts instead of eight statements
-and two flushes per row. The rows written are exactly what ``invoices.create``,
-``payments.record`` and ``invoices.open_dispute`` would have written: same fields, same history
-event data and version bumps, same webhook events.
+per-row services would), so each batch is three ``executemany`` inserts and two id look-ups
+instead of eight statements and two flushes per row. The rows written are exactly what
+``invoices.create``, ``payments.record`` and ``invoices.open_dispute`` would have written: same
+fields, same history event data and version bumps, same webhook events.
 """
 
 from __future__ import annotations

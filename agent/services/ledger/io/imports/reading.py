@@ -155,10 +155,7 @@ class Table:
 def _cell(value: Cell) -> Cell:
     """A cell as the row parsers see it: text unquoted and stripped, empty text as None."""
     if isinstance(value, str):
-        text = value.strip()
-        if len(text) > 1 and text[0] == "'" and text[1] in _DANGEROUS_STARTS:
-            text = text[1:]  # as unquote_text, inlined: this runs once per cell
-        return text or None
+        return unquote_text(value) or None
     return value
 
 
