@@ -23,6 +23,8 @@ _LINE_BREAKS = frozenset("\t\n\r")
 
 def unsafe_reason(text: str, *, multiline: bool = False) -> str | None:
     """Why ``text`` may not be stored, or None when it may."""
+    if text.isascii() and text.isprintable():
+        return None  # the common case, and none of the characters below is printable ASCII
     for char in text:
         point = ord(char)
         if 0xD800 <= point <= 0xDFFF:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
@@ -19,7 +20,9 @@ def normalise_currency(code: str, *, field: str = "currency") -> str:
     return candidate
 
 
+@functools.lru_cache(maxsize=512)
 def minor_digits(currency: str) -> int:
+    """Decimals of ``currency`` (2 for EUR, 0 for JPY); cached: exports and imports ask per row."""
     return int(get_currency_precision(currency))
 
 
@@ -47,7 +50,9 @@ def to_decimal(amount_minor: int, currency: str) -> Decimal:
 def format_plain(amount_minor: int, currency: str) -> str:
     """Locale-neutral ``1234.50 EUR``: for CLI tables, exports and logs."""
     digits = minor_digits(currency)
-    return f"{to_decimal(amount_minor, currency):.{digits}f} {currency}"
+    whole, part = divmod(abs(amount_minor), 10**digits)
+    sign = "-" if amount_minor < 0 else ""
+    return f"{sign}{whole}.{part:0{digits}d} {currency}" if digits else f"{sign}{whole} {currency}"
 
 
 def format_for_locale(amount_minor: int, currency: str, locale: str) -> str:

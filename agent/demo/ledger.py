@@ -22,10 +22,11 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Table, func, insert, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlmodel import Session, SQLModel, col, select
 
 from agent.actor import Actor
+from agent.bulk import BulkInsert
 from agent.db import session_scope
 from agent.errors import InvalidInput, LedgerNotEmpty
 from agent.models import (
@@ -185,6 +186,10 @@ _DISPUTES = (
     ("invoice sent to the wrong entity", "re-sent to the right entity"),
     ("service level not met", "service review held; client accepted the invoice"),
 )
+# ``Enum.value`` is a property lookup; these run once per invoice and per event.
+_SENT = Lifecycle.SENT.value
+_KIND_TEXT = {kind: kind.value for kind in EventKind}
+
 _WRITE_OFF_REASONS = ("uncollectable after repeated reminders", "client insolvent")
 _VOID_REASONS = ("issued twice by mistake", "wrong client", "order cancelled before delivery")
 
@@ -269,6 +274,7 @@ def generate_ledger(
     days = _business_days(start_date, end_date)
     payments = events = 0
     batch: list[_InvoicePlan] = []
+    writer = _Writer(engine.dialect)
     for index in range(invoices):
         issue_date = days[index * len(days) // invoices]
         client = demo_clients[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
@@ -287,7 +293,7 @@ def generate_ledger(
         events += len(plan.events)
         if len(batch) == batch_size or index == invoices - 1:
             with engine.begin() as connection:
-                _write_batch(connection, batch)
+                writer.write(connection, batch)
             batch = []
             if progress is not None:
                 progress(index + 1)
@@ -533,7 +539,7 @@ def _plan_invoice(
         "document_url": None,
         "document_path": None,
         "notes": None,
-        "lifecycle": Lifecycle.SENT.value,
+        "lifecycle": _SENT,
         "sent_date": issue_date,
         "closed_date": None,
         "dispute_opened_date": None,
@@ -725,7 +731,7 @@ def _event(plan: _InvoicePlan, day: date, kind: EventKind, data: dict[str, Any])
     plan.events.append(
         {
             "invoice_id": plan.row["id"],
-            "kind": kind.value,
+            "kind": _KIND_TEXT[kind],
             "occurred_at": _at(day, 7 * len(plan.events)),
             "actor": DEMO_ACTOR.label,
             "actor_user_id": None,
@@ -789,16 +795,29 @@ def _table(model: type[SQLModel]) -> Table:
     return model.__table__  # type: ignore[attr-defined]
 
 
-def _write_batch(connection: Connection, batch: list[_InvoicePlan]) -> None:
-    """Insert one batch of invoices with their payments and history (executemany, no RETURNING)."""
-    connection.execute(insert(_table(Invoice)), [plan.row for plan in batch])
-    payment_rows = [payment for plan in batch for payment in plan.payments]
-    if payment_rows:
-        connection.execute(insert(_table(Payment)), payment_rows)
-    connection.execute(
-        insert(_table(InvoiceEvent)), [event for plan in batch for event in plan.events]
-    )
-    advance_id_sequences(connection, Invoice, Payment)
+class _Writer:
+    """The three bulk inserts of a batch: invoices, their payments, their history."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.inserts: dict[str, BulkInsert] = {}
+
+    def write(self, connection: Connection, batch: list[_InvoicePlan]) -> None:
+        self._insert(connection, Invoice, [plan.row for plan in batch])
+        self._insert(connection, Payment, [p for plan in batch for p in plan.payments])
+        self._insert(connection, InvoiceEvent, [e for plan in batch for e in plan.events])
+        advance_id_sequences(connection, Invoice, Payment)
+
+    def _insert(
+        self, connection: Connection, model: type[SQLModel], rows: list[dict[str, Any]]
+    ) -> None:
+        if not rows:
+            return
+        table = _table(model)
+        bulk = self.inserts.get(table.name)
+        if bulk is None:  # the columns of the first row, which every row of the kind shares
+            bulk = self.inserts[table.name] = BulkInsert(table, rows[0], dialect=self.dialect)
+        bulk.execute(connection, rows)
 
 
 def advance_id_sequences(connection: Connection, *models: type[SQLModel]) -> None:

@@ -25,9 +25,12 @@ from agent.services.access.ownership import owner_scope
 S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 
+_SPACE_RUNS = re.compile(r"\s+")
+
+
 def name_key(name: str) -> str:
     """Case- and whitespace-insensitive identity of a client name."""
-    return re.sub(r"\s+", " ", name).strip().casefold()
+    return _SPACE_RUNS.sub(" ", name).strip().casefold()
 
 
 def validate_language(code: str, *, field: str = "language") -> str:
@@ -76,24 +79,31 @@ def validate_emails(emails: list[str], *, field: str = "contact_emails") -> list
 
 def create(session: Session, data: ClientCreate) -> Client:
     """Add a client; names are unique once case and spacing are folded."""
+    client = build(data)
+    if find_by_name(session, name=client.name) is not None:
+        raise InvalidInput(f"a client named {client.name!r} already exists", field="name")
+    session.add(client)
+    session.flush()
+    return client
+
+
+def build(data: ClientCreate) -> Client:
+    """A validated new client, not yet added: ``create`` adds one, an importer many at once."""
     try:
         data = ClientCreate.model_validate(data.model_dump())
     except ValidationError as exc:
         raise invalid_input(exc) from None
     try:
-        data.name = clean_name(data.name, max_chars=300)
+        name = clean_name(data.name, max_chars=300)
     except UnsafeName as exc:
         raise InvalidInput(str(exc), field="name") from None
     try:
         contact = clean_name(data.contact_name, max_chars=60) if data.contact_name else None
     except UnsafeName as exc:
         raise InvalidInput(str(exc), field="contact_name") from None
-    key = name_key(data.name)
-    if find_by_name(session, name=data.name) is not None:
-        raise InvalidInput(f"a client named {data.name!r} already exists", field="name")
-    client = Client(
-        name=data.name,
-        name_key=key,
+    return Client(
+        name=name,
+        name_key=name_key(name),
         contact_emails=validate_emails(data.contact_emails),
         language=validate_language(data.language),
         country=validate_country(data.country),
@@ -103,9 +113,6 @@ def create(session: Session, data: ClientCreate) -> Client:
         notes=data.notes,
         contact_name=contact,
     )
-    session.add(client)
-    session.flush()
-    return client
 
 
 def get(session: Session, *, client_id: int) -> Client:

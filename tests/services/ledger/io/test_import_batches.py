@@ -44,7 +44,9 @@ def _per_row(session: Session, path: Path) -> None:
     """What the importer did before batching: the ledger services, one row at a time."""
     table = Table(path)
     columns = resolve_columns(table.headers, synonyms=INVOICE_SYNONYMS, mapping={})
-    records, problems = parse_invoice_rows(table.rows(), columns=columns, options=OPTIONS)
+    records, problems = parse_invoice_rows(
+        table.rows(), columns=columns, options=OPTIONS, repeated={}
+    )
     assert problems == []
     for record in records:
         settled = record.paid_minor >= record.amount_minor

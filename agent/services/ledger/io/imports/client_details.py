@@ -6,9 +6,10 @@ The file is taken as the newer truth for the columns it has; each change goes th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from agent.actor import Actor
 from agent.models import Client, ClientUpdate
@@ -32,19 +33,18 @@ def _wanted(record: InvoiceRecord, client: Client) -> dict[str, Any]:
 
 
 def update_existing(
-    session: Session, records: list[InvoiceRecord], *, actor: Actor, dry_run: bool
+    session: Session,
+    records: list[InvoiceRecord],
+    *,
+    known: Mapping[str, Client],
+    actor: Actor,
+    dry_run: bool,
 ) -> list[str]:
-    """Apply (or on a dry run, only list) the rows' client details; returns the changed names."""
-    keys = {r.client_key for r in records}
-    if not keys:
-        return []
-    found = {
-        c.name_key: c
-        for c in session.exec(select(Client).where(col(Client.name_key).in_(sorted(keys))))
-    }
+    """Apply (or on a dry run, only list) the rows' details to the ``known`` clients (by name
+    key) they name; returns the changed names."""
     changed: dict[int, str] = {}
     for record in records:
-        client = found.get(record.client_key)
+        client = known.get(record.client_key)
         changes = _wanted(record, client) if client is not None else {}
         if not client or not changes:
             continue

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -93,6 +94,14 @@ INVOICE_SYNONYMS: dict[str, tuple[str, ...]] = {
 _NOT_IMPORTABLE = {"void": "void", "written_off": "written off", "draft": "a draft"}
 
 T = TypeVar("T")
+# A file repeats a handful of codes, zones and owners on every row; check each text once.
+# (A refusal raises and is not remembered, so every bad row is still reported.)
+_language = functools.lru_cache(maxsize=1024)(clients.validate_language)
+_country = functools.lru_cache(maxsize=1024)(clients.validate_country)
+_timezone = functools.lru_cache(maxsize=1024)(clients.validate_timezone)
+_currency_code = functools.lru_cache(maxsize=1024)(normalise_currency)
+_owner_parts = functools.lru_cache(maxsize=1024)(users.parse_owner_text)
+_SPACE_RUNS = re.compile(r"\s+")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
@@ -140,7 +149,7 @@ class InvoiceRecord:
     document_file: Path | None = None
     columns: dict[str, str] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def client_key(self) -> str:
         return clients.name_key(self.client)
 
@@ -177,32 +186,39 @@ class _RowReader:
 
 
 def parse_invoice_rows(
-    rows: Iterable[SourceRow], *, columns: ColumnMap, options: InvoiceRowOptions
+    rows: Iterable[SourceRow],
+    *,
+    columns: ColumnMap,
+    options: InvoiceRowOptions,
+    repeated: Mapping[str, list[int]],
 ) -> tuple[list[InvoiceRecord], list[RowProblem]]:
-    """Validate every row; returns the good records and a problem for each bad cell."""
+    """Validate rows; returns the good records and a problem for each bad cell.
+
+    ``repeated`` maps each invoice number the whole file holds more than once to its lines
+    (``repeats.repeated_numbers``); every such row is a problem naming the other lines.
+    """
     records: list[InvoiceRecord] = []
     problems: list[RowProblem] = []
-    lines_by_number: dict[str, list[int]] = {}
     number_column = columns.columns.get("number", "number")
     for row in rows:
         reader = _RowReader(row, columns)
         record = _parse_row(reader, options)
         problems.extend(reader.problems)
         number = reader.raw("number")
-        if number is not None:
-            lines_by_number.setdefault(_number_text(number), []).append(row.line)
-        if record is not None and not reader.problems:
+        text = number_text(number) if number is not None else None
+        lines = repeated.get(text) if text is not None else None
+        if lines:
+            others = ", ".join(str(other) for other in lines if other != row.line)
+            reason = f"invoice number {text} appears more than once (also on line {others})"
+            problems.append(RowProblem(row.line, number_column, reason))
+        elif record is not None and not reader.problems:
             records.append(record)
-    duplicates = _duplicates(lines_by_number, column=number_column)
-    if duplicates:
-        bad_lines = {p.line for p in duplicates}
-        records = [r for r in records if r.line not in bad_lines]
-        problems.extend(duplicates)
     problems.sort(key=lambda p: p.line)
     return records, problems
 
 
-def _number_text(value: Cell) -> str:
+def number_text(value: Cell) -> str:
+    """The invoice number a cell holds, as repeats are compared."""
     try:
         return parse_text(value, max_length=10_000)
     except CellError:
@@ -232,9 +248,9 @@ def _parse_row(reader: _RowReader, options: InvoiceRowOptions) -> InvoiceRecord 
     document = reader.get("document", lambda v: _document(v, options))
     owner = _owner(reader, options)
     email = reader.get("client_email", _email)
-    language = reader.get("client_language", lambda v: clients.validate_language(str(v)))
-    country = reader.get("client_country", lambda v: clients.validate_country(str(v)))
-    zone = reader.get("client_timezone", lambda v: clients.validate_timezone(str(v).strip()))
+    language = reader.get("client_language", lambda v: _language(str(v)))
+    country = reader.get("client_country", lambda v: _country(str(v)))
+    zone = reader.get("client_timezone", lambda v: _timezone(str(v).strip()))
     issue_date, due_date, paid_date = dates
     if issue_date is None and due_date is not None and reader.raw("issue_date") is None:
         issue_date = due_date - timedelta(days=terms or options.default_terms_days)
@@ -256,7 +272,7 @@ def _parse_row(reader: _RowReader, options: InvoiceRowOptions) -> InvoiceRecord 
     return InvoiceRecord(
         line=reader.row.line,
         number=number,
-        client=re.sub(r"\s+", " ", client),
+        client=_SPACE_RUNS.sub(" ", client),
         owner=owner,
         issue_date=issue_date,
         due_date=due_date,
@@ -318,11 +334,11 @@ def _show(amount_minor: int, currency: str | None) -> str:
 def _currency(reader: _RowReader, options: InvoiceRowOptions) -> str | None:
     if reader.raw("currency") is None:
         try:
-            return normalise_currency(options.default_currency)
+            return _currency_code(options.default_currency)
         except PaytrackError as exc:
             reader.problem("currency", exc.message)
             return None
-    return reader.get("currency", lambda v: normalise_currency(str(v)))
+    return reader.get("currency", lambda v: _currency_code(str(v)))
 
 
 def _amount(
@@ -401,7 +417,7 @@ def _check_date_order(
 def _owner(reader: _RowReader, options: InvoiceRowOptions) -> str | None:
     text = reader.get("owner", lambda v: parse_text(v, max_length=400)) or options.default_owner
     try:
-        users.parse_owner_text(text)
+        _owner_parts(text)
     except InvalidInput as exc:
         reader.problem("owner", exc.message)
         return None
@@ -413,14 +429,3 @@ def _email(value: Cell) -> str:
     if not _EMAIL.match(text):
         raise CellError(f"{value!r} is not an e-mail address")
     return text
-
-
-def _duplicates(lines_by_number: dict[str, list[int]], *, column: str) -> list[RowProblem]:
-    """A problem on each line whose invoice number appears on another line of the same file."""
-    found: list[RowProblem] = []
-    for number, lines in lines_by_number.items():
-        for line in lines if len(lines) > 1 else []:
-            others = ", ".join(str(other) for other in lines if other != line)
-            reason = f"invoice number {number} appears more than once (also on line {others})"
-            found.append(RowProblem(line, column, reason))
-    return found

@@ -1,4 +1,11 @@
-"""Importing invoices from a spreadsheet: validate every row first, then apply in one transaction.
+"""Importing invoices from a spreadsheet: stream the file, validate every row, write in batches.
+
+The file is never held whole: two cheap passes over its number column find the numbers it
+repeats (``repeats``), then rows are parsed, compared with the ledger and written ``CHUNK`` at a
+time (``batch_writer``), so memory stays flat however long the file. All or nothing: the writes
+sit in a savepoint, and a file with any bad row stores nothing (``ImportRejected`` names every
+problem by line and column) unless ``skip_invalid``; after the first problem the rest of the
+file is only validated.
 
 Re-importing is idempotent. An invoice number already in the ledger with the same client,
 amount and currency is "unchanged"; different facts are a row problem naming the field.
@@ -12,35 +19,33 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
-from agent.db import select_many
+from agent.bulk import in_list
+from agent.db import hold_write_lock, select_many
 from agent.errors import ImportRejected, InvalidInput, PaytrackError, RowProblem
-from agent.models import (
-    Client,
-    ClientCreate,
-    Invoice,
-    Lifecycle,
-    User,
-)
+from agent.models import Client, ClientCreate, Invoice, Lifecycle, User
 from agent.money import format_plain
 from agent.services.access import users
 from agent.services.ledger import clients, documents, invoices, payments
 from agent.services.ledger.io.imports import client_details
-from agent.services.ledger.io.imports.batch_writer import NewInvoice, write_new
+from agent.services.ledger.io.imports.batch_writer import BatchWriter, NewInvoice
 from agent.services.ledger.io.imports.invoice_rows import (
     INVOICE_SYNONYMS,
     InvoiceRecord,
     InvoiceRowOptions,
+    number_text,
     parse_invoice_rows,
 )
-from agent.services.ledger.io.imports.reading import SourceRow, Table, resolve_columns
+from agent.services.ledger.io.imports.reading import ColumnMap, SourceRow, Table, resolve_columns
+from agent.services.ledger.io.imports.repeats import Repeats, repeated_numbers
 
-CHUNK = 500
+CHUNK = 1_000
 REQUIRED_COLUMNS = ("number", "client", "amount")
 
 Progress = Callable[[int, int], None]
@@ -92,64 +97,235 @@ def import_invoices(
     skip_invalid: bool = False,
     on_progress: Progress | None = None,
 ) -> InvoiceImportSummary:
-    """Validate the whole file, then create its invoices, payments and disputes.
+    """Validate the whole file, creating its invoices, payments and disputes as it goes.
 
-    Any row problem refuses the file (``ImportRejected``) unless ``skip_invalid``; a dry run
-    reports what would happen and stores nothing.
+    Any row problem refuses the file (``ImportRejected``, nothing stored) unless
+    ``skip_invalid``; a dry run reports what would happen and stores nothing. ``on_progress``
+    hears (rows done, rows in the file) after each chunk.
     """
     table = Table(path)
+    columns = _columns(table, mapping)
+    number = columns.columns["number"]
+    repeats = repeated_numbers(lambda: ((ln, number_text(c)) for ln, c in table.column(number)))
+    run = _Run(
+        session,
+        summary=InvoiceImportSummary(source=path.name, dry_run=dry_run),
+        columns=columns,
+        repeats=repeats,
+        options=options,
+        actor=actor,
+        skip_invalid=skip_invalid,
+    )
+    with _savepoint(session, dry_run=dry_run):
+        for chunk in _chunked(table.rows(), CHUNK):
+            run.chunk(chunk)
+            if on_progress is not None:
+                on_progress(min(run.summary.rows, repeats.rows), repeats.rows)
+        return run.finish()
+
+
+@contextmanager
+def _savepoint(session: Session, *, dry_run: bool) -> Iterator[None]:
+    """Everything the import writes, undone together when it raises (``ImportRejected`` too).
+
+    SQLite's write lock is taken first, so that the savepoint sits inside a transaction.
+    """
+    if dry_run:
+        yield
+        return
+    hold_write_lock(session)
+    with session.begin_nested():
+        yield
+
+
+def _columns(table: Table, mapping: dict[str, str]) -> ColumnMap:
     columns = resolve_columns(table.headers, synonyms=INVOICE_SYNONYMS, mapping=mapping)
     for name in REQUIRED_COLUMNS:
         if not columns.has(name):
             raise InvalidInput(
-                f"{path.name} has no column for {name!r} (columns: {', '.join(table.headers)}); "
-                f"name it with --map {name}=COLUMN",
+                f"{table.path.name} has no column for {name!r} "
+                f"(columns: {', '.join(table.headers)}); name it with --map {name}=COLUMN",
                 field="map",
             )
-    counted = _Counted(table.rows())
-    records, problems = parse_invoice_rows(counted, columns=columns, options=options)
-    new, top_ups, unchanged, conflicts = _against_ledger(session, records)
-    problems = sorted(problems + conflicts, key=lambda p: p.line)
-    if problems and not skip_invalid:
-        raise ImportRejected(problems)
-    summary = InvoiceImportSummary(
-        source=path.name,
-        rows=counted.count,
-        unchanged=unchanged,
-        skipped=problems,
-        dry_run=dry_run,
+    return columns
+
+
+def _chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class _Run:
+    """One import in progress: its caches, the problems so far, its batch writer."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        summary: InvoiceImportSummary,
+        columns: ColumnMap,
+        repeats: Repeats,
+        options: InvoiceRowOptions,
+        actor: Actor,
+        skip_invalid: bool,
+    ) -> None:
+        self.session, self.summary, self.columns, self.repeats = session, summary, columns, repeats
+        self.options, self.actor, self.skip_invalid = options, actor, skip_invalid
+        self.problems: list[RowProblem] = []
+        # Clients by name key: those in the ledger before the import (the file may update their
+        # details), those it created, and (on a dry run) those it would create.
+        self.existing: dict[str, Client] = {}
+        self.created: dict[str, Client] = {}
+        self.absent: set[str] = set()
+        self.owners: dict[str, User] = {}
+        self.updated: set[str] = set()
+        self.previewed_clients: set[str] = set()
+        self.previewed_owners: set[str] = set()
+        self.writer: BatchWriter | None = None
+
+    def chunk(self, rows: list[SourceRow]) -> None:
+        """Validate ``rows`` and, while the file is still good (or bad rows are skipped), write."""
+        self.summary.rows += len(rows)
+        records, problems = parse_invoice_rows(
+            rows, columns=self.columns, options=self.options, repeated=self.repeats.lines
+        )
+        new, top_ups, unchanged, conflicts = _against_ledger(self.session, records)
+        self.problems += problems + conflicts
+        self.summary.unchanged += unchanged
+        if self.summary.dry_run:
+            self._preview(records, new, top_ups)
+        elif self.skip_invalid or not self.problems:
+            self._apply(records, new, top_ups)
+
+    def finish(self) -> InvoiceImportSummary:
+        """The summary, or ``ImportRejected`` naming every problem (bad rows not skipped)."""
+        self.problems.sort(key=lambda p: p.line)
+        if self.problems and not self.skip_invalid:
+            raise ImportRejected(self.problems)
+        self.summary.skipped = self.problems
+        self.summary.clients_updated = sorted(self.updated)
+        return self.summary
+
+    def _writer(self) -> BatchWriter:
+        if self.writer is None:
+            self.writer = BatchWriter(self.session, source=self.summary.source, actor=self.actor)
+        return self.writer
+
+    def _apply(
+        self, records: list[InvoiceRecord], new: list[InvoiceRecord], top_ups: list[_TopUp]
+    ) -> None:
+        writer = self._writer()
+        self._load_clients(records)
+        self.updated.update(
+            client_details.update_existing(
+                self.session, records, known=self.existing, actor=self.actor, dry_run=False
+            )
+        )
+        self._create_clients(new)
+        rows = [NewInvoice(record=r, client=self._client(r), owner=self._owner(r)) for r in new]
+        before = writer.written.payments_recorded
+        writer.write(rows)
+        self.summary.created += len(rows)
+        self.summary.payments_recorded += writer.written.payments_recorded - before
+        self.summary.disputes_opened = writer.written.disputes_opened
+        _attach_documents(self.session, rows, options=self.options, actor=self.actor)
+        for top_up in top_ups:
+            with _blame(top_up.record):
+                _pay(
+                    self.session,
+                    top_up.record,
+                    invoice_id=top_up.invoice_id,
+                    amount_minor=top_up.amount_minor,
+                    external_id=f"import:{top_up.record.number}:paid-to:{top_up.record.paid_minor}",
+                    actor=self.actor,
+                )
+            self.summary.payments_recorded += 1
+
+    def _load_clients(self, records: list[InvoiceRecord]) -> None:
+        """The ledger's clients among those the rows name, looked up once per import."""
+        keys = {r.client_key for r in records}
+        unknown = keys - self.existing.keys() - self.created.keys() - self.absent
+        found = _clients_by_key(self.session, unknown)
+        self.existing.update(found)
+        self.absent.update(unknown - found.keys())
+
+    def _create_clients(self, records: list[InvoiceRecord]) -> None:
+        """The clients the ledger lacks, built from their first row and added with one flush."""
+        fresh: dict[str, Client] = {}
+        for record in records:
+            key = record.client_key
+            if key in self.absent and key not in fresh:
+                with _blame(record):
+                    fresh[key] = clients.build(_client_data(record, self.options))
+        if fresh:
+            self.session.add_all(fresh.values())
+            self.session.flush()
+            self.created.update(fresh)
+            self.absent.difference_update(fresh)
+            self.summary.clients_created += [c.name for c in fresh.values()]
+
+    def _client(self, record: InvoiceRecord) -> Client:
+        client = self.existing.get(record.client_key)
+        return client if client is not None else self.created[record.client_key]
+
+    def _owner(self, record: InvoiceRecord) -> User:
+        owner = self.owners.get(record.owner)
+        if owner is None:
+            with _blame(record):
+                owner, created = users.resolve_owner(
+                    self.session, text=record.owner, create_missing=True
+                )
+            if created:
+                self.summary.owners_created.append(f"{owner.name} <{owner.email}>")
+            self.owners[record.owner] = owner
+        return owner
+
+    def _preview(
+        self, records: list[InvoiceRecord], new: list[InvoiceRecord], top_ups: list[_TopUp]
+    ) -> None:
+        """Count what applying would do, touching nothing."""
+        summary = self.summary
+        self._load_clients(records)
+        self.updated.update(
+            client_details.update_existing(
+                self.session, records, known=self.existing, actor=self.actor, dry_run=True
+            )
+        )
+        summary.created += len(new)
+        summary.payments_recorded += sum(1 for r in new if r.paid_minor) + len(top_ups)
+        summary.disputes_opened += sum(
+            1 for r in new if r.disputed and r.paid_minor < r.amount_minor
+        )
+        for record in new:
+            key = record.client_key
+            if key in self.absent and key not in self.previewed_clients:
+                self.previewed_clients.add(key)
+                summary.clients_created.append(record.client)
+        for text in dict.fromkeys(r.owner for r in new):
+            if text in self.previewed_owners:
+                continue
+            self.previewed_owners.add(text)
+            name, email = users.parse_owner_text(text)
+            user = users.find_by_email(self.session, email=email) if email else None
+            if user is None and email is None:
+                user = users.find_by_name(self.session, name=name)
+            if user is None:
+                summary.owners_created.append(text)
+
+
+def _client_data(record: InvoiceRecord, options: InvoiceRowOptions) -> ClientCreate:
+    return ClientCreate(
+        name=record.client,
+        contact_emails=[record.client_email] if record.client_email else [],
+        language=record.client_language or options.default_language,
+        country=record.client_country,
+        timezone=record.client_timezone
+        or clients.timezone_for_country(record.client_country)
+        or "UTC",
+        currency=record.currency,
+        default_terms_days=options.default_terms_days,
     )
-    known_clients = _clients_by_key(session, {r.client_key for r in new})
-    summary.clients_updated = client_details.update_existing(
-        session, records, actor=actor, dry_run=dry_run
-    )
-    if dry_run:
-        _preview(session, summary, new, top_ups, known_clients)
-        return summary
-    _apply(
-        session,
-        summary,
-        new,
-        top_ups,
-        known_clients,
-        options=options,
-        actor=actor,
-        on_progress=on_progress,
-    )
-    return summary
-
-
-class _Counted:
-    """Passes rows through while counting them, so the summary can say how many were read."""
-
-    def __init__(self, rows: Iterable[SourceRow]) -> None:
-        self._rows = rows
-        self.count = 0
-
-    def __iter__(self) -> Iterator[SourceRow]:
-        for row in self._rows:
-            self.count += 1
-            yield row
 
 
 def _against_ledger(
@@ -222,7 +398,7 @@ def _existing_by_number(session: Session, numbers: list[str]) -> dict[str, _Exis
                 paid,
             )
             .join(Client, col(Client.id) == Invoice.client_id)
-            .where(col(Invoice.number).in_(chunk))
+            .where(col(Invoice.number).in_(in_list(chunk)))
         )
         for number, invoice_id, amount, currency, lifecycle, client_name, paid_sum in session.exec(
             query
@@ -241,82 +417,9 @@ def _existing_by_number(session: Session, numbers: list[str]) -> dict[str, _Exis
 def _clients_by_key(session: Session, keys: set[str]) -> dict[str, Client]:
     found: dict[str, Client] = {}
     for chunk in _chunks(sorted(keys)):
-        for client in session.exec(select(Client).where(col(Client.name_key).in_(chunk))):
+        for client in session.exec(select(Client).where(col(Client.name_key).in_(in_list(chunk)))):
             found[client.name_key] = client
     return found
-
-
-def _preview(
-    session: Session,
-    summary: InvoiceImportSummary,
-    new: list[InvoiceRecord],
-    top_ups: list[_TopUp],
-    known_clients: dict[str, Client],
-) -> None:
-    """Fill ``summary`` with what applying would do, touching nothing."""
-    summary.created = len(new)
-    summary.payments_recorded = sum(1 for r in new if r.paid_minor) + len(top_ups)
-    summary.disputes_opened = sum(1 for r in new if r.disputed and r.paid_minor < r.amount_minor)
-    seen: set[str] = set()
-    for record in new:
-        if record.client_key not in known_clients and record.client_key not in seen:
-            seen.add(record.client_key)
-            summary.clients_created.append(record.client)
-    for text in dict.fromkeys(r.owner for r in new):
-        name, email = users.parse_owner_text(text)
-        user = users.find_by_email(session, email=email) if email else None
-        if user is None and email is None:
-            user = users.find_by_name(session, name=name)
-        if user is None:
-            summary.owners_created.append(text)
-
-
-def _apply(
-    session: Session,
-    summary: InvoiceImportSummary,
-    new: list[InvoiceRecord],
-    top_ups: list[_TopUp],
-    known_clients: dict[str, Client],
-    *,
-    options: InvoiceRowOptions,
-    actor: Actor,
-    on_progress: Progress | None,
-) -> None:
-    owners: dict[str, User] = {}
-    total = len(new) + len(top_ups)
-    done = 0
-    rows: list[NewInvoice] = []
-    for record in new:
-        with _blame(record):
-            client = _client_for(session, record, known_clients, summary, options)
-            owner = _owner_for(session, record, owners, summary)
-        rows.append(NewInvoice(record=record, client=client, owner=owner))
-
-    def advance(count: int) -> None:
-        nonlocal done
-        done += count
-        if on_progress is not None:
-            on_progress(done, total)
-
-    written = write_new(session, rows, source=summary.source, actor=actor, on_batch=advance)
-    _attach_documents(session, rows, options=options, actor=actor)
-    summary.created += written.created
-    summary.payments_recorded += written.payments_recorded
-    summary.disputes_opened += written.disputes_opened
-    for top_up in top_ups:
-        with _blame(top_up.record):
-            _pay(
-                session,
-                top_up.record,
-                invoice_id=top_up.invoice_id,
-                amount_minor=top_up.amount_minor,
-                external_id=f"import:{top_up.record.number}:paid-to:{top_up.record.paid_minor}",
-                actor=actor,
-            )
-            summary.payments_recorded += 1
-        done += 1
-        if on_progress is not None:
-            on_progress(done, total)
 
 
 @contextmanager
@@ -329,48 +432,6 @@ def _blame(record: InvoiceRecord) -> Iterator[None]:
     except PaytrackError as exc:
         column = record.column(exc.field) if exc.field else None
         raise ImportRejected([RowProblem(record.line, column, exc.message)]) from exc
-
-
-def _client_for(
-    session: Session,
-    record: InvoiceRecord,
-    known: dict[str, Client],
-    summary: InvoiceImportSummary,
-    options: InvoiceRowOptions,
-) -> Client:
-    client = known.get(record.client_key)
-    if client is not None:
-        return client
-    client, created = clients.find_or_create(
-        session,
-        ClientCreate(
-            name=record.client,
-            contact_emails=[record.client_email] if record.client_email else [],
-            language=record.client_language or options.default_language,
-            country=record.client_country,
-            timezone=record.client_timezone
-            or clients.timezone_for_country(record.client_country)
-            or "UTC",
-            currency=record.currency,
-            default_terms_days=options.default_terms_days,
-        ),
-    )
-    if created:
-        summary.clients_created.append(client.name)
-    known[record.client_key] = client
-    return client
-
-
-def _owner_for(
-    session: Session, record: InvoiceRecord, cache: dict[str, User], summary: InvoiceImportSummary
-) -> User:
-    owner = cache.get(record.owner)
-    if owner is None:
-        owner, created = users.resolve_owner(session, text=record.owner, create_missing=True)
-        if created:
-            summary.owners_created.append(f"{owner.name} <{owner.email}>")
-        cache[record.owner] = owner
-    return owner
 
 
 def _pay(

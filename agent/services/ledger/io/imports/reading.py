@@ -131,18 +131,32 @@ class Table:
         raw = self._raw_rows()
         next(raw, None)
         for line, values in enumerate(raw, start=2):
-            cells: dict[str, Cell] = {}
-            for header, value in zip(self.headers, values, strict=False):
-                if not header:
-                    continue
-                if isinstance(value, str):
-                    value = unquote_text(value)
-                    if not value:
-                        value = None
-                cells[header] = value
+            cells = {
+                header: _cell(value)
+                for header, value in zip(self.headers, values, strict=False)
+                if header
+            }
             if all(v is None for v in cells.values()):
                 continue
             yield SourceRow(line=line, cells=cells)
+
+    def column(self, header: str) -> Iterator[tuple[int, Cell]]:
+        """(line, cell) for every row whose ``header`` column is not empty; a cheap scan."""
+        # The last column of that name, as in ``rows`` where a later cell overwrites an earlier.
+        index = max(i for i, name in enumerate(self.headers) if name == header)
+        raw = self._raw_rows()
+        next(raw, None)
+        for line, values in enumerate(raw, start=2):
+            value = _cell(values[index]) if index < len(values) else None
+            if value is not None:
+                yield line, value
+
+
+def _cell(value: Cell) -> Cell:
+    """A cell as the row parsers see it: text unquoted and stripped, empty text as None."""
+    if isinstance(value, str):
+        return unquote_text(value) or None
+    return value
 
 
 def _header_text(cell: Cell) -> str:

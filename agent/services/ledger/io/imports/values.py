@@ -14,6 +14,8 @@ from agent.inputs import unsafe_reason
 from agent.services.ledger.io.imports.reading import Cell
 
 _EXCEL_EPOCH = date(1899, 12, 30)
+_PLAIN_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₽": "RUB", "₺": "TRY", "zł": "PLN"}
 _DOLLARS = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"})
@@ -41,6 +43,11 @@ def parse_date(value: Cell, *, date_format: str | None) -> date:
             return _EXCEL_EPOCH + timedelta(days=int(value))
         raise CellError(f"{value!r} is not a date")
     text = str(value).strip()
+    if date_format is None and _ISO_DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass  # e.g. 2026-02-30: the message below names the expected form
     formats = [date_format] if date_format else []
     formats += ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
     for fmt in formats:
@@ -65,6 +72,8 @@ def parse_amount(value: Cell, *, decimal_comma: bool) -> tuple[Decimal, frozense
     if isinstance(value, int | float):
         return Decimal(str(value)), frozenset()
     text = str(value).strip()
+    if _PLAIN_AMOUNT.fullmatch(text):
+        return Decimal(text), frozenset()  # what the rules below make of 1234 or 1234.5(0)
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1]
