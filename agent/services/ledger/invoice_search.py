@@ -28,7 +28,7 @@ from agent.models import Invoice
 from agent.models.risk_score_current import RiskScoreCurrent
 from agent.services.access.ownership import scoped
 from agent.services.ledger.positions import positions, state_column
-from agent.services.ledger.standing import State, open_state
+from agent.services.ledger.standing import OPEN_STATES, State, open_state
 
 
 class InvoiceSort(StrEnum):
@@ -113,6 +113,11 @@ def _state_of(state: str, disputed: int, days_overdue: int, due_soon_days: int) 
     return open_state(disputed=bool(disputed), due_in=-days_overdue, due_soon_days=due_soon_days)
 
 
+def _open_only(where: InvoiceFilter) -> bool:
+    """Whether the filter admits open invoices only (so the balance index can find them)."""
+    return bool(where.overdue) or (bool(where.states) and set(where.states) <= OPEN_STATES)
+
+
 def search(
     session: Session,
     *,
@@ -124,7 +129,7 @@ def search(
 ) -> InvoicePage:
     """One page of the invoices ``actor`` may see, issued by ``where.as_of``, matching every
     filter given."""
-    pos = positions(where.as_of)
+    pos = positions(where.as_of, open_only=_open_only(where))
     # The latest score's home (scoring.risk_scores.current()); the ledger reads the table since
     # it sits below the scoring domain.
     latest_band = (

@@ -10,11 +10,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, Integer, SQLColumnExpression, Subquery, and_, case, func, literal
+from sqlalchemy import Date, Integer, SQLColumnExpression, and_, case, func, literal, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import AliasedReturnsRows
 from sqlmodel import col
 
 from agent.db import select_many
@@ -71,7 +72,7 @@ class AgingBucket(StrEnum):
         return cls.DAYS_OVER_90
 
 
-def state_column(pos: Subquery, *, due_soon_days: int) -> ColumnElement[str]:
+def state_column(pos: AliasedReturnsRows, *, due_soon_days: int) -> ColumnElement[str]:
     """The derived ``standing.State`` of each position, in SQL: the one mirror of
     ``standing.derive`` (closed and paid states from ``positions``, then ``open_state``)."""
     c = pos.c
@@ -84,12 +85,31 @@ def state_column(pos: Subquery, *, due_soon_days: int) -> ColumnElement[str]:
     )
 
 
-def positions(as_of: date, *, owner_id: int | None = None) -> Subquery:
+def may_be_open(as_of: date) -> ColumnElement[bool]:
+    """A cheap necessary condition for an invoice to be open on ``as_of``, served by indexes.
+
+    Open needs less paid by ``as_of`` than invoiced; that is the maintained balance unless a
+    payment came later (``last_payment_date`` after ``as_of``), so as of today only the few
+    invoices with a balance left qualify (``ix_invoice_balance``), and past days stay exact.
+    """
+    return and_(
+        col(Invoice.lifecycle) != Lifecycle.DRAFT.value,
+        or_(
+            col(Invoice.amount_minor) - col(Invoice.paid_minor) > 0,
+            col(Invoice.last_payment_date) > as_of,
+        ),
+    )
+
+
+def positions(
+    as_of: date, *, owner_id: int | None = None, open_only: bool = False
+) -> AliasedReturnsRows:
     """Every invoice issued by ``as_of`` with what was paid by then and its as-of state.
 
     The state CASE mirrors ``standing.derive``'s precedence; ``open`` covers not yet due,
     due soon, overdue and disputed. ``owner_id`` keeps one owner's invoices (the access rule's
-    ``owner_scope``); ``None`` keeps every owner's.
+    ``owner_scope``); ``None`` keeps every owner's. ``open_only`` drops, through indexes,
+    invoices that cannot be open on ``as_of``: a reader of open positions only should pass it.
     """
     paid_minor = invoices.paid_as_of(as_of)
     last_paid = invoices.last_paid_as_of(as_of)
@@ -143,6 +163,10 @@ def positions(as_of: date, *, owner_id: int | None = None) -> Subquery:
     )
     if owner_id is not None:
         query = query.where(Invoice.owner_id == owner_id)
+    if open_only:
+        # Materialised: otherwise a caller's ORDER BY ... LIMIT tempts the planner into walking
+        # an index in that order across every invoice rather than the few the filter finds.
+        return query.where(may_be_open(as_of)).cte("position").prefix_with("MATERIALIZED")
     return query.subquery("position")
 
 

@@ -212,23 +212,35 @@ class _Tally:
 
 def aging(session: Session, *, as_of: date, actor: Actor) -> AgingReport:
     """Open receivables on ``as_of`` per currency and client, in days-overdue buckets."""
-    pos = positions(as_of, owner_id=owner_scope(actor))
+    pos = positions(as_of, owner_id=owner_scope(actor), open_only=True)
     outstanding = pos.c.amount_minor - pos.c.paid_minor
-    query = (
+    # Grouped before the client names are joined: a join inside would let the planner walk
+    # every client's invoices instead of the few open ones the balance index finds.
+    grouped = (
         select_many(
             pos.c.currency,
             pos.c.client_id,
-            Client.name,
             pos.c.bucket,
-            func.sum(outstanding),
-            func.count(),
-            sum_if(pos.c.disputed == 1, outstanding),
-            func.sum(pos.c.disputed),
+            func.sum(outstanding).label("amount"),
+            func.count().label("count"),
+            sum_if(pos.c.disputed == 1, outstanding).label("disputed"),
+            func.sum(pos.c.disputed).label("disputed_count"),
         )
-        .join(Client, col(Client.id) == pos.c.client_id)
         .where(pos.c.state == "open")
-        .group_by(pos.c.currency, pos.c.client_id, Client.name, pos.c.bucket)
+        .group_by(pos.c.currency, pos.c.client_id, pos.c.bucket)
+        .subquery("grouped")
     )
+    g = grouped.c
+    query = select_many(
+        g.currency,
+        g.client_id,
+        Client.name,
+        g.bucket,
+        g.amount,
+        g.count,
+        g.disputed,
+        g.disputed_count,
+    ).join(Client, col(Client.id) == g.client_id)
     tallies: dict[tuple[str, int], _Tally] = {}
     for currency, client_id, name, bucket, amount, count, disputed, disputed_count in session.exec(
         query
@@ -387,7 +399,7 @@ def invoice_aging(
     limit: int | None = None,
 ) -> list[InvoiceAging]:
     """Open invoices on ``as_of`` with their days overdue and bucket, most overdue first."""
-    pos = positions(as_of, owner_id=owner_scope(actor))
+    pos = positions(as_of, owner_id=owner_scope(actor), open_only=True)
     query = (
         select_many(
             pos.c.invoice_id,
