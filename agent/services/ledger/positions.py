@@ -6,7 +6,7 @@ invoice queries and exports share; it mirrors ``standing.derive`` (a test checks
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -122,11 +122,13 @@ def positions(
         else_="open",
     )
     days_overdue = days_between(Invoice.due_date, literal(as_of, Date))
+    # Compared as dates, not as day counts: the same buckets without date arithmetic per row.
+    due = col(Invoice.due_date)
     bucket = case(
-        (days_overdue <= 0, AgingBucket.NOT_YET_DUE.value),
-        (days_overdue <= 30, AgingBucket.DAYS_1_30.value),
-        (days_overdue <= 60, AgingBucket.DAYS_31_60.value),
-        (days_overdue <= 90, AgingBucket.DAYS_61_90.value),
+        (due >= as_of, AgingBucket.NOT_YET_DUE.value),
+        (due >= as_of - timedelta(days=30), AgingBucket.DAYS_1_30.value),
+        (due >= as_of - timedelta(days=60), AgingBucket.DAYS_31_60.value),
+        (due >= as_of - timedelta(days=90), AgingBucket.DAYS_61_90.value),
         else_=AgingBucket.DAYS_OVER_90.value,
     )
     disputed = case(
@@ -144,6 +146,7 @@ def positions(
             col(Invoice.id).label("invoice_id"),
             Invoice.number,
             Invoice.client_id,
+            Invoice.owner_id,
             Invoice.currency,
             Invoice.amount_minor,
             Invoice.issue_date,
