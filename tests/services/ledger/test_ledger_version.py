@@ -4,6 +4,7 @@ whoever writes them, and with nothing else."""
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -37,7 +38,7 @@ def test_every_ledger_write_moves_the_version(engine: Engine) -> None:
     with engine.begin() as connection:
         connection.execute(update(Invoice).values(notes="bulk"))
     seen.append(version(engine))
-    assert all(later > earlier for earlier, later in zip(seen, seen[1:], strict=False))
+    assert all(later > earlier for earlier, later in pairwise(seen))
 
 
 def test_other_writes_and_rollbacks_leave_it(engine: Engine) -> None:
