@@ -1,0 +1,181 @@
+"""Sums over invoice positions, each defined once, and the folds that turn them into figures.
+
+Every figure here is a sum (or a maximum) of a condition over ``positions``, so it can be
+grouped at any grain and added up afterwards. The standalone reports group by what they show
+(aging by currency and client, KPIs by currency, late payers by client); the dashboard groups
+once by (currency, client, owner) and folds that single scan into all of them. Both go
+through the same columns and the same folds, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func
+from sqlalchemy.sql.elements import ColumnElement, Label
+from sqlalchemy.sql.selectable import AliasedReturnsRows
+
+from agent.services.ledger.positions import AgingBucket, sum_if
+from agent.settings import Settings
+
+TRAILING_YEAR_DAYS = 365
+BUCKETS = list(AgingBucket)
+
+Totals = dict[str, int]
+
+
+def _open(pos: AliasedReturnsRows) -> ColumnElement[bool]:
+    return pos.c.state == "open"
+
+
+def _outstanding(pos: AliasedReturnsRows) -> Any:
+    return pos.c.amount_minor - pos.c.paid_minor
+
+
+def aging_columns(pos: AliasedReturnsRows) -> list[Label[Any]]:
+    """Outstanding and count per aging bucket, then of the disputed ones, open invoices only."""
+    is_open, owed = _open(pos), _outstanding(pos)
+    columns = []
+    for i, bucket in enumerate(BUCKETS):
+        in_bucket = and_(is_open, pos.c.bucket == bucket.value)
+        columns += [
+            sum_if(in_bucket, owed).label(f"aging_{i}_minor"),
+            sum_if(in_bucket).label(f"aging_{i}_count"),
+        ]
+    disputed = and_(is_open, pos.c.disputed == 1)
+    return [
+        *columns,
+        sum_if(disputed, owed).label("disputed_minor"),
+        sum_if(disputed).label("disputed_count"),
+    ]
+
+
+KPI_NAMES = (
+    "outstanding_minor",
+    "open_count",
+    "overdue_minor",
+    "overdue_count",
+    "disputed_minor",
+    "disputed_count",
+    "credit_sales_minor",
+    "credit_sales_count",
+    "settled_count",
+    "days_to_pay_total",
+    "paid_late_count",
+    "invoiced_minor",
+    "invoiced_count",
+    "written_off_minor",
+    "written_off_count",
+)
+
+
+def kpi_columns(pos: AliasedReturnsRows, *, as_of: date, settings: Settings) -> list[Label[Any]]:
+    """The sums behind ``reports.CurrencyKpis``, named as its fields (prefixed ``kpi_``)."""
+    window_start = as_of - timedelta(days=settings.dso_window_days)
+    year_start = as_of - timedelta(days=TRAILING_YEAR_DAYS)
+    is_open, owed = _open(pos), _outstanding(pos)
+    overdue = and_(is_open, pos.c.days_overdue > 0)
+    disputed = and_(is_open, pos.c.disputed == 1)
+    invoiced = and_(pos.c.lifecycle != "draft", pos.c.state != "void")
+    sold = and_(invoiced, pos.c.issue_date > window_start)
+    settled = and_(pos.c.state == "paid", pos.c.last_payment_date > year_start)
+    invoiced_in_year = and_(invoiced, pos.c.issue_date > year_start)
+    written_off = and_(pos.c.state == "written_off", pos.c.issue_date > year_start)
+    sums = (
+        sum_if(is_open, owed),
+        sum_if(is_open),
+        sum_if(overdue, owed),
+        sum_if(overdue),
+        sum_if(disputed, owed),
+        sum_if(disputed),
+        sum_if(sold, pos.c.amount_minor),
+        sum_if(sold),
+        sum_if(settled),
+        sum_if(settled, pos.c.days_to_pay),
+        sum_if(and_(settled, pos.c.days_late > settings.late_grace_days)),
+        sum_if(invoiced_in_year, pos.c.amount_minor),
+        sum_if(invoiced_in_year),
+        sum_if(written_off, owed),
+        sum_if(written_off),
+    )
+    return [total.label(f"kpi_{name}") for name, total in zip(KPI_NAMES, sums, strict=True)]
+
+
+def late_columns(pos: AliasedReturnsRows, *, settings: Settings) -> list[Label[Any]]:
+    """Settled invoices and those settled late (after the original due date plus grace)."""
+    paid = pos.c.state == "paid"
+    late = and_(paid, pos.c.days_late > settings.late_grace_days)
+    return [
+        sum_if(paid).label("late_settled_count"),
+        sum_if(late).label("late_count"),
+        sum_if(late, pos.c.days_late).label("late_days_total"),
+        func.max(case((late, pos.c.days_late), else_=0)).label("late_days_max"),
+    ]
+
+
+# Folded with max() rather than a sum.
+MAXIMA = frozenset({"late_days_max"})
+
+
+def overdue_column(pos: AliasedReturnsRows) -> Label[Any]:
+    """Overdue and not disputed: what the invoice table (and an owner's workload) calls overdue."""
+    return sum_if(and_(_open(pos), pos.c.days_overdue > 0, pos.c.disputed == 0)).label(
+        "overdue_undisputed"
+    )
+
+
+def settled_columns(
+    pos: AliasedReturnsRows, *, starts: list[date], ends: list[date]
+) -> list[Label[Any]]:
+    """Per month: invoices settled (fully paid, by their last payment) in it, and their days
+    from issue to payment."""
+    columns = []
+    for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        in_month = and_(
+            pos.c.state == "paid",
+            pos.c.last_payment_date >= start,
+            pos.c.last_payment_date <= end,
+        )
+        columns += [
+            sum_if(in_month).label(f"settled_{i}_count"),
+            sum_if(in_month, pos.c.days_to_pay).label(f"settled_{i}_days"),
+        ]
+    return columns
+
+
+def fold(
+    rows: Iterable[Mapping[str, Any]], *, by: tuple[str, ...]
+) -> dict[tuple[Any, ...], Totals]:
+    """Add up grouped rows per value of the ``by`` columns (maxima by max); the other
+    non-numeric columns (names) are left out."""
+    folded: dict[tuple[Any, ...], Totals] = {}
+    for row in rows:
+        totals = folded.setdefault(tuple(row[name] for name in by), {})
+        for name, value in row.items():
+            if name in by or isinstance(value, str) or value is None:
+                continue
+            if name in MAXIMA:
+                totals[name] = max(totals.get(name, 0), int(value))
+            else:
+                totals[name] = totals.get(name, 0) + int(value)
+    return folded
+
+
+def bucket_totals(totals: Totals) -> dict[AgingBucket, tuple[int, int]]:
+    return {
+        bucket: (totals[f"aging_{i}_minor"], totals[f"aging_{i}_count"])
+        for i, bucket in enumerate(BUCKETS)
+    }
+
+
+def kpi_values(totals: Totals) -> dict[str, int]:
+    return {name: totals[f"kpi_{name}"] for name in KPI_NAMES}
+
+
+def settled_by_month(totals: Totals, starts: list[date]) -> dict[date, tuple[int, int]]:
+    return {
+        start: (totals[f"settled_{i}_count"], totals[f"settled_{i}_days"])
+        for i, start in enumerate(starts)
+    }
