@@ -152,6 +152,7 @@ def positions(
             Invoice.issue_date,
             Invoice.due_date,
             Invoice.lifecycle,
+            Invoice.closed_date,
             paid_minor.label("paid_minor"),
             state.label("state"),
             disputed.label("disputed"),

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from agent.actor import Actor
 from agent.db import select_many
-from agent.models import Client, Invoice, Lifecycle, Payment, User
+from agent.models import Client, Invoice, Payment, User
 from agent.models.draft import Draft, DraftStatus
 from agent.models.notification import FollowUpTask, TaskStatus
 from agent.services.access.ownership import owner_scope, scoped
@@ -333,50 +333,21 @@ def balances_at(
 ) -> dict[str, dict[date, tuple[int, int]]]:
     """(outstanding, credit sales of the DSO window) on each of ``ends``, per currency.
 
-    One scan instead of one ``reports.currency_kpis`` per day, with the same rules: issued by
-    then, not a draft, not voided or written off by then, balance net of payments dated by
-    then; credit sales are the non-draft, non-voided invoices issued in the window before.
+    One scan instead of one ``reports.currency_kpis`` per day, with the same rules.
     """
-    paid = (
-        select(
-            col(Payment.invoice_id).label("invoice_id"),
-            *(
-                sum_if(col(Payment.payment_date) <= end, col(Payment.amount_minor)).label(f"p{i}")
-                for i, end in enumerate(ends)
-            ),
-        )
-        .where(invoices.payment_counts())
-        .group_by(col(Payment.invoice_id))
-        .subquery("paid_by")
-    )
-    columns = []
-    for i, end in enumerate(ends):
-        paid_then = func.coalesce(paid.c[f"p{i}"], 0)
-        closed = and_(col(Invoice.closed_date).is_not(None), col(Invoice.closed_date) <= end)
-        voided = and_(col(Invoice.lifecycle) == Lifecycle.VOID.value, closed)
-        written_off = and_(col(Invoice.lifecycle) == Lifecycle.WRITTEN_OFF.value, closed)
-        issued = and_(
-            col(Invoice.issue_date) <= end, col(Invoice.lifecycle) != Lifecycle.DRAFT.value
-        )
-        is_open = and_(issued, ~voided, ~written_off, paid_then < col(Invoice.amount_minor))
-        sold = and_(issued, ~voided, col(Invoice.issue_date) > end - timedelta(days=window_days))
-        columns += [
-            sum_if(is_open, col(Invoice.amount_minor) - paid_then),
-            sum_if(sold, col(Invoice.amount_minor)),
-        ]
+    pos = positions(max(ends), owner_id=owner_scope(actor))
+    paid = totals_of.paid_by_day(ends)
     query = (
-        select(Invoice.currency, *columns)
-        .select_from(Invoice)
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
-        .where(Invoice.issue_date <= max(ends))
-        .group_by(col(Invoice.currency))
+        select_many(
+            pos.c.currency,
+            *totals_of.balance_columns(pos, paid, ends=ends, window_days=window_days),
+        )
+        .select_from(pos)
+        .outerjoin(paid, paid.c.invoice_id == pos.c.invoice_id)
+        .group_by(pos.c.currency)
     )
-    query = scoped(query, actor, Invoice.owner_id)
-    result: dict[str, dict[date, tuple[int, int]]] = {}
-    for row in session.exec(query):
-        values = [int(v) for v in row[1:]]
-        result[row[0]] = {end: (values[2 * i], values[2 * i + 1]) for i, end in enumerate(ends)}
-    return result
+    totals = totals_of.fold(_mappings(session, query), by=("currency",))
+    return {currency: totals_of.balances(sums, ends) for (currency,), sums in totals.items()}
 
 
 def trend_from(
@@ -444,6 +415,7 @@ def _scan(
     """The dashboard's one pass over the ledger's positions: every sum its figures need, per
     (currency, client, owner), with the client's name."""
     pos = positions(as_of, owner_id=owner_scope(actor))
+    paid = totals_of.paid_by_day(ends)
     grouped = (
         select_many(
             pos.c.currency,
@@ -454,7 +426,10 @@ def _scan(
             *totals_of.late_columns(pos, settings=settings),
             totals_of.overdue_column(pos),
             *totals_of.settled_columns(pos, starts=starts, ends=ends),
+            *totals_of.balance_columns(pos, paid, ends=ends, window_days=settings.dso_window_days),
         )
+        .select_from(pos)
+        .outerjoin(paid, paid.c.invoice_id == pos.c.invoice_id)
         .group_by(pos.c.currency, pos.c.client_id, pos.c.owner_id)
         .subquery("grouped")
     )
@@ -468,9 +443,10 @@ def dashboard(session: Session, *, as_of: date, settings: Settings, actor: Actor
     """Every figure of the dashboard page (and ``GET /v1/reports/dashboard``) on ``as_of``,
     over the invoices ``actor`` may see.
 
-    KPIs, aging, late payers, overdue per owner and invoices settled per month come from one
-    scan of the positions (``_scan``), folded as the standalone reports fold theirs; cash,
-    risk and month-end balances read payments, scores and the open invoices besides.
+    KPIs, aging, late payers, overdue per owner and the 12-month trend (settlements and
+    month-end balances) come from one scan of the positions (``_scan``), folded as the
+    standalone reports fold theirs; cash received and expected and the high-risk accounts read
+    the last weeks' payments and the open invoices (through the balance index) besides.
     """
     starts = month_starts(as_of, TREND_MONTHS)
     ends = [_month_end(start, as_of) for start in starts]
@@ -503,9 +479,10 @@ def dashboard(session: Session, *, as_of: date, settings: Settings, actor: Actor
                 currency: totals_of.settled_by_month(sums, starts)
                 for (currency,), sums in by_currency.items()
             },
-            balances=balances_at(
-                session, ends=ends, window_days=settings.dso_window_days, actor=actor
-            ),
+            balances={
+                currency: totals_of.balances(sums, ends)
+                for (currency,), sums in by_currency.items()
+            },
             starts=starts,
             ends=ends,
             settings=settings,

@@ -15,8 +15,11 @@ from typing import Any
 
 from sqlalchemy import and_, case, func
 from sqlalchemy.sql.elements import ColumnElement, Label
-from sqlalchemy.sql.selectable import AliasedReturnsRows
+from sqlalchemy.sql.selectable import AliasedReturnsRows, Subquery
+from sqlmodel import col, select
 
+from agent.models import Lifecycle, Payment
+from agent.services.ledger import invoices
 from agent.services.ledger.positions import AgingBucket, sum_if
 from agent.settings import Settings
 
@@ -145,6 +148,44 @@ def settled_columns(
     return columns
 
 
+def paid_by_day(ends: list[date]) -> Subquery:
+    """Per invoice, what its counted payments add up to by each of ``ends`` (``p0``, ``p1``…)."""
+    return (
+        select(
+            col(Payment.invoice_id).label("invoice_id"),
+            *(
+                sum_if(col(Payment.payment_date) <= end, col(Payment.amount_minor)).label(f"p{i}")
+                for i, end in enumerate(ends)
+            ),
+        )
+        .where(invoices.payment_counts())
+        .group_by(col(Payment.invoice_id))
+        .subquery("paid_by")
+    )
+
+
+def balance_columns(
+    pos: AliasedReturnsRows, paid: Subquery, *, ends: list[date], window_days: int
+) -> list[Label[Any]]:
+    """Outstanding and credit sales of the DSO window on each of ``ends``, from positions
+    outer-joined to ``paid_by_day(ends)``, with the KPIs' rules: issued by then, not a draft,
+    not voided or written off by then, balance net of payments dated by then."""
+    columns = []
+    for i, end in enumerate(ends):
+        paid_then = func.coalesce(paid.c[f"p{i}"], 0)
+        closed = and_(pos.c.closed_date.is_not(None), pos.c.closed_date <= end)
+        voided = and_(pos.c.lifecycle == Lifecycle.VOID.value, closed)
+        written_off = and_(pos.c.lifecycle == Lifecycle.WRITTEN_OFF.value, closed)
+        issued = and_(pos.c.issue_date <= end, pos.c.lifecycle != Lifecycle.DRAFT.value)
+        is_open = and_(issued, ~voided, ~written_off, paid_then < pos.c.amount_minor)
+        sold = and_(issued, ~voided, pos.c.issue_date > end - timedelta(days=window_days))
+        columns += [
+            sum_if(is_open, pos.c.amount_minor - paid_then).label(f"balance_{i}_minor"),
+            sum_if(sold, pos.c.amount_minor).label(f"balance_{i}_sales"),
+        ]
+    return columns
+
+
 def fold(
     rows: Iterable[Mapping[str, Any]], *, by: tuple[str, ...]
 ) -> dict[tuple[Any, ...], Totals]:
@@ -172,6 +213,13 @@ def bucket_totals(totals: Totals) -> dict[AgingBucket, tuple[int, int]]:
 
 def kpi_values(totals: Totals) -> dict[str, int]:
     return {name: totals[f"kpi_{name}"] for name in KPI_NAMES}
+
+
+def balances(totals: Totals, ends: list[date]) -> dict[date, tuple[int, int]]:
+    return {
+        end: (totals[f"balance_{i}_minor"], totals[f"balance_{i}_sales"])
+        for i, end in enumerate(ends)
+    }
 
 
 def settled_by_month(totals: Totals, starts: list[date]) -> dict[date, tuple[int, int]]:
