@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Text
+from sqlalchemy import BigInteger, CheckConstraint, Index, Text, text
 from sqlmodel import Field, SQLModel, col
 
 from agent.inputs import FREE_TEXT, LINE, NAME
@@ -69,6 +69,15 @@ class Invoice(InvoiceBase, table=True):
 
 # As of today an open invoice is one with a balance left (``positions.may_be_open``).
 Index("ix_invoice_balance", col(Invoice.amount_minor) - col(Invoice.paid_minor))
+# The same invoices in due-date order: the first page of an overdue list reads only its rows.
+_HAS_BALANCE = text("amount_minor > paid_minor")
+Index(
+    "ix_invoice_open_due",
+    col(Invoice.due_date),
+    col(Invoice.id),
+    sqlite_where=_HAS_BALANCE,
+    postgresql_where=_HAS_BALANCE,
+)
 
 
 class InvoiceCreate(SQLModel):

@@ -45,6 +45,15 @@ $$
 def upgrade() -> None:
     # The maintained balance: as of today, an open invoice is one with a balance left.
     op.create_index("ix_invoice_balance", "invoice", [sa.text("(amount_minor - paid_minor)")])
+    # The same invoices in due-date order (a first page of overdue invoices reads its rows).
+    has_balance = sa.text("amount_minor > paid_minor")
+    op.create_index(
+        "ix_invoice_open_due",
+        "invoice",
+        ["due_date", "id"],
+        sqlite_where=has_balance,
+        postgresql_where=has_balance,
+    )
     # Invoices paid after a past day, which may have been open on it.
     op.create_index("ix_invoice_last_payment_date", "invoice", ["last_payment_date"])
     op.create_table(
@@ -87,4 +96,5 @@ def downgrade() -> None:
                 op.execute(f"DROP TRIGGER tr_{table}_ledger_version_{event}")
     op.drop_table("ledger_version")
     op.drop_index("ix_invoice_last_payment_date", table_name="invoice")
+    op.drop_index("ix_invoice_open_due", table_name="invoice")
     op.drop_index("ix_invoice_balance", table_name="invoice")

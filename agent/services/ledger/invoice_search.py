@@ -27,7 +27,7 @@ from agent.errors import InvalidInput
 from agent.models import Invoice
 from agent.models.risk_score_current import RiskScoreCurrent
 from agent.services.access.ownership import scoped
-from agent.services.ledger.positions import positions, state_column
+from agent.services.ledger.positions import nothing_paid_after, positions, state_column
 from agent.services.ledger.standing import OPEN_STATES, State, open_state
 
 
@@ -151,7 +151,12 @@ def search(
 ) -> InvoicePage:
     """One page of the invoices ``actor`` may see, issued by ``where.as_of``, matching every
     filter given."""
-    pos = positions(where.as_of, open_only=_open_only(where))
+    open_only = _open_only(where)
+    pos = positions(
+        where.as_of,
+        open_only=open_only,
+        paid_by_then=open_only and nothing_paid_after(session, as_of=where.as_of),
+    )
     # The latest score's home (scoring.risk_scores.current()); the ledger reads the table since
     # it sits below the scoring domain.
     band_of = (

@@ -16,7 +16,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import AliasedReturnsRows
-from sqlmodel import col
+from sqlmodel import Session, col, select
 
 from agent.db import select_many
 from agent.models import Invoice, Lifecycle
@@ -101,8 +101,19 @@ def may_be_open(as_of: date) -> ColumnElement[bool]:
     )
 
 
+def nothing_paid_after(session: Session, *, as_of: date) -> bool:
+    """Whether no counted payment is dated after ``as_of`` (always so as of today): then the
+    maintained totals are the as-of figures. One probe of ``ix_invoice_last_payment_date``."""
+    later = select(Invoice.id).where(col(Invoice.last_payment_date) > as_of).limit(1)
+    return session.exec(later).first() is None
+
+
 def positions(
-    as_of: date, *, owner_id: int | None = None, open_only: bool = False
+    as_of: date,
+    *,
+    owner_id: int | None = None,
+    open_only: bool = False,
+    paid_by_then: bool = False,
 ) -> AliasedReturnsRows:
     """Every invoice issued by ``as_of`` with what was paid by then and its as-of state.
 
@@ -110,9 +121,16 @@ def positions(
     due soon, overdue and disputed. ``owner_id`` keeps one owner's invoices (the access rule's
     ``owner_scope``); ``None`` keeps every owner's. ``open_only`` drops, through indexes,
     invoices that cannot be open on ``as_of``: a reader of open positions only should pass it.
+    ``paid_by_then`` says the caller checked ``nothing_paid_after(as_of)``: the maintained
+    totals are then read as they are, and open positions come in due-date order from
+    ``ix_invoice_open_due``, so a first page of them reads little more than its own rows.
     """
-    paid_minor = invoices.paid_as_of(as_of)
-    last_paid = invoices.last_paid_as_of(as_of)
+    if paid_by_then:
+        paid_minor: Any = col(Invoice.paid_minor)
+        last_paid: Any = col(Invoice.last_payment_date)
+    else:
+        paid_minor = invoices.paid_as_of(as_of)
+        last_paid = invoices.last_paid_as_of(as_of)
     closed_by = and_(col(Invoice.closed_date).is_not(None), col(Invoice.closed_date) <= as_of)
     state = case(
         (and_(col(Invoice.lifecycle) == Lifecycle.VOID.value, closed_by), "void"),
@@ -167,6 +185,10 @@ def positions(
     )
     if owner_id is not None:
         query = query.where(Invoice.owner_id == owner_id)
+    if open_only and paid_by_then:
+        has_balance = col(Invoice.amount_minor) > col(Invoice.paid_minor)
+        not_draft = col(Invoice.lifecycle) != Lifecycle.DRAFT.value
+        return query.where(not_draft, has_balance).subquery("position")
     if open_only:
         # Materialised: otherwise a caller's ORDER BY ... LIMIT tempts the planner into walking
         # an index in that order across every invoice rather than the few the filter finds.
