@@ -322,7 +322,7 @@ def settled_by_month(
     query = select_many(
         pos.c.currency, *totals_of.settled_columns(pos, starts=starts, ends=ends)
     ).group_by(pos.c.currency)
-    totals = totals_of.fold(_mappings(session, query), by=("currency",))
+    totals = totals_of.fold(_mappings(session, query), by=("currency",), only=totals_of.SETTLED)
     return {
         currency: totals_of.settled_by_month(sums, starts) for (currency,), sums in totals.items()
     }
@@ -346,7 +346,7 @@ def balances_at(
         .outerjoin(paid, paid.c.invoice_id == pos.c.invoice_id)
         .group_by(pos.c.currency)
     )
-    totals = totals_of.fold(_mappings(session, query), by=("currency",))
+    totals = totals_of.fold(_mappings(session, query), by=("currency",), only=totals_of.BALANCES)
     return {currency: totals_of.balances(sums, ends) for (currency,), sums in totals.items()}
 
 
@@ -452,18 +452,22 @@ def dashboard(session: Session, *, as_of: date, settings: Settings, actor: Actor
     ends = [_month_end(start, as_of) for start in starts]
     rows = _scan(session, as_of=as_of, settings=settings, actor=actor, starts=starts, ends=ends)
     names = {row["client_id"]: row["client_name"] for row in rows}
-    by_currency = totals_of.fold(rows, by=("currency",))
-    overdue = totals_of.fold(rows, by=("owner_id",))
+    by_currency = totals_of.fold(
+        rows, by=("currency",), only=totals_of.KPIS + totals_of.SETTLED + totals_of.BALANCES
+    )
+    overdue = totals_of.fold(rows, by=("owner_id",), only=totals_of.OVERDUE)
     return Dashboard(
         as_of=as_of,
         currencies=reports.kpis_from(by_currency, settings=settings),
         aging=reports.aging_from(
-            totals_of.fold(rows, by=("currency", "client_id")), names, as_of=as_of
+            totals_of.fold(rows, by=("currency", "client_id"), only=totals_of.AGING),
+            names,
+            as_of=as_of,
         ),
         cash=cash_flow(session, as_of=as_of, actor=actor),
         high_risk=high_risk_accounts(session, as_of=as_of, actor=actor),
         late_payers=reports.late_payers_from(
-            totals_of.fold(rows, by=("client_id",)),
+            totals_of.fold(rows, by=("client_id",), only=totals_of.LATE),
             names,
             settings=settings,
             limit=LATE_PAYERS_SHOWN,

@@ -9,7 +9,7 @@ through the same columns and the same folds, so they cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -187,21 +187,35 @@ def balance_columns(
 
 
 def fold(
-    rows: Iterable[Mapping[str, Any]], *, by: tuple[str, ...]
+    rows: Sequence[Mapping[str, Any]], *, by: tuple[str, ...], only: tuple[str, ...]
 ) -> dict[tuple[Any, ...], Totals]:
-    """Add up grouped rows per value of the ``by`` columns (maxima by max); the other
-    non-numeric columns (names) are left out."""
+    """Add up grouped rows per value of the ``by`` columns: the columns whose names start
+    with one of ``only`` (maxima by max)."""
+    if not rows:
+        return {}
+    names = [name for name in rows[0] if name.startswith(only) and name not in by]
+    maxima = [name for name in names if name in MAXIMA]
+    sums = [name for name in names if name not in MAXIMA]
     folded: dict[tuple[Any, ...], Totals] = {}
     for row in rows:
-        totals = folded.setdefault(tuple(row[name] for name in by), {})
-        for name, value in row.items():
-            if name in by or isinstance(value, str) or value is None:
-                continue
-            if name in MAXIMA:
-                totals[name] = max(totals.get(name, 0), int(value))
-            else:
-                totals[name] = totals.get(name, 0) + int(value)
+        key = tuple(row[name] for name in by)
+        totals = folded.get(key)
+        if totals is None:
+            folded[key] = {name: int(row[name]) for name in names}
+            continue
+        for name in sums:
+            totals[name] += int(row[name])
+        for name in maxima:
+            totals[name] = max(totals[name], int(row[name]))
     return folded
+
+
+AGING = ("aging_", "disputed_")
+KPIS = ("kpi_",)
+LATE = ("late_",)
+OVERDUE = ("overdue_",)
+SETTLED = ("settled_",)
+BALANCES = ("balance_",)
 
 
 def bucket_totals(totals: Totals) -> dict[AgingBucket, tuple[int, int]]:

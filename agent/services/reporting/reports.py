@@ -264,7 +264,7 @@ def aging(session: Session, *, as_of: date, actor: Actor) -> AgingReport:
     )
     rows = _mappings(session, _with_client_names(grouped))
     return aging_from(
-        totals_of.fold(rows, by=("currency", "client_id")),
+        totals_of.fold(rows, by=("currency", "client_id"), only=totals_of.AGING),
         {row["client_id"]: row["client_name"] for row in rows},
         as_of=as_of,
     )
@@ -293,7 +293,7 @@ def currency_kpis(
         pos.c.currency, *totals_of.kpi_columns(pos, as_of=as_of, settings=settings)
     ).group_by(pos.c.currency)
     rows = _mappings(session, query)
-    return kpis_from(totals_of.fold(rows, by=("currency",)), settings=settings)
+    return kpis_from(totals_of.fold(rows, by=("currency",), only=totals_of.KPIS), settings=settings)
 
 
 def late_payers_from(
@@ -347,7 +347,7 @@ def late_payers(
     )
     rows = _mappings(session, _with_client_names(grouped))
     return late_payers_from(
-        totals_of.fold(rows, by=("client_id",)),
+        totals_of.fold(rows, by=("client_id",), only=totals_of.LATE),
         {row["client_id"]: row["client_name"] for row in rows},
         settings=settings,
         limit=limit,
