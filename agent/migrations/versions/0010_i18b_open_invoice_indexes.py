@@ -1,5 +1,9 @@
 """indexes that find the open invoices without a scan; the ledger version kept by triggers
 
+A later SQLite migration that rebuilds ``invoice``, ``payment`` or ``client`` in batch mode
+(copy-and-move) drops their triggers and the expression index: it must create them again
+(``tests/services/ledger/test_ledger_version.py`` fails otherwise).
+
 Revision ID: 0010_i18b
 Revises: 0009
 Create Date: 2026-12-02 10:00:00
