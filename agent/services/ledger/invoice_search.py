@@ -173,6 +173,7 @@ def search(
         pos.c.state,
         pos.c.disputed,
         pos.c.days_overdue,
+        band_of.label("band"),
     )
     query = scoped(query, actor, pos.c.owner_id)
     if where.states:
@@ -196,12 +197,6 @@ def search(
         query = query.where(_after(pos, field, descending, decode_cursor(cursor, sort=sort)))
     # The page is cut from the narrow positions first; only its rows are read in full.
     page = query.order_by(*_order(pos, field, descending)).limit(limit + 1).subquery("page")
-    latest_band = (
-        select(RiskScoreCurrent.band)
-        .where(RiskScoreCurrent.invoice_id == Invoice.id)
-        .correlate(Invoice)
-        .scalar_subquery()
-    )
     rows = session.exec(
         select_many(
             Invoice,
@@ -209,7 +204,7 @@ def search(
             page.c.state,
             page.c.disputed,
             page.c.days_overdue,
-            latest_band,
+            page.c.band,
         )
         .join(page, page.c.invoice_id == Invoice.id)
         .order_by(*_order(page, "sort_key", descending))
