@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 from sqlmodel.sql.expression import Select
@@ -46,10 +49,62 @@ def make_engine(url: str, *, busy_timeout_seconds: float = 30.0) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": busy_timeout_seconds})
         event.listen(engine, "connect", _sqlite_pragmas(timeout_ms))
+        _install_writer_gate(engine, busy_timeout_seconds)
         return engine
     return create_engine(
         url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={timeout_ms}"}
     )
+
+
+class _WriterGate:
+    """This process's writers queue here, in turn, before taking SQLite's write lock.
+
+    SQLite lets a writer that finds the lock taken sleep and retry (its busy handler sleeps up
+    to 100 ms a time), so under many concurrent writers some wait far longer than the writes
+    ahead of them take. Waiting on a thread lock instead wakes the next writer the moment the
+    previous transaction ends. Writers in other processes still meet the busy timeout.
+    """
+
+    _HOLDS = "paytrack_writer_gate"
+
+    def __init__(self, timeout_seconds: float) -> None:
+        # A plain lock, not an RLock: the API commits on another thread than the one that wrote.
+        self._lock = threading.Lock()
+        self._timeout = timeout_seconds
+
+    def enter(self, connection: Connection) -> None:
+        if not self._lock.acquire(timeout=self._timeout):
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        connection.info[self._HOLDS] = True
+
+    def leave(self, connection: Connection) -> None:
+        self.release(connection.info)
+
+    def release(self, info: dict[Any, Any]) -> None:
+        if info.pop(self._HOLDS, False):
+            self._lock.release()
+
+    def on_reset(self, _dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
+        """A connection returned without commit or rollback."""
+        self.release(record.info)
+
+    def on_invalidate(self, _dbapi_connection: Any, record: Any, _exception: Any) -> None:
+        """A connection dropped after an error."""
+        self.release(record.info)
+
+
+_WRITER_GATES: weakref.WeakKeyDictionary[Engine, _WriterGate] = weakref.WeakKeyDictionary()
+
+
+def _install_writer_gate(engine: Engine, timeout_seconds: float) -> None:
+    gate = _WriterGate(timeout_seconds)
+    _WRITER_GATES[engine] = gate
+    event.listen(engine, "commit", gate.leave)
+    event.listen(engine, "rollback", gate.leave)
+    event.listen(engine.pool, "reset", gate.on_reset)
+    event.listen(engine.pool, "invalidate", gate.on_invalidate)
 
 
 def hold_write_lock(session: Session) -> None:
@@ -66,7 +121,12 @@ def hold_write_lock(session: Session) -> None:
         return
     raw = connection.connection.driver_connection
     if raw is not None and not raw.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _WRITER_GATES[connection.engine].enter(connection)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _WRITER_GATES[connection.engine].leave(connection)
+            raise
 
 
 # PostgreSQL SQLSTATEs that mean "another transaction was in the way": serialization failure,

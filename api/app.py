@@ -15,6 +15,7 @@ from agent.scheduler import DailySweep, parse_daily_at
 from agent.services.access import worker as access_worker
 from agent.services.reminders import sweeps
 from agent.services.replies.worker import ImapPoller
+from agent.services.reporting.report_cache import ReportCache
 from agent.services.review import outbox
 from agent.services.scoring.worker import RescoreLoop
 from agent.settings import Settings
@@ -69,6 +70,7 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.report_cache = ReportCache()
     problems.install(app)
     pages.errors.install(app)
     app.include_router(health.router)

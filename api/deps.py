@@ -14,6 +14,7 @@ from agent.errors import Unauthorized
 from agent.models.api import Scope
 from agent.services.access import api_keys
 from agent.services.access.api_keys import Caller
+from agent.services.reporting.report_cache import ReportCache
 from agent.settings import Settings
 
 
@@ -27,9 +28,14 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_report_cache(request: Request) -> ReportCache:
+    return request.app.state.report_cache
+
+
 # scope="function": commit before the response is sent, so a 2xx always means "stored".
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ReportCacheDep = Annotated[ReportCache, Depends(get_report_cache)]
 
 _bearer = HTTPBearer(
     auto_error=False,

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from sqlalchemy import BigInteger, CheckConstraint, Text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import BigInteger, CheckConstraint, Index, Text, text
+from sqlmodel import Field, SQLModel, col
 
 from agent.inputs import FREE_TEXT, LINE, NAME
 from agent.models.base import UTCDateTime, enum_column, utcnow
@@ -61,10 +61,23 @@ class Invoice(InvoiceBase, table=True):
     reminders_paused_until: date | None = None
     # Kept by the ledger service with every payment: as-of-today reads need no payment scan.
     paid_minor: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
-    last_payment_date: date | None = None
+    last_payment_date: date | None = Field(default=None, index=True)
     version: int = Field(default=1, description="Bumped on every change; drafts remember it.")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# As of today an open invoice is one with a balance left (``positions.may_be_open``).
+Index("ix_invoice_balance", col(Invoice.amount_minor) - col(Invoice.paid_minor))
+# The same invoices in due-date order: the first page of an overdue list reads only its rows.
+_HAS_BALANCE = text("amount_minor > paid_minor")
+Index(
+    "ix_invoice_open_due",
+    col(Invoice.due_date),
+    col(Invoice.id),
+    sqlite_where=_HAS_BALANCE,
+    postgresql_where=_HAS_BALANCE,
+)
 
 
 class InvoiceCreate(SQLModel):

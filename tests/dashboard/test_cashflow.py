@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from agent.services.ledger import invoices
@@ -100,6 +102,30 @@ def test_dashboard_agrees_with_the_reporting_module(
         session, actor=TEST_ACTOR, as_of=AS_OF, settings=settings
     )
     assert board.aging == reports.aging(session, actor=TEST_ACTOR, as_of=AS_OF)
+    assert board.late_payers == reports.late_payers(
+        session, actor=TEST_ACTOR, as_of=AS_OF, settings=settings, limit=10
+    )
+    assert board.workload == cashflow.workload(session, actor=TEST_ACTOR, as_of=AS_OF)
+    assert board.trend == cashflow.trend(session, actor=TEST_ACTOR, as_of=AS_OF, settings=settings)
+
+
+def test_the_dashboard_scans_the_ledger_once(
+    session: Session, settings: Settings, engine: Engine
+) -> None:
+    small_ledger(session)
+    statements: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        cashflow.dashboard(session, actor=TEST_ACTOR, as_of=AS_OF, settings=settings)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    # Reads of the whole invoice table, not only of the open invoices the balance index finds.
+    full_scans = [s for s in statements if "FROM invoice" in s and "paid_minor >" not in s]
+    assert len(full_scans) == 1
 
 
 def test_month_starts_cross_the_year() -> None:

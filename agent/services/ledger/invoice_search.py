@@ -18,8 +18,8 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, or_
-from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, col, select
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+from sqlmodel import Session, select
 
 from agent.actor import Actor
 from agent.db import select_many
@@ -27,8 +27,8 @@ from agent.errors import InvalidInput
 from agent.models import Invoice
 from agent.models.risk_score_current import RiskScoreCurrent
 from agent.services.access.ownership import scoped
-from agent.services.ledger.positions import positions, state_column
-from agent.services.ledger.standing import State, open_state
+from agent.services.ledger.positions import nothing_paid_after, positions, state_column
+from agent.services.ledger.standing import OPEN_STATES, State, open_state
 
 
 class InvoiceSort(StrEnum):
@@ -113,6 +113,33 @@ def _state_of(state: str, disputed: int, days_overdue: int, due_soon_days: int) 
     return open_state(disputed=bool(disputed), due_in=-days_overdue, due_soon_days=due_soon_days)
 
 
+def _open_only(where: InvoiceFilter) -> bool:
+    """Whether the filter admits open invoices only (so the balance index can find them)."""
+    return bool(where.overdue) or (bool(where.states) and set(where.states) <= OPEN_STATES)
+
+
+def _key(source: Any, field: str) -> ColumnElement[Any]:
+    """The sort column ``field`` of positions (or of the page cut from them)."""
+    return source.c.invoice_id if field == "id" else source.c[field]
+
+
+def _order(source: Any, field: str, descending: bool) -> list[UnaryExpression[Any]]:
+    key, row_id = _key(source, field), _key(source, "id")
+    order = [key.desc(), row_id.desc()] if descending else [key.asc(), row_id.asc()]
+    return order[:1] if field == "id" else order
+
+
+def _after(source: Any, field: str, descending: bool, last: tuple[Any, int]) -> ColumnElement[bool]:
+    """Rows after the cursor's (sort value, id) in the page order."""
+    value, last_id = last
+    key, row_id = _key(source, field), _key(source, "id")
+    if field == "id":
+        return row_id < last_id if descending else row_id > last_id
+    if descending:
+        return or_(key < value, and_(key == value, row_id < last_id))
+    return or_(key > value, and_(key == value, row_id > last_id))
+
+
 def search(
     session: Session,
     *,
@@ -124,19 +151,31 @@ def search(
 ) -> InvoicePage:
     """One page of the invoices ``actor`` may see, issued by ``where.as_of``, matching every
     filter given."""
-    pos = positions(where.as_of)
+    open_only = _open_only(where)
+    pos = positions(
+        where.as_of,
+        open_only=open_only,
+        paid_by_then=open_only and nothing_paid_after(session, as_of=where.as_of),
+    )
     # The latest score's home (scoring.risk_scores.current()); the ledger reads the table since
     # it sits below the scoring domain.
-    latest_band = (
+    band_of = (
         select(RiskScoreCurrent.band)
-        .where(RiskScoreCurrent.invoice_id == Invoice.id)
-        .correlate(Invoice)
+        .where(RiskScoreCurrent.invoice_id == pos.c.invoice_id)
         .scalar_subquery()
     )
+    field = sort.value.lstrip("-")
+    descending = sort.value.startswith("-")
     query = select_many(
-        Invoice, pos.c.paid_minor, pos.c.state, pos.c.disputed, pos.c.days_overdue, latest_band
-    ).join(pos, pos.c.invoice_id == Invoice.id)
-    query = scoped(query, actor, Invoice.owner_id)
+        pos.c.invoice_id,
+        _key(pos, field).label("sort_key"),
+        pos.c.paid_minor,
+        pos.c.state,
+        pos.c.disputed,
+        pos.c.days_overdue,
+        band_of.label("band"),
+    )
+    query = scoped(query, actor, pos.c.owner_id)
     if where.states:
         query = query.where(
             or_(*(_state_condition(pos, s, where.due_soon_days) for s in set(where.states)))
@@ -145,30 +184,31 @@ def search(
         overdue = _state_condition(pos, State.OVERDUE, where.due_soon_days)
         query = query.where(overdue if where.overdue else ~overdue)
     if where.owner_id is not None:
-        query = query.where(Invoice.owner_id == where.owner_id)
+        query = query.where(pos.c.owner_id == where.owner_id)
     if where.client_id is not None:
-        query = query.where(Invoice.client_id == where.client_id)
+        query = query.where(pos.c.client_id == where.client_id)
     if where.due_from is not None:
-        query = query.where(Invoice.due_date >= where.due_from)
+        query = query.where(pos.c.due_date >= where.due_from)
     if where.due_to is not None:
-        query = query.where(Invoice.due_date <= where.due_to)
+        query = query.where(pos.c.due_date <= where.due_to)
     if where.risk_bands:
-        query = query.where(latest_band.in_(list(where.risk_bands)))
-    field = sort.value.lstrip("-")
-    descending = sort.value.startswith("-")
-    key = getattr(Invoice, field)
+        query = query.where(band_of.in_(list(where.risk_bands)))
     if cursor:
-        value, last_id = decode_cursor(cursor, sort=sort)
-        if field == "id":
-            query = query.where(Invoice.id < last_id if descending else Invoice.id > last_id)
-        elif descending:
-            query = query.where(or_(key < value, and_(key == value, col(Invoice.id) < last_id)))
-        else:
-            query = query.where(or_(key > value, and_(key == value, col(Invoice.id) > last_id)))
-    order = [col(key).desc(), col(Invoice.id).desc()] if descending else [col(key), col(Invoice.id)]
-    if field == "id":
-        order = order[:1]
-    rows = session.exec(query.order_by(*order).limit(limit + 1)).all()
+        query = query.where(_after(pos, field, descending, decode_cursor(cursor, sort=sort)))
+    # The page is cut from the narrow positions first; only its rows are read in full.
+    page = query.order_by(*_order(pos, field, descending)).limit(limit + 1).subquery("page")
+    rows = session.exec(
+        select_many(
+            Invoice,
+            page.c.paid_minor,
+            page.c.state,
+            page.c.disputed,
+            page.c.days_overdue,
+            page.c.band,
+        )
+        .join(page, page.c.invoice_id == Invoice.id)
+        .order_by(*_order(page, "sort_key", descending))
+    ).all()
     hits = [
         InvoiceHit(
             invoice=invoice,

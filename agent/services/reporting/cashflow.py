@@ -8,8 +8,10 @@ calendar months, the current one cut at ``as_of``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
 from sqlalchemy import and_, func, or_
@@ -17,13 +19,14 @@ from sqlmodel import Session, col, select
 
 from agent.actor import Actor
 from agent.db import select_many
-from agent.models import Client, Invoice, Lifecycle, Payment, User
+from agent.models import Client, Invoice, Payment, User
 from agent.models.draft import Draft, DraftStatus
 from agent.models.notification import FollowUpTask, TaskStatus
 from agent.services.access.ownership import owner_scope, scoped
 from agent.services.ledger import invoices
 from agent.services.ledger.positions import positions, sum_if
 from agent.services.reporting import expected_cash, reports
+from agent.services.reporting import position_totals as totals_of
 from agent.services.scoring import risk_scores
 from agent.settings import Settings
 
@@ -221,7 +224,7 @@ def high_risk_accounts(
 
     Reads stored scores only (the daily sweep writes them); no model is loaded here.
     """
-    pos = positions(as_of, owner_id=owner_scope(actor))
+    pos = positions(as_of, owner_id=owner_scope(actor), open_only=True)
     score = risk_scores.current()
     query = (
         select_many(
@@ -260,19 +263,18 @@ def high_risk_accounts(
     return accounts[:limit] if limit is not None else accounts
 
 
-def workload(session: Session, *, as_of: date, actor: Actor) -> list[OwnerWorkload]:
-    """Per owner the actor may see: drafts awaiting review, overdue invoices, open follow-ups
-    due by ``as_of``."""
-    pos = positions(as_of, owner_id=owner_scope(actor))
-    overdue = dict(
-        session.exec(
-            select(Invoice.owner_id, func.count())
-            .join(pos, pos.c.invoice_id == Invoice.id)
-            # As the invoice table's "overdue" status: a disputed invoice counts as disputed.
-            .where(pos.c.state == "open", pos.c.days_overdue > 0, pos.c.disputed == 0)
-            .group_by(col(Invoice.owner_id))
-        ).all()
-    )
+def overdue_by_owner(session: Session, *, as_of: date, actor: Actor) -> dict[int, int]:
+    """Overdue, undisputed invoices per owner the actor may see."""
+    pos = positions(as_of, owner_id=owner_scope(actor), open_only=True)
+    query = select(pos.c.owner_id, totals_of.overdue_column(pos)).group_by(pos.c.owner_id)
+    return {int(owner_id): int(count) for owner_id, count in session.exec(query)}
+
+
+def workload_with(
+    session: Session, *, overdue: dict[int, int], as_of: date, actor: Actor
+) -> list[OwnerWorkload]:
+    """Per owner the actor may see: drafts awaiting review, the ``overdue`` invoices given,
+    open follow-ups due by ``as_of``."""
     drafts = dict(
         session.exec(
             select(Draft.owner_id, func.count())
@@ -304,27 +306,26 @@ def workload(session: Session, *, as_of: date, actor: Actor) -> list[OwnerWorklo
     ]
 
 
+def workload(session: Session, *, as_of: date, actor: Actor) -> list[OwnerWorkload]:
+    """Per owner the actor may see: drafts awaiting review, overdue invoices, open follow-ups
+    due by ``as_of``."""
+    overdue = overdue_by_owner(session, as_of=as_of, actor=actor)
+    return workload_with(session, overdue=overdue, as_of=as_of, actor=actor)
+
+
 def settled_by_month(
     session: Session, *, as_of: date, starts: list[date], actor: Actor
 ) -> dict[str, dict[date, tuple[int, int]]]:
     """Invoices settled (fully paid, last payment) in each month: (count, days issue→paid)."""
     pos = positions(as_of, owner_id=owner_scope(actor))
-    columns = []
-    for start in starts:
-        in_month = and_(
-            pos.c.state == "paid",
-            pos.c.last_payment_date >= start,
-            pos.c.last_payment_date <= _month_end(start, as_of),
-        )
-        columns += [sum_if(in_month), sum_if(in_month, pos.c.days_to_pay)]
-    query = select(pos.c.currency, *columns).group_by(pos.c.currency)
-    result: dict[str, dict[date, tuple[int, int]]] = {}
-    for row in session.exec(query):
-        values = [int(v) for v in row[1:]]
-        result[row[0]] = {
-            start: (values[2 * i], values[2 * i + 1]) for i, start in enumerate(starts)
-        }
-    return result
+    ends = [_month_end(start, as_of) for start in starts]
+    query = select_many(
+        pos.c.currency, *totals_of.settled_columns(pos, starts=starts, ends=ends)
+    ).group_by(pos.c.currency)
+    totals = totals_of.fold(_mappings(session, query), by=("currency",), only=totals_of.SETTLED)
+    return {
+        currency: totals_of.settled_by_month(sums, starts) for (currency,), sums in totals.items()
+    }
 
 
 def balances_at(
@@ -332,65 +333,31 @@ def balances_at(
 ) -> dict[str, dict[date, tuple[int, int]]]:
     """(outstanding, credit sales of the DSO window) on each of ``ends``, per currency.
 
-    One scan instead of one ``reports.currency_kpis`` per day, with the same rules: issued by
-    then, not a draft, not voided or written off by then, balance net of payments dated by
-    then; credit sales are the non-draft, non-voided invoices issued in the window before.
+    One scan instead of one ``reports.currency_kpis`` per day, with the same rules.
     """
-    paid = (
-        select(
-            col(Payment.invoice_id).label("invoice_id"),
-            *(
-                sum_if(col(Payment.payment_date) <= end, col(Payment.amount_minor)).label(f"p{i}")
-                for i, end in enumerate(ends)
-            ),
-        )
-        .where(invoices.payment_counts())
-        .group_by(col(Payment.invoice_id))
-        .subquery("paid_by")
-    )
-    columns = []
-    for i, end in enumerate(ends):
-        paid_then = func.coalesce(paid.c[f"p{i}"], 0)
-        closed = and_(col(Invoice.closed_date).is_not(None), col(Invoice.closed_date) <= end)
-        voided = and_(col(Invoice.lifecycle) == Lifecycle.VOID.value, closed)
-        written_off = and_(col(Invoice.lifecycle) == Lifecycle.WRITTEN_OFF.value, closed)
-        issued = and_(
-            col(Invoice.issue_date) <= end, col(Invoice.lifecycle) != Lifecycle.DRAFT.value
-        )
-        is_open = and_(issued, ~voided, ~written_off, paid_then < col(Invoice.amount_minor))
-        sold = and_(issued, ~voided, col(Invoice.issue_date) > end - timedelta(days=window_days))
-        columns += [
-            sum_if(is_open, col(Invoice.amount_minor) - paid_then),
-            sum_if(sold, col(Invoice.amount_minor)),
-        ]
+    pos = positions(max(ends), owner_id=owner_scope(actor))
+    paid = totals_of.paid_by_day(ends)
     query = (
-        select(Invoice.currency, *columns)
-        .select_from(Invoice)
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
-        .where(Invoice.issue_date <= max(ends))
-        .group_by(col(Invoice.currency))
+        select_many(
+            pos.c.currency,
+            *totals_of.balance_columns(pos, paid, ends=ends, window_days=window_days),
+        )
+        .select_from(pos)
+        .outerjoin(paid, paid.c.invoice_id == pos.c.invoice_id)
+        .group_by(pos.c.currency)
     )
-    query = scoped(query, actor, Invoice.owner_id)
-    result: dict[str, dict[date, tuple[int, int]]] = {}
-    for row in session.exec(query):
-        values = [int(v) for v in row[1:]]
-        result[row[0]] = {end: (values[2 * i], values[2 * i + 1]) for i, end in enumerate(ends)}
-    return result
+    totals = totals_of.fold(_mappings(session, query), by=("currency",), only=totals_of.BALANCES)
+    return {currency: totals_of.balances(sums, ends) for (currency,), sums in totals.items()}
 
 
-def trend(
-    session: Session,
+def trend_from(
     *,
-    as_of: date,
+    settled: dict[str, dict[date, tuple[int, int]]],
+    balances: dict[str, dict[date, tuple[int, int]]],
+    starts: list[date],
+    ends: list[date],
     settings: Settings,
-    actor: Actor,
-    months: int = TREND_MONTHS,
 ) -> list[CurrencyTrend]:
-    """Average days to pay of invoices settled in each month and DSO at each month end."""
-    starts = month_starts(as_of, months)
-    ends = [_month_end(start, as_of) for start in starts]
-    settled = settled_by_month(session, as_of=as_of, starts=starts, actor=actor)
-    balances = balances_at(session, ends=ends, window_days=settings.dso_window_days, actor=actor)
     result = []
     for currency in sorted(set(settled) | set(balances)):
         months_of = []
@@ -412,18 +379,116 @@ def trend(
     return result
 
 
+def trend(
+    session: Session,
+    *,
+    as_of: date,
+    settings: Settings,
+    actor: Actor,
+    months: int = TREND_MONTHS,
+) -> list[CurrencyTrend]:
+    """Average days to pay of invoices settled in each month and DSO at each month end."""
+    starts = month_starts(as_of, months)
+    ends = [_month_end(start, as_of) for start in starts]
+    return trend_from(
+        settled=settled_by_month(session, as_of=as_of, starts=starts, actor=actor),
+        balances=balances_at(session, ends=ends, window_days=settings.dso_window_days, actor=actor),
+        starts=starts,
+        ends=ends,
+        settings=settings,
+    )
+
+
+def _mappings(session: Session, query: Any) -> list[Mapping[str, Any]]:
+    return [row._mapping for row in session.exec(query)]
+
+
+def _scan(
+    session: Session,
+    *,
+    as_of: date,
+    settings: Settings,
+    actor: Actor,
+    starts: list[date],
+    ends: list[date],
+) -> list[Mapping[str, Any]]:
+    """The dashboard's one pass over the ledger's positions: every sum its figures need, per
+    (currency, client, owner), with the client's name."""
+    pos = positions(as_of, owner_id=owner_scope(actor))
+    paid = totals_of.paid_by_day(ends)
+    grouped = (
+        select_many(
+            pos.c.currency,
+            pos.c.client_id,
+            pos.c.owner_id,
+            *totals_of.aging_columns(pos),
+            *totals_of.kpi_columns(pos, as_of=as_of, settings=settings),
+            *totals_of.late_columns(pos, settings=settings),
+            totals_of.overdue_column(pos),
+            *totals_of.settled_columns(pos, starts=starts, ends=ends),
+            *totals_of.balance_columns(pos, paid, ends=ends, window_days=settings.dso_window_days),
+        )
+        .select_from(pos)
+        .outerjoin(paid, paid.c.invoice_id == pos.c.invoice_id)
+        .group_by(pos.c.currency, pos.c.client_id, pos.c.owner_id)
+        .subquery("grouped")
+    )
+    query = select_many(grouped, col(Client.name).label("client_name")).join(
+        Client, col(Client.id) == grouped.c.client_id
+    )
+    return _mappings(session, query)
+
+
 def dashboard(session: Session, *, as_of: date, settings: Settings, actor: Actor) -> Dashboard:
     """Every figure of the dashboard page (and ``GET /v1/reports/dashboard``) on ``as_of``,
-    over the invoices ``actor`` may see."""
+    over the invoices ``actor`` may see.
+
+    KPIs, aging, late payers, overdue per owner and the 12-month trend (settlements and
+    month-end balances) come from one scan of the positions (``_scan``), folded as the
+    standalone reports fold theirs; cash received and expected and the high-risk accounts read
+    the last weeks' payments and the open invoices (through the balance index) besides.
+    """
+    starts = month_starts(as_of, TREND_MONTHS)
+    ends = [_month_end(start, as_of) for start in starts]
+    rows = _scan(session, as_of=as_of, settings=settings, actor=actor, starts=starts, ends=ends)
+    names = {row["client_id"]: row["client_name"] for row in rows}
+    by_currency = totals_of.fold(
+        rows, by=("currency",), only=totals_of.KPIS + totals_of.SETTLED + totals_of.BALANCES
+    )
+    overdue = totals_of.fold(rows, by=("owner_id",), only=totals_of.OVERDUE)
     return Dashboard(
         as_of=as_of,
-        currencies=reports.currency_kpis(session, as_of=as_of, settings=settings, actor=actor),
-        aging=reports.aging(session, as_of=as_of, actor=actor),
+        currencies=reports.kpis_from(by_currency, settings=settings),
+        aging=reports.aging_from(
+            totals_of.fold(rows, by=("currency", "client_id"), only=totals_of.AGING),
+            names,
+            as_of=as_of,
+        ),
         cash=cash_flow(session, as_of=as_of, actor=actor),
         high_risk=high_risk_accounts(session, as_of=as_of, actor=actor),
-        late_payers=reports.late_payers(
-            session, as_of=as_of, settings=settings, actor=actor, limit=LATE_PAYERS_SHOWN
+        late_payers=reports.late_payers_from(
+            totals_of.fold(rows, by=("client_id",), only=totals_of.LATE),
+            names,
+            settings=settings,
+            limit=LATE_PAYERS_SHOWN,
         ),
-        workload=workload(session, as_of=as_of, actor=actor),
-        trend=trend(session, as_of=as_of, settings=settings, actor=actor),
+        workload=workload_with(
+            session,
+            overdue={owner_id: sums["overdue_undisputed"] for (owner_id,), sums in overdue.items()},
+            as_of=as_of,
+            actor=actor,
+        ),
+        trend=trend_from(
+            settled={
+                currency: totals_of.settled_by_month(sums, starts)
+                for (currency,), sums in by_currency.items()
+            },
+            balances={
+                currency: totals_of.balances(sums, ends)
+                for (currency,), sums in by_currency.items()
+            },
+            starts=starts,
+            ends=ends,
+            settings=settings,
+        ),
     )

@@ -66,7 +66,7 @@ def expected_cash(
     the last forecast backtest found it no better than the due date (``method`` ``naive``):
     there the promise or due date is used, as the naive forecast does.
     """
-    pos = positions(as_of, owner_id=owner_scope(actor))
+    pos = positions(as_of, owner_id=owner_scope(actor), open_only=True)
     score = risk_scores.current()
     query = (
         select_many(

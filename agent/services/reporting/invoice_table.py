@@ -19,8 +19,9 @@ from enum import StrEnum
 from typing import IO, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import SQLColumnExpression, Subquery, case, func, nulls_last
+from sqlalchemy import SQLColumnExpression, case, func, nulls_last
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import AliasedReturnsRows
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
@@ -125,7 +126,7 @@ def parse_choice(kind: type[E], value: str | None, field: str) -> E | None:
         raise InvalidInput(f"{field} must be one of {allowed}", field=field) from None
 
 
-def _status_column(pos: Subquery) -> ColumnElement[str]:
+def _status_column(pos: AliasedReturnsRows) -> ColumnElement[str]:
     """The table's coarser status: the derived state, with not yet due and due soon as open."""
     derived = state_column(pos, due_soon_days=0)
     return case((derived.in_(["not_yet_due", "due_soon"]), TableStatus.OPEN.value), else_=derived)

@@ -10,22 +10,24 @@ Definitions and formulas: ``docs/reports.md``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
-from sqlalchemy import and_, case, func
 from sqlmodel import Session, col
 
 from agent.actor import Actor
 from agent.db import select_many
-from agent.models import Client, Lifecycle
+from agent.models import Client
 from agent.services.access.ownership import owner_scope
-from agent.services.ledger.positions import AgingBucket, positions, sum_if
+from agent.services.ledger.positions import AgingBucket, positions
+from agent.services.reporting import position_totals as totals_of
 from agent.settings import Settings
 
-TRAILING_YEAR_DAYS = 365
+TRAILING_YEAR_DAYS = totals_of.TRAILING_YEAR_DAYS
 
 
 class _Result(BaseModel):
@@ -210,33 +212,31 @@ class _Tally:
         )
 
 
-def aging(session: Session, *, as_of: date, actor: Actor) -> AgingReport:
-    """Open receivables on ``as_of`` per currency and client, in days-overdue buckets."""
-    pos = positions(as_of, owner_id=owner_scope(actor))
-    outstanding = pos.c.amount_minor - pos.c.paid_minor
-    query = (
-        select_many(
-            pos.c.currency,
-            pos.c.client_id,
-            Client.name,
-            pos.c.bucket,
-            func.sum(outstanding),
-            func.count(),
-            sum_if(pos.c.disputed == 1, outstanding),
-            func.sum(pos.c.disputed),
-        )
-        .join(Client, col(Client.id) == pos.c.client_id)
-        .where(pos.c.state == "open")
-        .group_by(pos.c.currency, pos.c.client_id, Client.name, pos.c.bucket)
+def _mappings(session: Session, query: Any) -> list[Mapping[str, Any]]:
+    return [row._mapping for row in session.exec(query)]
+
+
+def _with_client_names(grouped: Any) -> Any:
+    """The grouped rows with their client's name, joined after grouping: a join inside would
+    let the planner walk every client's invoices instead of the rows it filters to."""
+    return select_many(grouped, col(Client.name).label("client_name")).join(
+        Client, col(Client.id) == grouped.c.client_id
     )
+
+
+def aging_from(
+    totals: Mapping[tuple[Any, ...], totals_of.Totals], names: Mapping[int, str], *, as_of: date
+) -> AgingReport:
+    """The aging report from ``aging_columns`` totals per (currency, client id)."""
     tallies: dict[tuple[str, int], _Tally] = {}
-    for currency, client_id, name, bucket, amount, count, disputed, disputed_count in session.exec(
-        query
-    ):
-        tally = tallies.setdefault((currency, client_id), _Tally(name=name))
-        tally.buckets[AgingBucket(bucket)] = [int(amount), int(count)]
-        tally.disputed[0] += int(disputed)
-        tally.disputed[1] += int(disputed_count)
+    for (currency, client_id), sums in totals.items():
+        if not any(count for _, count in totals_of.bucket_totals(sums).values()):
+            continue
+        tally = _Tally(name=names[client_id])
+        for bucket, (amount, count) in totals_of.bucket_totals(sums).items():
+            tally.buckets[bucket] = [amount, count]
+        tally.disputed = [sums["disputed_minor"], sums["disputed_count"]]
+        tallies[(currency, client_id)] = tally
     blocks: dict[str, tuple[list[AgingLine], _Tally]] = {}
     for (currency, client_id), tally in sorted(
         tallies.items(), key=lambda item: (item[0][0], item[1].name or "", item[0][1])
@@ -253,62 +253,80 @@ def aging(session: Session, *, as_of: date, actor: Actor) -> AgingReport:
     )
 
 
+def aging(session: Session, *, as_of: date, actor: Actor) -> AgingReport:
+    """Open receivables on ``as_of`` per currency and client, in days-overdue buckets."""
+    pos = positions(as_of, owner_id=owner_scope(actor), open_only=True)
+    grouped = (
+        select_many(pos.c.currency, pos.c.client_id, *totals_of.aging_columns(pos))
+        .where(pos.c.state == "open")
+        .group_by(pos.c.currency, pos.c.client_id)
+        .subquery("grouped")
+    )
+    rows = _mappings(session, _with_client_names(grouped))
+    return aging_from(
+        totals_of.fold(rows, by=("currency", "client_id"), only=totals_of.AGING),
+        {row["client_id"]: row["client_name"] for row in rows},
+        as_of=as_of,
+    )
+
+
+def kpis_from(
+    totals: Mapping[tuple[Any, ...], totals_of.Totals], *, settings: Settings
+) -> list[CurrencyKpis]:
+    """Per-currency KPIs from ``kpi_columns`` totals per (currency,)."""
+    return [
+        CurrencyKpis(
+            currency=currency,
+            dso_window_days=settings.dso_window_days,
+            **totals_of.kpi_values(sums),
+        )
+        for (currency,), sums in sorted(totals.items())
+    ]
+
+
 def currency_kpis(
     session: Session, *, as_of: date, settings: Settings, actor: Actor
 ) -> list[CurrencyKpis]:
     """The collection KPIs on ``as_of``, one entry per currency with any invoice issued by then."""
     pos = positions(as_of, owner_id=owner_scope(actor))
-    window_start = as_of - timedelta(days=settings.dso_window_days)
-    year_start = as_of - timedelta(days=TRAILING_YEAR_DAYS)
-    outstanding = pos.c.amount_minor - pos.c.paid_minor
-    is_open = pos.c.state == "open"
-    invoiced = and_(pos.c.lifecycle != Lifecycle.DRAFT.value, pos.c.state != "void")
-    settled = and_(pos.c.state == "paid", pos.c.last_payment_date > year_start)
-    written_off = and_(pos.c.state == "written_off", pos.c.issue_date > year_start)
-    query = (
-        select_many(
-            pos.c.currency,
-            sum_if(is_open, outstanding),
-            sum_if(is_open),
-            sum_if(and_(is_open, pos.c.days_overdue > 0), outstanding),
-            sum_if(and_(is_open, pos.c.days_overdue > 0)),
-            sum_if(and_(is_open, pos.c.disputed == 1), outstanding),
-            sum_if(and_(is_open, pos.c.disputed == 1)),
-            sum_if(and_(invoiced, pos.c.issue_date > window_start), pos.c.amount_minor),
-            sum_if(and_(invoiced, pos.c.issue_date > window_start)),
-            sum_if(settled),
-            sum_if(settled, pos.c.days_to_pay),
-            sum_if(and_(settled, pos.c.days_late > settings.late_grace_days)),
-            sum_if(and_(invoiced, pos.c.issue_date > year_start), pos.c.amount_minor),
-            sum_if(and_(invoiced, pos.c.issue_date > year_start)),
-            sum_if(written_off, outstanding),
-            sum_if(written_off),
+    query = select_many(
+        pos.c.currency, *totals_of.kpi_columns(pos, as_of=as_of, settings=settings)
+    ).group_by(pos.c.currency)
+    rows = _mappings(session, query)
+    return kpis_from(totals_of.fold(rows, by=("currency",), only=totals_of.KPIS), settings=settings)
+
+
+def late_payers_from(
+    totals: Mapping[tuple[Any, ...], totals_of.Totals],
+    names: Mapping[int, str],
+    *,
+    settings: Settings,
+    limit: int | None = None,
+) -> list[LatePayer]:
+    """The late-payer ranking from ``late_columns`` totals per (client id,)."""
+    payers = [
+        LatePayer(
+            client_id=client_id,
+            client_name=names[client_id],
+            settled_count=sums["late_settled_count"],
+            late_count=sums["late_count"],
+            days_late_total=sums["late_days_total"],
+            max_days_late=sums["late_days_max"],
         )
-        .group_by(pos.c.currency)
-        .order_by(pos.c.currency)
-    )
-    return [
-        CurrencyKpis(
-            currency=row[0],
-            outstanding_minor=int(row[1]),
-            open_count=int(row[2]),
-            overdue_minor=int(row[3]),
-            overdue_count=int(row[4]),
-            disputed_minor=int(row[5]),
-            disputed_count=int(row[6]),
-            credit_sales_minor=int(row[7]),
-            credit_sales_count=int(row[8]),
-            dso_window_days=settings.dso_window_days,
-            settled_count=int(row[9]),
-            days_to_pay_total=int(row[10]),
-            paid_late_count=int(row[11]),
-            invoiced_minor=int(row[12]),
-            invoiced_count=int(row[13]),
-            written_off_minor=int(row[14]),
-            written_off_count=int(row[15]),
-        )
-        for row in session.exec(query)
+        for (client_id,), sums in totals.items()
+        if sums["late_settled_count"] >= settings.consistent_late_min_invoices
+        and sums["late_count"] > 0
     ]
+    # Exact fractions so that ties rank the same on every database.
+    payers.sort(
+        key=lambda p: (
+            -Fraction(p.late_count, p.settled_count),
+            -Fraction(p.days_late_total, p.late_count),
+            p.client_name,
+            p.client_id,
+        )
+    )
+    return payers[:limit] if limit is not None else payers
 
 
 def late_payers(
@@ -321,48 +339,19 @@ def late_payers(
 ) -> list[LatePayer]:
     """Clients that settle late most consistently: highest late share, then mean days late."""
     pos = positions(as_of, owner_id=owner_scope(actor))
-    late = pos.c.days_late > settings.late_grace_days
-    late_count = sum_if(late)
-    query = (
-        select_many(
-            pos.c.client_id,
-            Client.name,
-            func.count(),
-            late_count,
-            sum_if(late, pos.c.days_late),
-            func.max(case((late, pos.c.days_late), else_=0)),
-        )
-        .join(Client, col(Client.id) == pos.c.client_id)
+    grouped = (
+        select_many(pos.c.client_id, *totals_of.late_columns(pos, settings=settings))
         .where(pos.c.state == "paid")
-        .group_by(pos.c.client_id, Client.name)
-        .having(
-            and_(
-                func.count() >= settings.consistent_late_min_invoices,
-                late_count > 0,
-            )
-        )
+        .group_by(pos.c.client_id)
+        .subquery("grouped")
     )
-    payers = [
-        LatePayer(
-            client_id=client_id,
-            client_name=name,
-            settled_count=int(settled),
-            late_count=int(late_n),
-            days_late_total=int(days_total),
-            max_days_late=int(days_max),
-        )
-        for client_id, name, settled, late_n, days_total, days_max in session.exec(query)
-    ]
-    # Exact fractions so that ties rank the same on every database.
-    payers.sort(
-        key=lambda p: (
-            -Fraction(p.late_count, p.settled_count),
-            -Fraction(p.days_late_total, p.late_count),
-            p.client_name,
-            p.client_id,
-        )
+    rows = _mappings(session, _with_client_names(grouped))
+    return late_payers_from(
+        totals_of.fold(rows, by=("client_id",), only=totals_of.LATE),
+        {row["client_id"]: row["client_name"] for row in rows},
+        settings=settings,
+        limit=limit,
     )
-    return payers[:limit] if limit is not None else payers
 
 
 def kpis(session: Session, *, as_of: date, settings: Settings, actor: Actor) -> KpiReport:
@@ -387,7 +376,7 @@ def invoice_aging(
     limit: int | None = None,
 ) -> list[InvoiceAging]:
     """Open invoices on ``as_of`` with their days overdue and bucket, most overdue first."""
-    pos = positions(as_of, owner_id=owner_scope(actor))
+    pos = positions(as_of, owner_id=owner_scope(actor), open_only=True)
     query = (
         select_many(
             pos.c.invoice_id,
