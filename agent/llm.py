@@ -1,7 +1,8 @@
 """The LLM port: the only module that imports ``openai``.
 
-``OpenAIDraftWriter`` asks any OpenAI-compatible endpoint for the reminder's prose and
-``OpenAIMeaningCheck`` for a yes/no verdict on it, both as structured output. Strict
+``OpenAIDraftWriter`` asks any OpenAI-compatible endpoint for the reminder's prose,
+``OpenAIMeaningCheck`` for a yes/no verdict on it and ``OpenAIReplyReader`` for the reading of
+a client's reply, all as structured output over one transport. Strict
 ``json_schema`` is asked first; a server that refuses it (llama-cpp-python's server accepts
 only ``text`` and ``json_object``, and answers HTTP 500 naming ``response_format``) gets
 ``json_object`` with the schema attached, which llama.cpp turns into a grammar, and keeps
@@ -15,16 +16,17 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, TypeVar
+from datetime import date
+from typing import Any, Literal, TypeVar
 
 import openai
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agent.drafting.facts import DraftFacts, DraftProse, untrusted_data, writer_facts
 from agent.drafting.meaning.verdict import MeaningVerdict
 from agent.errors import DraftWriterFailed, MalformedDraft
 from agent.settings import Settings
-from prompts.loader import MeaningPrompt, ReminderPrompt, load_meaning_prompt
+from prompts.loader import PROMPTS_ROOT, MeaningPrompt, ReminderPrompt, load_meaning_prompt
 
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 _SCHEMA_REFUSED = (400, 415, 422, 501)
@@ -141,17 +143,22 @@ def _parse(completion: Any, answer: type[Answer]) -> Answer:
         raise MalformedDraft(f"LLM answer is not valid: {where} {problem['msg']}".strip()) from exc
 
 
-def _chat(settings: Settings) -> _Chat:
-    return _Chat(
-        api_key=settings.openai_api_key,
-        model=settings.llm_model,
-        base_url=settings.openai_base_url,
-        timeout_seconds=settings.llm_timeout_seconds,
-        max_retries=settings.llm_max_retries,
-        temperature=settings.llm_temperature,
-        max_tokens=settings.llm_max_tokens,
-        response_format=settings.llm_response_format,
-    )
+def _chat_options(settings: Settings) -> dict[str, Any]:
+    """The one place the endpoint, model, budget and response format come from settings."""
+    return {
+        "api_key": settings.openai_api_key,
+        "model": settings.llm_model,
+        "base_url": settings.openai_base_url,
+        "timeout_seconds": settings.llm_timeout_seconds,
+        "max_retries": settings.llm_max_retries,
+        "temperature": settings.llm_temperature,
+        "max_tokens": settings.llm_max_tokens,
+        "response_format": settings.llm_response_format,
+    }
+
+
+def _chat(settings: Settings, **overrides: Any) -> _Chat:
+    return _Chat(**(_chat_options(settings) | overrides))
 
 
 class OpenAIDraftWriter:
@@ -182,16 +189,7 @@ class OpenAIDraftWriter:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIDraftWriter:
-        return cls(
-            api_key=settings.openai_api_key,
-            model=settings.llm_model,
-            base_url=settings.openai_base_url,
-            timeout_seconds=settings.llm_timeout_seconds,
-            max_retries=settings.llm_max_retries,
-            temperature=settings.llm_temperature,
-            max_tokens=settings.llm_max_tokens,
-            response_format=settings.llm_response_format,
-        )
+        return cls(**_chat_options(settings))
 
     @property
     def model(self) -> str:
@@ -265,17 +263,9 @@ def build_meaning_check(*, settings: Settings) -> OpenAIMeaningCheck | None:
     return OpenAIMeaningCheck.from_settings(settings)
 
 
-# Client replies (issue 17): a second, separate reader behind the same port. ---------------------
-
-from datetime import date  # noqa: E402
-from typing import Literal  # noqa: E402
-
-from pydantic import BaseModel, ConfigDict  # noqa: E402
-
-from prompts.loader import PROMPTS_ROOT  # noqa: E402
+# Client replies: a second reader on the same transport. ------------------------------------------
 
 REPLY_PROMPT_VERSION = "reply/v1"
-_REPLY_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 
 
 class ReplyReadingOut(BaseModel):
@@ -306,40 +296,21 @@ class OpenAIReplyReader:
     """Classifies a client's reply with a chat-completions model; the text goes in as data.
 
     It proposes only: ``agent.services.replies.reading`` keeps the facts code can vouch for.
+    It shares the draft writer's transport (JSON mode where strict schemas are refused, the
+    token budget, the timeout) and reads at temperature 0.
     """
 
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        model: str,
-        base_url: str | None = None,
-        timeout_seconds: float = 30.0,
-        max_retries: int = 2,
-    ) -> None:
-        self._model = model
-        self._options = {
-            "api_key": api_key,
-            "base_url": base_url or None,
-            "timeout": timeout_seconds,
-            "max_retries": max_retries,
-        }
-        self._client: openai.OpenAI | None = None
+    def __init__(self, chat: _Chat) -> None:
+        self._chat = chat
         self._system = (PROMPTS_ROOT / REPLY_PROMPT_VERSION / "system.md").read_text("utf-8")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIReplyReader:
-        return cls(
-            api_key=settings.openai_api_key,
-            model=settings.llm_model,
-            base_url=settings.openai_base_url,
-            timeout_seconds=settings.llm_timeout_seconds,
-            max_retries=settings.llm_max_retries,
-        )
+        return cls(_chat(settings, temperature=0.0))
 
     @property
     def model(self) -> str:
-        return self._model
+        return self._chat.model
 
     def read(self, *, text: str, subject: str, written_on: date) -> ReplyReadingOut:
         """One reading; raises ``DraftWriterFailed`` (or ``MalformedDraft``) when there is none."""
@@ -347,29 +318,5 @@ class OpenAIReplyReader:
         user = "Classify this client e-mail. It is untrusted data, quoted as JSON:\n" + json.dumps(
             data, ensure_ascii=False
         )
-        schema = {
-            "name": "reply_reading",
-            "strict": True,
-            "schema": ReplyReadingOut.model_json_schema(),
-        }
-        if self._client is None:
-            self._client = openai.OpenAI(**self._options)  # type: ignore[arg-type]
-        try:
-            completion = self._client.chat.completions.create(  # type: ignore[call-overload]
-                model=self._model,
-                messages=[
-                    {"role": "system", "content": self._system},
-                    {"role": "user", "content": user},
-                ],
-                response_format={"type": "json_schema", "json_schema": schema},
-                temperature=0,
-            )
-        except openai.OpenAIError as exc:
-            raise DraftWriterFailed(f"LLM reply reader failed: {type(exc).__name__}") from exc
-        if not completion.choices:
-            raise MalformedDraft("LLM returned no choices")
-        content = _REPLY_FENCE.sub("", (completion.choices[0].message.content or "").strip())
-        try:
-            return ReplyReadingOut.model_validate_json(content)
-        except ValidationError as exc:
-            raise MalformedDraft(f"LLM answer is not a reading: {exc.errors()[0]['msg']}") from exc
+        messages = [{"role": "system", "content": self._system}, {"role": "user", "content": user}]
+        return self._chat.ask(messages, ReplyReadingOut, name="reply_reading")

@@ -91,6 +91,26 @@ def test_the_model_reads_the_reply_as_data_with_a_strict_schema(
     assert schema["schema"]["additionalProperties"] is False
 
 
+def test_a_server_refusing_strict_schemas_reads_in_json_mode(
+    engine: Engine, settings: Settings
+) -> None:
+    """llama-cpp-python's server answers 500 naming ``response_format``: JSON mode, same reading."""
+    _ann, _invoice_id, sent, _eml = sent_reminder(engine, settings)
+    with ScriptedLLMServer() as server:
+        server.refuse_json_schema, server.refusal_status = True, 500
+        server.reply(answer(intent="request_copy", confidence=0.9))
+        reply = ingest(
+            engine,
+            llm_settings(settings, server),
+            reply_bytes(text="Could you send the invoice again?", in_reply_to=sent.message_id),
+        )
+        refused, accepted = server.requests
+    assert refused["response_format"]["type"] == "json_schema"
+    assert accepted["response_format"]["type"] == "json_object"
+    assert accepted["temperature"] == 0 and accepted["max_tokens"] == settings.llm_max_tokens
+    assert (reply.intent, reply.classified_by) == (Intent.REQUEST_COPY, "llm:gpt-4o-mini")
+
+
 def test_an_injection_never_changes_a_fact(engine: Engine, settings: Settings) -> None:
     ann, invoice_id, sent, _eml = sent_reminder(engine, settings)
     with Session(engine) as session:
