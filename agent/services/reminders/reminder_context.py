@@ -15,7 +15,7 @@ from agent.services.access import users
 from agent.services.charges import charges
 from agent.services.charges.statutes import ChargePolicy
 from agent.services.ledger import clients, invoices
-from agent.services.ledger.standing import State
+from agent.services.ledger.standing import State, derive
 from agent.services.reminders.milestones import PRE_DUE, Schedule, overdue_name
 
 
@@ -128,7 +128,7 @@ def _companions(
         .where(Draft.status == DraftStatus.PENDING_REVIEW)
     )
     candidates = session.exec(
-        select(Invoice)
+        select(Invoice, invoices.paid_as_of(as_of))
         .where(Invoice.client_id == client.id, Invoice.owner_id == owner_id)
         .where(Invoice.lifecycle == Lifecycle.SENT, Invoice.due_date < as_of)
         .where(col(Invoice.id).not_in(listed))
@@ -136,10 +136,8 @@ def _companions(
         .order_by(col(Invoice.due_date), col(Invoice.id))
     ).all()
     rows = []
-    for invoice in candidates:
-        standing = invoices.standing(
-            session, invoice=invoice, as_of=as_of, due_soon_days=due_soon_days
-        )
+    for invoice, paid in candidates:
+        standing = derive(invoice, paid_minor=int(paid), as_of=as_of, due_soon_days=due_soon_days)
         promised = invoice.promised_date is not None and invoice.promised_date >= as_of
         if standing.state != State.OVERDUE or promised or invoices.paused_on(invoice, as_of):
             continue
