@@ -10,7 +10,8 @@ train`` would. Then, in a fresh child process so that peak memory is the scoring
 2. the anchor, in the same run over the same client batches: the bare ``predict_proba`` on
    the same feature matrices, checking that the stored P(late) equals it (1 where already late).
 
-``--as-of`` defaults to the ledger's newest issue date.
+``--as-of`` defaults to the ledger's newest issue date; ``--reuse`` measures the ledger already
+at ``--db`` instead of generating one there.
 """
 
 from __future__ import annotations
@@ -158,6 +159,8 @@ def _prepare(args: argparse.Namespace, folder: Path) -> str:
     if args.source is not None:
         return copy_ledger(args.source, folder)
     url = f"sqlite:///{folder / 'ledger.db'}" if args.db == "sqlite" else args.db
+    if args.reuse:
+        return url
     engine = make_engine(url)
     try:
         upgrade(engine)
@@ -212,6 +215,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--source", type=Path, default=None, help="copy this SQLite ledger")
     parser.add_argument("--db", default="sqlite", help="'sqlite' (temporary file) or a URL")
     parser.add_argument("--as-of", type=date.fromisoformat, default=None)
+    parser.add_argument("--reuse", action="store_true", help="measure the ledger already at --db")
     parser.add_argument("--train-sample", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=client_batches.BATCH_INVOICES)
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
