@@ -46,13 +46,19 @@ def for_thread(
     rows: list[dict[str, Any]] = []
     broken_promise: date | None = None
     notes: list[str] = []
-    first = session.get_one(Invoice, claims[0].invoice_id)
+    claimed = {
+        invoice.id: (invoice, int(paid))
+        for invoice, paid in session.exec(
+            select(Invoice, invoices.paid_as_of(as_of)).where(
+                col(Invoice.id).in_({claim.invoice_id for claim in claims})
+            )
+        )
+    }
+    first = claimed[claims[0].invoice_id][0]
     client_id, owner_id = first.client_id, first.owner_id
     for claim in claims:
-        invoice = session.get_one(Invoice, claim.invoice_id)
-        standing = invoices.standing(
-            session, invoice=invoice, as_of=as_of, due_soon_days=due_soon_days
-        )
+        invoice, paid = claimed[claim.invoice_id]
+        standing = derive(invoice, paid_minor=paid, as_of=as_of, due_soon_days=due_soon_days)
         if not standing.is_open or standing.state.value == "disputed":
             continue
         if invoice.promised_date is not None and invoice.promised_date < as_of:
