@@ -128,9 +128,12 @@ def _companions(
     schedule: Schedule,
 ) -> list[dict[str, Any]]:
     """The client's other open overdue invoices a reminder may state, oldest due first."""
+    # Correlated on the invoice (index on draft_invoice.invoice_id): a list of every pending
+    # draft's invoices would grow with each draft the sweep writes.
     in_other_drafts = (
-        select(DraftInvoice.invoice_id)
+        select(DraftInvoice.id)
         .join(Draft, col(Draft.id) == DraftInvoice.draft_id)
+        .where(DraftInvoice.invoice_id == Invoice.id)
         .where(Draft.status == DraftStatus.PENDING_REVIEW)
     )
     candidates = session.exec(
@@ -138,7 +141,7 @@ def _companions(
         .where(Invoice.client_id == client.id, Invoice.owner_id == owner_id)
         .where(Invoice.lifecycle == Lifecycle.SENT, Invoice.due_date < as_of)
         .where(col(Invoice.id).not_in(listed))
-        .where(col(Invoice.id).not_in(in_other_drafts))
+        .where(~in_other_drafts.exists())
         .order_by(col(Invoice.due_date), col(Invoice.id))
     ).all()
     rows = []
