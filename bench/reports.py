@@ -70,7 +70,7 @@ GROUP BY pos.client_id, pos.currency
 
 _OVERDUE_BY_OWNER_SQL = """
 SELECT i.owner_id, COUNT(*) FROM pos JOIN invoice i ON i.id = pos.invoice_id
-WHERE pos.state = 'open' AND pos.days_overdue > 0 GROUP BY i.owner_id
+WHERE pos.state = 'open' AND pos.days_overdue > 0 AND pos.disputed = 0 GROUP BY i.owner_id
 """
 
 _SETTLED_SQL = """
