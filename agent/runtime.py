@@ -47,11 +47,17 @@ def score_then_sweep(
 
         keep_model_fresh(engine, settings, today=as_of)
         with session_scope(engine) as session:
-            risk_scoring.score_open(session, settings=settings, as_of=as_of, trigger="sweep")
+            risk_scoring.score_open_batches(
+                session, settings=settings, as_of=as_of, on_batch=_drop, trigger="sweep"
+            )
     with open_pipeline(engine, settings) as pipeline:
         report = sweeps.run(engine, as_of=as_of, settings=settings, pipeline=pipeline)
     retention.prune(engine, settings=settings)
     return report
+
+
+def _drop(_scores: list[Any]) -> None:
+    """The sweep reads the stored scores; it keeps none of them in memory."""
 
 
 def daily_sweep(engine: Engine, settings: Settings, *, day: date) -> sweeps.SweepReport | None:

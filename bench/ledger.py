@@ -1,6 +1,7 @@
 """Ledger benchmark: generate N invoices, then time the reports against hand-written SQL.
 
     python -m bench.ledger --invoices 1000000 [--seed 7] [--db sqlite|URL] [--repeat 3]
+    python -m bench.ledger --source LEDGER.db
 
 Prints figures, asserts nothing but agreement: rows/s of the generator's import, then for
 aging and KPIs (``agent.services.reporting.reports``) the best-of-``repeat`` wall time, Python peak
@@ -9,7 +10,8 @@ run in the same process on the same data; the service/SQL time ratio is the figu
 matters. The report phase runs in a fresh child process (``--measure-only``) so that its peak
 RSS is not hidden by the generator's. ``--db`` takes ``sqlite`` (a temporary file, the
 default) or a SQLAlchemy URL of an empty database; ``--measure-only`` re-measures an existing
-ledger at ``--db`` without generating.
+ledger at ``--db`` without generating; ``--source`` measures a throw-away copy of a prepared
+SQLite ledger (as of its newest issue date unless ``--as-of`` is given).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from agent.errors import PaytrackError
 from agent.schema import upgrade
 from agent.services.reporting import reports
 from agent.settings import Settings
+from bench.source import copy_ledger, last_issue_date, peak_rss_mib
 
 DEFAULT_AS_OF = date(2026, 4, 30)
 
@@ -293,6 +296,7 @@ def measure(engine: Engine, *, as_of: date, repeat: int) -> dict[str, Any]:
         "service_rss_growth_bytes": service_rss,
         "agree": _agree(aging, kpi, raw),
         "aging_lines": len(raw_aging_rows),
+        "peak_rss_mib": peak_rss_mib(),
         "currencies": [k.currency for k in kpi.currencies],
     }
 
@@ -315,6 +319,7 @@ def _print_measures(figures: dict[str, Any], *, as_of: date) -> None:
         f"hand SQL {_mib(figures['raw_peak_bytes'])}; "
         f"peak RSS growth during the service reports {_mib(figures['service_rss_growth_bytes'])}"
     )
+    print(f"  peak RSS of the measuring process {figures['peak_rss_mib']:,.0f} MiB")
     print(f"  {figures['aging_lines']} aging lines; service and hand SQL agree: {figures['agree']}")
 
 
@@ -323,7 +328,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--db", default="sqlite", help="'sqlite' (temporary file) or a URL")
-    parser.add_argument("--as-of", type=date.fromisoformat, default=DEFAULT_AS_OF)
+    parser.add_argument("--source", type=Path, default=None, help="copy this SQLite ledger")
+    parser.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        help=f"[{DEFAULT_AS_OF} when generating, the newest issue date with --source]",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=5_000)
     parser.add_argument(
@@ -367,19 +378,31 @@ def _measure_in_child(url: str, args: argparse.Namespace) -> dict[str, Any]:
     return json.loads(done.stdout)
 
 
+def resolve_as_of(args: argparse.Namespace, engine: Engine) -> date:
+    """``--as-of``, else the prepared ledger's newest issue date, else the generator's end."""
+    if args.as_of is not None:
+        return args.as_of
+    return last_issue_date(engine) if args.source is not None else DEFAULT_AS_OF
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     with tempfile.TemporaryDirectory(prefix="paytrack-bench-") as folder:
-        url = f"sqlite:///{Path(folder) / 'ledger.db'}" if args.db == "sqlite" else args.db
+        if args.source is not None:
+            url = copy_ledger(args.source, Path(folder))
+        else:
+            url = f"sqlite:///{Path(folder) / 'ledger.db'}" if args.db == "sqlite" else args.db
         engine = make_engine(url)
         try:
+            args.as_of = resolve_as_of(args, engine)
             if args.measure_only:
                 figures = measure(engine, as_of=args.as_of, repeat=args.repeat)
                 if args.json:
                     print(json.dumps(figures))
                     return 0
             else:
-                _generate(engine, args)
+                if args.source is None:
+                    _generate(engine, args)
                 figures = _measure_in_child(url, args)
             with Session(engine) as session:
                 counts = count_rows(session)

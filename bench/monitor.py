@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import shutil
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -33,10 +32,9 @@ from agent.runtime import open_pipeline
 from agent.schema import upgrade
 from agent.services.reminders import sweeps
 from agent.settings import Settings
+from bench.source import copy_ledger, last_issue_date, peak_rss_mib
 
-
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+GENERATED_END = date(2026, 11, 20)
 
 
 _CANDIDATES_SQL = """
@@ -63,20 +61,21 @@ def run_once(
     invoices: int,
     *,
     seed: int,
-    end_date: date,
+    end_date: date | None,
     database_url: str | None,
     source: Path | None = None,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
         generated = 0.0
         if source is not None and database_url is None:
-            shutil.copyfile(source, Path(folder) / "bench.db")
+            url = copy_ledger(source, Path(folder))
             engine = make_engine(url)
-            upgrade(engine)
+            end_date = end_date or last_issue_date(engine)
         else:
             engine = make_engine(url)
             upgrade(engine)
+            end_date = end_date or GENERATED_END
             started = time.perf_counter()
             generate_ledger(engine, invoices=invoices, seed=seed, end_date=end_date)
             generated = time.perf_counter() - started
@@ -84,16 +83,17 @@ def run_once(
             size = count_rows(session).invoices
         settings = Settings(database_url=url, data_dir=Path(folder), openai_api_key="")
         anchor_s, anchor_candidates = _anchor(engine, as_of=end_date, settings=settings)
-        rss_before = _peak_rss_mib()
+        rss_before = peak_rss_mib()
         started, cpu = time.perf_counter(), time.process_time()
         with open_pipeline(engine, settings) as pipeline:
             report = sweeps.run(engine, as_of=end_date, settings=settings, pipeline=pipeline)
         swept, swept_cpu = time.perf_counter() - started, time.process_time() - cpu
-        rss_growth = _peak_rss_mib() - rss_before
+        rss_growth = peak_rss_mib() - rss_before
         engine.dispose()
     drafts = max(report.drafts_created, 1)
     return {
         "invoices": size,
+        "as_of": end_date.isoformat(),
         "generate_s": generated,
         "sweep_s": swept,
         "sweep_cpu_s": swept_cpu,
@@ -106,7 +106,7 @@ def run_once(
         "invoices_drafted": report.invoices_drafted,
         "escalations": report.escalations,
         "peak_rss_growth_mib": rss_growth,
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
     }
 
 
@@ -115,7 +115,12 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--sizes", type=int, nargs="*", help="run at several ledger sizes")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--end-date", type=date.fromisoformat, default=date(2026, 11, 20))
+    parser.add_argument(
+        "--end-date",
+        type=date.fromisoformat,
+        default=None,
+        help=f"[{GENERATED_END} when generating, the newest issue date with --source]",
+    )
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--source", type=Path, default=None, help="copy this SQLite ledger")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")

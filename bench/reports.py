@@ -1,6 +1,7 @@
 """Dashboard benchmark: generate N invoices, then time the dashboard's figures against hand SQL.
 
     python -m bench.reports --invoices 1000000 [--seed 7] [--db sqlite|URL] [--repeat 3]
+    python -m bench.reports --source LEDGER.db
 
 Generates the demo ledger (``bench.ledger``'s generator) and scores the invoices open on
 ``--as-of`` with the prior (so that expected cash and high-risk accounts have scores to read;
@@ -8,6 +9,7 @@ Generates the demo ledger (``bench.ledger``'s generator) and scores the invoices
 ``cashflow.dashboard`` (best of ``--repeat``) next to one hand-written SQL query per figure run
 in the same process on the same data, and checks that both give the same numbers. The
 trend's DSO needs the KPI query at each of the 12 month ends; it is counted as one figure.
+``--source`` starts from a throw-away copy of a prepared SQLite ledger instead of generating.
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ from bench.ledger import (
     raw_aging,
     raw_kpis,
     raw_late_payers,
+    resolve_as_of,
 )
+from bench.source import copy_ledger, peak_rss_mib
 
 _RECEIVED_SQL = """
 SELECT currency, payment_date, SUM(amount_minor) FROM payment
@@ -66,7 +70,7 @@ GROUP BY pos.client_id, pos.currency
 
 _OVERDUE_BY_OWNER_SQL = """
 SELECT i.owner_id, COUNT(*) FROM pos JOIN invoice i ON i.id = pos.invoice_id
-WHERE pos.state = 'open' AND pos.days_overdue > 0 GROUP BY i.owner_id
+WHERE pos.state = 'open' AND pos.days_overdue > 0 AND pos.disputed = 0 GROUP BY i.owner_id
 """
 
 _SETTLED_SQL = """
@@ -262,6 +266,7 @@ def measure(engine: Engine, *, as_of: date, repeat: int) -> dict[str, Any]:
         "raw_s": raw_s,
         "dashboard_s": whole_s,
         "agree": _agreement(service, raw),
+        "peak_rss_mib": peak_rss_mib(),
     }
 
 
@@ -272,10 +277,12 @@ def _score(url: str, as_of: date) -> None:
     settings = Settings(database_url=url)
     started = time.perf_counter()
     with session_scope(engine) as session:
-        scored = risk_scoring.score_open(session, settings=settings, as_of=as_of, trigger="bench")
+        scored = risk_scoring.score_open_batches(
+            session, settings=settings, as_of=as_of, on_batch=lambda _: None, trigger="bench"
+        )
     engine.dispose()
     print(
-        f"scored {len(scored):,} open invoices with the prior "
+        f"scored {scored:,} open invoices with the deployed model or the prior "
         f"in {time.perf_counter() - started:.1f} s"
     )
 
@@ -292,6 +299,7 @@ def _print(figures: dict[str, Any], *, as_of: date) -> None:
         f"ratio {service / raw:.2f}x"
     )
     print(f"  whole dashboard (one call, as the page builds it): {figures['dashboard_s']:.3f} s")
+    print(f"  peak RSS of the measuring process {figures['peak_rss_mib']:,.0f} MiB")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -299,7 +307,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--db", default="sqlite", help="'sqlite' (temporary file) or a URL")
-    parser.add_argument("--as-of", type=date.fromisoformat, default=DEFAULT_AS_OF)
+    parser.add_argument("--source", type=Path, default=None, help="copy this SQLite ledger")
+    parser.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        help=f"[{DEFAULT_AS_OF} when generating, the newest issue date with --source]",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=5_000)
     parser.add_argument("--no-scores", action="store_true", help="do not score open invoices")
@@ -311,16 +325,21 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     with tempfile.TemporaryDirectory(prefix="paytrack-bench-") as folder:
-        url = f"sqlite:///{Path(folder) / 'ledger.db'}" if args.db == "sqlite" else args.db
+        if args.source is not None:
+            url = copy_ledger(args.source, Path(folder))
+        else:
+            url = f"sqlite:///{Path(folder) / 'ledger.db'}" if args.db == "sqlite" else args.db
         engine = make_engine(url)
         try:
+            args.as_of = resolve_as_of(args, engine)
             if args.measure_only:
                 figures = measure(engine, as_of=args.as_of, repeat=args.repeat)
                 if args.json:
                     print(json.dumps(figures))
                     return 0
             else:
-                _generate(engine, args)
+                if args.source is None:
+                    _generate(engine, args)
                 if not args.no_scores:
                     _score(url, args.as_of)
                 command = [sys.executable, "-m", "bench.reports", "--measure-only", "--json"]

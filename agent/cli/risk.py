@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -12,6 +13,9 @@ from rich.table import Table
 
 from agent.cli.context import as_of_or_today, command_session, console
 from agent.money import format_plain
+
+if TYPE_CHECKING:
+    from agent.services.scoring.risk_scoring import InvoiceRisk
 
 app = typer.Typer(help="Payment risk: train, evaluate, score.", no_args_is_help=True)
 
@@ -141,46 +145,29 @@ def score_command(
     from agent.services.scoring import risk_scoring  # pandas and scikit-learn load here only
 
     day = as_of_or_today(as_of)
+    worst: list[risk_scoring.InvoiceRisk] = []
+    rows: list[tuple[tuple[float, date, str], dict[str, Any]]] = []
+
+    def keep(batch: list[risk_scoring.InvoiceRisk]) -> None:
+        # The table keeps only the worst ``limit``: memory stays flat in the ledger's size.
+        if as_json:
+            rows.extend((risk_scoring.worst_first(r), _score_json(r)) for r in batch)
+        else:
+            worst[:] = heapq.nsmallest(limit, [*worst, *batch], key=risk_scoring.worst_first)
+
     with command_session() as (session, settings):
-        results = risk_scoring.score_open(session, settings=settings, as_of=day, trigger="manual")
-    if as_json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "number": r.number,
-                        "client": r.client_name,
-                        "currency": r.currency,
-                        "outstanding_minor": r.outstanding_minor,
-                        "due_date": r.due_date.isoformat(),
-                        "p_late": round(r.p_late, 4),
-                        "band": r.band,
-                        "expected_payment_date": r.expected_payment_date.isoformat(),
-                        "interval": [
-                            r.interval_low_date.isoformat(),
-                            r.interval_high_date.isoformat(),
-                        ],
-                        "reasons": r.reasons,
-                        "model_version": r.model_version,
-                        "prior": r.is_prior,
-                        "pre_due_reminder_date": (
-                            r.follow_up.pre_due_reminder_date.isoformat()
-                            if r.follow_up.pre_due_reminder_date
-                            else None
-                        ),
-                        "next_follow_up_date": r.follow_up.next_follow_up_date.isoformat(),
-                    }
-                    for r in results
-                ]
-            )
+        count = risk_scoring.score_open_batches(
+            session, settings=settings, as_of=day, on_batch=keep, trigger="manual"
         )
+    if as_json:
+        print(json.dumps([row for _, row in sorted(rows, key=lambda item: item[0])]))
         return
-    if results and results[0].is_prior:
+    if worst and worst[0].is_prior:
         console.print("[yellow]no trained model: these are prior estimates[/yellow]")
     table = Table(title=f"Open invoices by risk as of {day}")
     for heading in ("Number", "Client", "Outstanding", "Due", "P(late)", "Band", "Expected", "Why"):
         table.add_column(heading, justify="right" if heading == "Outstanding" else "left")
-    for r in results[:limit]:
+    for r in worst:
         table.add_row(
             r.number,
             r.client_name,
@@ -192,8 +179,31 @@ def score_command(
             "; ".join(r.reasons),
         )
     console.print(table)
-    model = results[0].model_version if results else "-"
-    console.print(f"{len(results)} open invoice(s) scored with model {model}")
+    model = worst[0].model_version if worst else "-"
+    console.print(f"{count} open invoice(s) scored with model {model}")
+
+
+def _score_json(r: InvoiceRisk) -> dict[str, Any]:
+    return {
+        "number": r.number,
+        "client": r.client_name,
+        "currency": r.currency,
+        "outstanding_minor": r.outstanding_minor,
+        "due_date": r.due_date.isoformat(),
+        "p_late": round(r.p_late, 4),
+        "band": r.band,
+        "expected_payment_date": r.expected_payment_date.isoformat(),
+        "interval": [r.interval_low_date.isoformat(), r.interval_high_date.isoformat()],
+        "reasons": r.reasons,
+        "model_version": r.model_version,
+        "prior": r.is_prior,
+        "pre_due_reminder_date": (
+            r.follow_up.pre_due_reminder_date.isoformat()
+            if r.follow_up.pre_due_reminder_date
+            else None
+        ),
+        "next_follow_up_date": r.follow_up.next_follow_up_date.isoformat(),
+    }
 
 
 @app.command("accounts")

@@ -52,3 +52,19 @@ def test_train_evaluate_score_accounts(cli_env: dict[str, str], engine: Engine) 
     accounts = runner.invoke(app, ["risk", "accounts", "--as-of", END.isoformat(), "--json"])
     assert accounts.exit_code == 0, accounts.output
     assert json.loads(accounts.output)
+
+
+def test_score_table_shows_the_worst_scores(cli_env: dict[str, str], engine: Engine) -> None:
+    generate_ledger(engine, invoices=600, seed=4, end_date=END)
+    listed = runner.invoke(app, ["risk", "score", "--as-of", END.isoformat(), "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output)
+    assert len(rows) > 3
+    assert [r["p_late"] for r in rows] == sorted((r["p_late"] for r in rows), reverse=True)
+    table = runner.invoke(
+        app, ["risk", "score", "--as-of", END.isoformat(), "--limit", "3"], env={"COLUMNS": "400"}
+    )
+    assert table.exit_code == 0, table.output
+    shown = [r["number"] for r in rows if r["number"] in table.output]
+    assert shown == [r["number"] for r in rows[:3]]
+    assert f"{len(rows)} open invoice(s) scored" in table.output

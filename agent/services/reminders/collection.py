@@ -7,7 +7,7 @@ opens one "hand over to collection" task for its owner — once per invoice, eve
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -16,7 +16,7 @@ from agent.actor import Actor
 from agent.models import CollectionCase, EventKind, Invoice, InvoiceEvent, Lifecycle
 from agent.models.notification import FollowUpTask
 from agent.services.ledger import history, invoices
-from agent.services.ledger.standing import State
+from agent.services.ledger.standing import Standing, State, derive
 from agent.services.reminders.milestones import Schedule
 from agent.settings import Settings
 
@@ -35,21 +35,62 @@ def last_reminder_date(session: Session, *, invoice_id: int) -> date | None:
 
 
 def due_for_handover(session: Session, *, as_of: date, settings: Settings) -> list[int]:
-    """Invoices whose ladder has run out and whose last reminder is at least the wait old."""
+    """Invoices whose ladder has run out and whose last reminder is at least the wait old.
+
+    One query: each candidate comes with its paid total and its last reminder, so the cost
+    follows the invoices that had reminders, not one round trip per overdue invoice.
+    """
     schedule = Schedule.from_settings(settings)
     last_milestone = max(schedule.overdue_days, default=0)
+    last_sent = (
+        select(InvoiceEvent.invoice_id, func.max(InvoiceEvent.occurred_at).label("sent_at"))
+        .where(InvoiceEvent.kind == EventKind.REMINDER_SENT.value)
+        .group_by(col(InvoiceEvent.invoice_id))
+        .subquery()
+    )
     query = (
-        select(Invoice.id)
+        select(Invoice, invoices.paid_as_of(as_of), last_sent.c.sent_at)
+        .join(last_sent, last_sent.c.invoice_id == Invoice.id)
         .where(Invoice.lifecycle == Lifecycle.SENT)
         .where(Invoice.due_date <= as_of - timedelta(days=last_milestone))
         .where(col(Invoice.id).not_in(select(CollectionCase.invoice_id)))
         .order_by(col(Invoice.id))
+        .execution_options(yield_per=1_000)
     )
     return [
-        invoice_id
-        for invoice_id in session.exec(query)
-        if _ready(session, invoice_id=invoice_id, as_of=as_of, settings=settings)
+        invoice.id
+        for invoice, paid, sent_at in session.exec(query)
+        if _due(
+            invoice,
+            standing=derive(
+                invoice, paid_minor=int(paid), as_of=as_of, due_soon_days=settings.due_soon_days
+            ),
+            last_reminder=_day_of(sent_at),
+            as_of=as_of,
+            settings=settings,
+        )
     ]
+
+
+def _day_of(value: datetime | str) -> date:
+    """The day of a reminder timestamp, as ``last_reminder_date`` takes it."""
+    return (value if isinstance(value, datetime) else datetime.fromisoformat(value)).date()
+
+
+def _due(
+    invoice: Invoice,
+    *,
+    standing: Standing,
+    last_reminder: date | None,
+    as_of: date,
+    settings: Settings,
+) -> bool:
+    """The hand-over rule: still open, not disputed or paused, last reminder the wait ago."""
+    if not standing.is_open or standing.state is State.DISPUTED or invoice.reminders_paused:
+        return False
+    if last_reminder is None:
+        return False
+    return (as_of - last_reminder).days >= settings.collection_wait_days
 
 
 def _ready(session: Session, *, invoice_id: int, as_of: date, settings: Settings) -> bool:
@@ -57,10 +98,8 @@ def _ready(session: Session, *, invoice_id: int, as_of: date, settings: Settings
     standing = invoices.standing(
         session, invoice=invoice, as_of=as_of, due_soon_days=settings.due_soon_days
     )
-    if not standing.is_open or standing.state is State.DISPUTED or invoice.reminders_paused:
-        return False
     last = last_reminder_date(session, invoice_id=invoice_id)
-    return last is not None and (as_of - last).days >= settings.collection_wait_days
+    return _due(invoice, standing=standing, last_reminder=last, as_of=as_of, settings=settings)
 
 
 def open_handover(

@@ -15,7 +15,7 @@ from agent.services.access import users
 from agent.services.charges import charges
 from agent.services.charges.statutes import ChargePolicy
 from agent.services.ledger import clients, invoices
-from agent.services.ledger.standing import State
+from agent.services.ledger.standing import State, derive
 from agent.services.reminders.milestones import PRE_DUE, Schedule, overdue_name
 
 
@@ -46,13 +46,19 @@ def for_thread(
     rows: list[dict[str, Any]] = []
     broken_promise: date | None = None
     notes: list[str] = []
-    first = session.get_one(Invoice, claims[0].invoice_id)
+    claimed = {
+        invoice.id: (invoice, int(paid))
+        for invoice, paid in session.exec(
+            select(Invoice, invoices.paid_as_of(as_of)).where(
+                col(Invoice.id).in_({claim.invoice_id for claim in claims})
+            )
+        )
+    }
+    first = claimed[claims[0].invoice_id][0]
     client_id, owner_id = first.client_id, first.owner_id
     for claim in claims:
-        invoice = session.get_one(Invoice, claim.invoice_id)
-        standing = invoices.standing(
-            session, invoice=invoice, as_of=as_of, due_soon_days=due_soon_days
-        )
+        invoice, paid = claimed[claim.invoice_id]
+        standing = derive(invoice, paid_minor=paid, as_of=as_of, due_soon_days=due_soon_days)
         if not standing.is_open or standing.state.value == "disputed":
             continue
         if invoice.promised_date is not None and invoice.promised_date < as_of:
@@ -122,24 +128,25 @@ def _companions(
     schedule: Schedule,
 ) -> list[dict[str, Any]]:
     """The client's other open overdue invoices a reminder may state, oldest due first."""
+    # Correlated on the invoice (index on draft_invoice.invoice_id): a list of every pending
+    # draft's invoices would grow with each draft the sweep writes.
     in_other_drafts = (
-        select(DraftInvoice.invoice_id)
+        select(DraftInvoice.id)
         .join(Draft, col(Draft.id) == DraftInvoice.draft_id)
+        .where(DraftInvoice.invoice_id == Invoice.id)
         .where(Draft.status == DraftStatus.PENDING_REVIEW)
     )
     candidates = session.exec(
-        select(Invoice)
+        select(Invoice, invoices.paid_as_of(as_of))
         .where(Invoice.client_id == client.id, Invoice.owner_id == owner_id)
         .where(Invoice.lifecycle == Lifecycle.SENT, Invoice.due_date < as_of)
         .where(col(Invoice.id).not_in(listed))
-        .where(col(Invoice.id).not_in(in_other_drafts))
+        .where(~in_other_drafts.exists())
         .order_by(col(Invoice.due_date), col(Invoice.id))
     ).all()
     rows = []
-    for invoice in candidates:
-        standing = invoices.standing(
-            session, invoice=invoice, as_of=as_of, due_soon_days=due_soon_days
-        )
+    for invoice, paid in candidates:
+        standing = derive(invoice, paid_minor=int(paid), as_of=as_of, due_soon_days=due_soon_days)
         promised = invoice.promised_date is not None and invoice.promised_date >= as_of
         if standing.state != State.OVERDUE or promised or invoices.paused_on(invoice, as_of):
             continue

@@ -7,6 +7,7 @@ score with the model version that produced it. See ``docs/risk.md``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -25,6 +26,7 @@ from agent.models.rescore_request import RescoreRequest
 from agent.models.risk import RiskModelRecord, RiskScore
 from agent.services.ledger import invoices as ledger_invoices
 from agent.services.scoring import model_health, risk_scores
+from agent.services.scoring.client_batches import BATCH_INVOICES, ClientRange, ranges
 from agent.settings import Settings
 from risk import artifacts, timing
 from risk.evaluation import classification_metrics, interval_metrics
@@ -104,11 +106,11 @@ def model_dir(settings: Settings) -> Path:
     return settings.risk_model_dir or settings.data_dir / "models"
 
 
-def load_history(session: Session, *, client_id: int | None = None) -> HistoryFrames:
+def load_history(session: Session, *, clients: ClientRange | None = None) -> HistoryFrames:
     """Every non-draft invoice with its payments and dated events, in three queries.
 
-    With ``client_id`` only that client's: every feature of an invoice depends on its own
-    client's history alone, so re-scoring one invoice need not load the whole ledger.
+    With ``clients`` only those clients': every feature of an invoice depends on its own
+    client's history alone, so scoring need not load the whole ledger at once.
     """
     query = select_many(
         Invoice.id,
@@ -125,8 +127,8 @@ def load_history(session: Session, *, client_id: int | None = None) -> HistoryFr
         Client.country,
     ).join(Client, col(Client.id) == Invoice.client_id)
     query = query.where(Invoice.lifecycle != Lifecycle.DRAFT)
-    if client_id is not None:
-        query = query.where(Invoice.client_id == client_id)
+    if clients is not None:
+        query = query.where(clients.holds(col(Invoice.client_id)))
     invoice_rows = session.exec(query).all()
     invoices = pd.DataFrame.from_records(
         invoice_rows,
@@ -149,15 +151,15 @@ def load_history(session: Session, *, client_id: int | None = None) -> HistoryFr
         Payment.invoice_id, Payment.payment_date, Payment.amount_minor
     ).where(ledger_invoices.payment_counts())
     names_query = select(Client.id, Client.name)
-    if client_id is not None:
+    if clients is not None:
         payment_query = payment_query.join(Invoice, col(Invoice.id) == Payment.invoice_id).where(
-            Invoice.client_id == client_id
+            clients.holds(col(Invoice.client_id))
         )
-        names_query = names_query.where(Client.id == client_id)
+        names_query = names_query.where(clients.holds(col(Client.id)))
     payments = pd.DataFrame.from_records(
         session.exec(payment_query).all(), columns=["invoice_id", "payment_date", "amount_minor"]
     )
-    events = _events(session, invoices, client_id=client_id)
+    events = _events(session, invoices, clients=clients)
     names = dict(session.exec(names_query).all())
     ledger = Ledger.from_frames(invoices, payments, events)
     return HistoryFrames(
@@ -166,7 +168,7 @@ def load_history(session: Session, *, client_id: int | None = None) -> HistoryFr
 
 
 def _events(
-    session: Session, invoices: pd.DataFrame, *, client_id: int | None = None
+    session: Session, invoices: pd.DataFrame, *, clients: ClientRange | None = None
 ) -> pd.DataFrame:
     """Disputes, extensions and promises with the day they became known.
 
@@ -180,9 +182,9 @@ def _events(
     query = select(
         InvoiceEvent.invoice_id, InvoiceEvent.kind, InvoiceEvent.occurred_at, InvoiceEvent.data
     ).where(or_(col(InvoiceEvent.kind).in_(listed), imported_dispute))
-    if client_id is not None:
+    if clients is not None:
         query = query.join(Invoice, col(Invoice.id) == InvoiceEvent.invoice_id).where(
-            Invoice.client_id == client_id
+            clients.holds(col(Invoice.client_id))
         )
     rows = session.exec(query).all()
     issue = dict(zip(invoices["invoice_id"], invoices["issue_date"], strict=True))
@@ -232,11 +234,17 @@ def train(session: Session, *, settings: Settings, now: datetime | None = None) 
             "(the client's own history, else a base rate for the payment terms)",
             field="history",
         ) from None
-    model = outcome.model
+    return register(session, model=outcome.model, settings=settings, trained_at=trained_at)
+
+
+def register(
+    session: Session, *, model: RiskModel, settings: Settings, trained_at: datetime
+) -> RiskModelRecord:
+    """Save a fitted model's artifact and register it as the newest (deployed) model."""
     model.metadata["trained_at"] = trained_at.isoformat()
     path = artifacts.save(model, model_dir(settings))
     record = RiskModelRecord(
-        version=version,
+        version=model.version,
         trained_at=trained_at,
         family=family_label(model.metadata),
         artifact_path=str(path),
@@ -469,28 +477,59 @@ def _store(session: Session, results: list[InvoiceRisk], *, trigger: str) -> Non
         )
 
 
+def worst_first(risk: InvoiceRisk) -> tuple[float, date, str]:
+    """The order scores are listed in: highest P(late), then earliest due, then number."""
+    return (-risk.p_late, risk.due_date, risk.number)
+
+
+def score_open_batches(
+    session: Session,
+    *,
+    settings: Settings,
+    as_of: date,
+    on_batch: Callable[[list[InvoiceRisk]], None],
+    trigger: str = "scheduled",
+    batch_invoices: int = BATCH_INVOICES,
+) -> int:
+    """Score and store every invoice open on ``as_of``, whole clients at a time; the count.
+
+    Each batch's history is loaded, scored, stored and handed to ``on_batch``, then dropped,
+    so memory is bounded by ``batch_invoices`` rather than by the ledger. Re-scores requested
+    before the run are answered by it and leave the queue.
+    """
+    answered = risk_scores.last_request_id(session)
+    model = _deployed_model(session)
+    scored = 0
+    for clients in ranges(session, batch_invoices=batch_invoices):
+        history = load_history(session, clients=clients)
+        rows = open_rows(history.ledger, as_of=as_of)
+        results = score_rows(
+            session,
+            settings=settings,
+            history=history,
+            rows=rows,
+            as_of_days=np.full(len(rows), _day(as_of), dtype=np.int64),
+            trigger=trigger,
+            model=model,
+        )
+        scored += len(results)
+        on_batch(results)
+    risk_scores.drop_requests(session, up_to=answered)
+    return scored
+
+
 def score_open(
     session: Session, *, settings: Settings, as_of: date, trigger: str = "scheduled"
 ) -> list[InvoiceRisk]:
     """Score every invoice open on ``as_of`` with the deployed model (or the prior), worst first.
 
-    Re-scores requested before the run are answered by it and leave the queue.
+    Holds every result: callers that only need some of them use ``score_open_batches``.
     """
-    answered = risk_scores.last_request_id(session)
-    history = load_history(session)
-    rows = open_rows(history.ledger, as_of=as_of)
-    days = np.full(len(rows), _day(as_of), dtype=np.int64)
-    results = score_rows(
-        session,
-        settings=settings,
-        history=history,
-        rows=rows,
-        as_of_days=days,
-        trigger=trigger,
-        model=_deployed_model(session),
+    results: list[InvoiceRisk] = []
+    score_open_batches(
+        session, settings=settings, as_of=as_of, on_batch=results.extend, trigger=trigger
     )
-    risk_scores.drop_requests(session, up_to=answered)
-    return sorted(results, key=lambda r: (-r.p_late, r.due_date, r.number))
+    return sorted(results, key=worst_first)
 
 
 def _row_of(history: HistoryFrames, invoice_id: int) -> int:
@@ -513,7 +552,7 @@ def score_invoice(
     invoice = session.get(Invoice, invoice_id)
     if invoice is None:
         raise InvoiceNotFound(f"no invoice with id {invoice_id}", field="invoice")
-    history = load_history(session, client_id=invoice.client_id)
+    history = load_history(session, clients=ClientRange.one(invoice.client_id))
     row = _row_of(history, invoice_id)
     day = int(history.ledger.invoices["issue_day"].iat[row]) if as_of is None else _day(as_of)
     return score_rows(
@@ -538,7 +577,7 @@ def rescore_requested(
     invoice = session.get(Invoice, request.invoice_id)
     if invoice is None or invoice.lifecycle == Lifecycle.DRAFT:
         return None
-    history = load_history(session, client_id=invoice.client_id)
+    history = load_history(session, clients=ClientRange.one(invoice.client_id))
     row = _row_of(history, request.invoice_id)
     if history.ledger.invoices["settled_day"].iat[row] <= _day(request.as_of_date):
         return None

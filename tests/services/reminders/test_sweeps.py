@@ -384,3 +384,43 @@ def test_claim_unique_key_refuses_a_second_claim(engine: Engine) -> None:
         session.add(MilestoneClaim(thread_id="one", **row))
     with pytest.raises(IntegrityError), session_scope(engine) as session:
         session.add(MilestoneClaim(thread_id="two", **row))
+
+
+def test_companions_leave_out_invoices_pending_in_another_draft(
+    engine: Engine, sweep, settings: Settings
+) -> None:
+    with session_scope(engine) as session:
+        acme = make_client(session, name="Acme")
+        owner = make_user(session)
+        make_invoice(session, client=acme, owner=owner, number="P", due_date=DUE)
+        later = make_invoice(
+            session, client=acme, owner=owner, number="L", due_date=DUE + timedelta(days=2)
+        )
+        later_id, later_due = later.id, later.due_date
+    assert sweep(DUE + timedelta(days=3)).drafts_created == 1
+    day = DUE + timedelta(days=5)
+    with session_scope(engine) as session:
+        session.add(
+            MilestoneClaim(
+                invoice_id=later_id,
+                milestone="overdue_3",
+                due_date=later_due,
+                sweep_date=day,
+                thread_id="reminder:later",
+            )
+        )
+
+    def listed() -> list[str]:
+        with Session(engine) as session:
+            context = reminder_context.for_thread(
+                session,
+                thread_id="reminder:later",
+                as_of=day,
+                due_soon_days=7,
+                schedule=Schedule.from_settings(settings),
+            )
+        return [row["number"] for row in context["invoices"]]
+
+    assert listed() == ["L"]
+    decide_all(engine, decided_on=day)
+    assert listed() == ["L", "P"]
