@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +13,15 @@ from agent.services.ledger import invoices, payments
 from agent.services.ledger.io.imports import batch_writer
 from agent.services.ledger.io.imports.invoice_rows import (
     INVOICE_SYNONYMS,
-    InvoiceRowOptions,
     parse_invoice_rows,
 )
 from agent.services.ledger.io.imports.invoices import import_invoices
 from agent.services.ledger.io.imports.reading import Table, resolve_columns
 from tests.factories import make_client, make_user
+from tests.services.ledger.io.import_options import options
 
 ACTOR = Actor.system("import:test")
-OPTIONS = InvoiceRowOptions(
-    default_currency="EUR",
-    default_owner="Ann <ann@example.com>",
-    default_terms_days=30,
-    default_language="en",
-    today=date(2026, 3, 1),
-)
+OPTIONS = options()
 FILE = (
     "number,client,issue date,due date,amount,amount paid,paid date,disputed,terms\n"
     "B-1,Acme,2026-01-01,2026-01-31,100.00,,,no,\n"

@@ -16,25 +16,13 @@ from agent.actor import Actor
 from agent.errors import ImportRejected, InvalidInput, RowProblem
 from agent.models import Client, EventKind, Invoice, InvoiceEvent, Payment, User
 from agent.services.ledger import invoices, payments
-from agent.services.ledger.io.imports.invoice_rows import INVOICE_FIELDS, InvoiceRowOptions
+from agent.services.ledger.io.imports.invoice_rows import INVOICE_FIELDS
 from agent.services.ledger.io.imports.invoices import InvoiceImportSummary, import_invoices
 from agent.services.ledger.io.imports.reading import parse_map_options
 from agent.services.ledger.standing import State
+from tests.services.ledger.io.import_options import TODAY, options
 
 ACTOR = Actor.system("import:test")
-TODAY = date(2026, 3, 1)
-
-
-def options(**overrides: object) -> InvoiceRowOptions:
-    values: dict[str, object] = {
-        "default_currency": "EUR",
-        "default_owner": "Ann <ann@example.com>",
-        "default_terms_days": 30,
-        "default_language": "en",
-        "today": TODAY,
-    }
-    values.update(overrides)
-    return InvoiceRowOptions(**values)  # type: ignore[arg-type]
 
 
 def write(tmp_path: Path, text: str, name: str = "invoices.csv", *, bom: bool = False) -> Path:

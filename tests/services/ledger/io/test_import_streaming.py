@@ -16,19 +16,13 @@ from agent.db import session_scope
 from agent.errors import ImportRejected
 from agent.models import Client, Invoice, InvoiceEvent, Payment
 from agent.services.ledger import payments
-from agent.services.ledger.io.imports.invoice_rows import InvoiceRowOptions
 from agent.services.ledger.io.imports.invoices import InvoiceImportSummary, import_invoices
 from agent.services.ledger.io.imports.repeats import repeated_numbers
 from tests.factories import make_client, make_invoice
+from tests.services.ledger.io.import_options import options
 
 ACTOR = Actor.system("import:test")
-OPTIONS = InvoiceRowOptions(
-    default_currency="EUR",
-    default_owner="Ann <ann@example.com>",
-    default_terms_days=30,
-    default_language="en",
-    today=date(2026, 3, 1),
-)
+OPTIONS = options()
 HEADER = "number,client,issue date,due date,amount,amount paid,paid date,disputed\n"
 
 
