@@ -407,9 +407,11 @@ def _first_match(patterns: tuple[str, ...], text: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=512)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+@lru_cache(maxsize=16_384)
+def _compiled(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """Patterns built from a draft's facts recur across a sweep; ``re``'s own cache (512) is
+    too small for them, and compiling them again was a good part of a draft's checking time."""
+    return re.compile(pattern, flags)
 
 
 def _mark(kind: str, index: int) -> str:
@@ -489,7 +491,7 @@ class _FactChecker:
         text = self._scrub_signature(text)
         for written in _payment_strings(self.facts):
             pattern = r"(?<![\w])" + re.escape(written) + r"(?![\w])"
-            text = re.sub(pattern, _NAME_MARK, text, flags=re.IGNORECASE)
+            text = _compiled(pattern, re.IGNORECASE).sub(_NAME_MARK, text)
         names = {
             self.facts.client_name,
             addressee(self.facts.client_name) or "",
@@ -501,14 +503,14 @@ class _FactChecker:
         text = _LINK.sub(lambda match: _LINK_MARK + match.group(0).replace(".", "·"), text)
         for string, j in self.written_dates:
             pattern = r"(?<![\w])" + re.escape(string) + r"(?!\d)"
-            text = re.sub(pattern, _mark(_DATE_MARK, j), text, flags=re.IGNORECASE)
+            text = _compiled(pattern, re.IGNORECASE).sub(_mark(_DATE_MARK, j), text)
         numbers = sorted(
             enumerate(self.facts.invoices), key=lambda item: len(item[1].number), reverse=True
         )
         for i, invoice in numbers:
             number = re.escape(normalise_text(invoice.number).strip())
             pattern = r"(?<![\w/#-])" + number + r"(?![\w/#-]|[.,]\d)"
-            text = re.sub(pattern, _mark(_INVOICE_MARK, i), text, flags=re.IGNORECASE)
+            text = _compiled(pattern, re.IGNORECASE).sub(_mark(_INVOICE_MARK, i), text)
         return text
 
     def _scrub_signature(self, text: str) -> str:
@@ -631,7 +633,9 @@ class _FactChecker:
         iso = re.search(r"(?:^|[^\w])([A-Z]{3})$", head)
         if iso and iso.group(1) in _ISO_CODES:
             return frozenset({iso.group(1)}), gap + 3
-        symbol = re.search(r"(?:^|(?<=[^\w]))(" + self.marker_pattern + r")$", head.casefold())
+        symbol = _compiled(r"(?:^|(?<=[^\w]))(" + self.marker_pattern + r")$").search(
+            head.casefold()
+        )
         if symbol:
             return self.symbols[symbol.group(1)], gap + len(symbol.group(1))
         return None, 0
@@ -643,7 +647,7 @@ class _FactChecker:
         iso = re.match(r"([A-Z]{3})(?!\w)", tail)
         if iso and iso.group(1) in _ISO_CODES:
             return frozenset({iso.group(1)}), gap + 3
-        symbol = re.match(r"(" + self.marker_pattern + r")(?!\w)", tail.casefold())
+        symbol = _compiled(r"(" + self.marker_pattern + r")(?!\w)").match(tail.casefold())
         if symbol:
             return self.symbols[symbol.group(1)], gap + len(symbol.group(1))
         return None, 0
@@ -731,7 +735,7 @@ def _replace_phrase(text: str, phrase: str, mark: str) -> str:
         return text
     head = r"(?<!\w)" if phrase[0].isalnum() else ""
     tail = r"(?!\w)" if phrase[-1].isalnum() else ""
-    return re.sub(head + re.escape(phrase) + tail, mark, text, flags=re.IGNORECASE)
+    return _compiled(head + re.escape(phrase) + tail, re.IGNORECASE).sub(mark, text)
 
 
 def _word_around(line: str, start: int, end: int) -> str:

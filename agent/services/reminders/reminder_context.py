@@ -10,13 +10,14 @@ from sqlmodel import Session, col, select
 from agent.actor import Actor
 from agent.errors import NotFound, ReferenceRateMissing
 from agent.models import Client, Invoice, Lifecycle
-from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim
+from agent.models.draft import MilestoneClaim
 from agent.services.access import users
 from agent.services.charges import charges
 from agent.services.charges.statutes import ChargePolicy
 from agent.services.ledger import clients, invoices
 from agent.services.ledger.standing import State, derive
 from agent.services.reminders.milestones import PRE_DUE, Schedule, overdue_name
+from agent.services.review import drafts
 
 
 def for_thread(
@@ -128,20 +129,12 @@ def _companions(
     schedule: Schedule,
 ) -> list[dict[str, Any]]:
     """The client's other open overdue invoices a reminder may state, oldest due first."""
-    # Correlated on the invoice (index on draft_invoice.invoice_id): a list of every pending
-    # draft's invoices would grow with each draft the sweep writes.
-    in_other_drafts = (
-        select(DraftInvoice.id)
-        .join(Draft, col(Draft.id) == DraftInvoice.draft_id)
-        .where(DraftInvoice.invoice_id == Invoice.id)
-        .where(Draft.status == DraftStatus.PENDING_REVIEW)
-    )
     candidates = session.exec(
         select(Invoice, invoices.paid_as_of(as_of))
         .where(Invoice.client_id == client.id, Invoice.owner_id == owner_id)
         .where(Invoice.lifecycle == Lifecycle.SENT, Invoice.due_date < as_of)
         .where(col(Invoice.id).not_in(listed))
-        .where(~in_other_drafts.exists())
+        .where(~drafts.on_pending_draft(Invoice.id))
         .order_by(col(Invoice.due_date), col(Invoice.id))
     ).all()
     rows = []

@@ -28,7 +28,7 @@ from agent.actor import Actor
 from agent.db import session_scope
 from agent.models import Client, Invoice, Lifecycle
 from agent.models.base import utcnow
-from agent.models.draft import Draft, DraftInvoice, DraftStatus, MilestoneClaim
+from agent.models.draft import Draft, DraftStatus, MilestoneClaim
 from agent.models.notification import FollowUpTask, NotificationKind
 from agent.services.ledger import invoices
 from agent.services.ledger.standing import Standing, State, derive
@@ -105,11 +105,8 @@ def candidate_groups(
 
 
 def _pending_invoice_ids(session: Session, invoice_ids: list[int]) -> set[int]:
-    query = (
-        select(DraftInvoice.invoice_id)
-        .join(Draft, col(Draft.id) == DraftInvoice.draft_id)
-        .where(col(DraftInvoice.invoice_id).in_(invoice_ids))
-        .where(Draft.status == DraftStatus.PENDING_REVIEW)
+    query = select(Invoice.id).where(
+        col(Invoice.id).in_(invoice_ids), drafts.on_pending_draft(Invoice.id)
     )
     return set(session.exec(query))
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
@@ -289,6 +290,21 @@ def decide(
         event_id=f"draft.decided:{draft.id}",
     )
     return draft
+
+
+def on_pending_draft(invoice_id: Any) -> ColumnElement[bool]:
+    """True where the invoice (an id or the outer query's id column) is on a pending draft.
+
+    It looks the invoice up through ``ix_draft_invoice_invoice_id``; the ``+ 0`` keeps
+    SQLite's planner from starting at every pending draft instead (``ix_draft_status``), a
+    walk that grew with each draft a sweep wrote. The pending ids are listed once per statement.
+    """
+    pending = select(Draft.id).where(Draft.status == DraftStatus.PENDING_REVIEW)
+    return (
+        select(DraftInvoice.id)
+        .where(DraftInvoice.invoice_id == invoice_id, (col(DraftInvoice.draft_id) + 0).in_(pending))
+        .exists()
+    )
 
 
 def withdraw_stale(
