@@ -44,7 +44,7 @@ from bench.ledger import (
     raw_late_payers,
     resolve_as_of,
 )
-from bench.source import copy_ledger, peak_rss_mib
+from bench.source import add_ledger_arguments, copy_ledger, peak_rss_mib
 
 _RECEIVED_SQL = """
 SELECT currency, payment_date, SUM(amount_minor) FROM payment
@@ -304,18 +304,7 @@ def _print(figures: dict[str, Any], *, as_of: date) -> None:
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.reports", description=__doc__)
-    parser.add_argument("--invoices", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--db", default="sqlite", help="'sqlite' (temporary file) or a URL")
-    parser.add_argument("--source", type=Path, default=None, help="copy this SQLite ledger")
-    parser.add_argument(
-        "--as-of",
-        type=date.fromisoformat,
-        default=None,
-        help=f"[{DEFAULT_AS_OF} when generating, the newest issue date with --source]",
-    )
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=5_000)
+    add_ledger_arguments(parser, default_as_of=DEFAULT_AS_OF)
     parser.add_argument("--no-scores", action="store_true", help="do not score open invoices")
     parser.add_argument("--measure-only", action="store_true", help="measure the ledger at --db")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)

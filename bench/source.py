@@ -7,6 +7,7 @@ touched: the bench works on a throw-away copy brought to the current schema.
 
 from __future__ import annotations
 
+import argparse
 import resource
 import shutil
 import sys
@@ -50,3 +51,19 @@ def peak_rss_mib() -> float:
     """This process's peak resident memory so far (``ru_maxrss``: KiB on Linux, bytes on macOS)."""
     scale = 2**20 if sys.platform == "darwin" else 2**10
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
+
+
+def add_ledger_arguments(parser: argparse.ArgumentParser, *, default_as_of: date) -> None:
+    """The options every ledger bench takes: generate one (size, seed, batch) or copy one."""
+    parser.add_argument("--invoices", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--db", default="sqlite", help="'sqlite' (temporary file) or a URL")
+    parser.add_argument("--source", type=Path, default=None, help="copy this SQLite ledger")
+    parser.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        help=f"[{default_as_of} when generating, the newest issue date with --source]",
+    )
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=5_000)
