@@ -7,10 +7,11 @@ client's locale; no writer ever produces it, and every check compares it byte fo
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from agent.drafting.charge_lines import charge_block
-from agent.drafting.facts import DraftFacts, DraftOut, DraftProse, InvoiceFact
+from agent.drafting.facts import DraftFacts, DraftOut, DraftProse, FactsKey, InvoiceFact
 from agent.drafting.formatting import format_day
 from agent.drafting.payment_lines import payment_block
 from agent.models.draft import Tone
@@ -18,15 +19,23 @@ from prompts.loader import CURRENT_TEMPLATE_VERSION, environment
 
 
 def render_subject(facts: DraftFacts, *, version: str = CURRENT_TEMPLATE_VERSION) -> str:
-    return str(_block_module(facts, version).subject()).strip()
+    return _rendered(FactsKey(facts), version)[0]
 
 
 def render_block(facts: DraftFacts, *, version: str = CURRENT_TEMPLATE_VERSION) -> str:
     """The facts block, exactly as every draft of ``facts`` must carry it: the invoice lines,
     then any claimed late-payment charges and the payment details."""
-    lines = [line.rstrip() for line in str(_block_module(facts, version).block()).splitlines()]
+    return _rendered(FactsKey(facts), version)[1]
+
+
+@lru_cache(maxsize=256)
+def _rendered(key: FactsKey, version: str) -> tuple[str, str]:
+    """Subject and facts block; writing, assembling and both checks of a draft ask for them."""
+    facts = key.facts
+    module = _block_module(facts, version)
+    lines = [line.rstrip() for line in str(module.block()).splitlines()]
     parts = ["\n".join(lines).strip("\n"), charge_block(facts), payment_block(facts)]
-    return "\n\n".join(part for part in parts if part)
+    return str(module.subject()).strip(), "\n\n".join(part for part in parts if part)
 
 
 def assemble(

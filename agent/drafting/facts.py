@@ -199,6 +199,24 @@ class DraftFacts(BaseModel):
         return format_for_locale(amount_minor, currency, self.locale)
 
 
+class FactsKey:
+    """``facts`` compared by value (its JSON), so that what is a pure function of a draft's
+    facts (the rendered block, the rules' verdict) is worked out once per draft, not once per
+    step that asks for it."""
+
+    __slots__ = ("facts", "_json")
+
+    def __init__(self, facts: DraftFacts) -> None:
+        self.facts = facts
+        self._json = facts.model_dump_json()
+
+    def __hash__(self) -> int:
+        return hash(self._json)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FactsKey) and other._json == self._json
+
+
 class DraftOut(BaseModel):
     """A finished draft: the subject and body the code assembled, as queued for review."""
 

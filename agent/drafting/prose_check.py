@@ -11,9 +11,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 from agent.drafting.compose import render_block, render_subject
-from agent.drafting.facts import MAX_GREETING_CHARS, DraftFacts, DraftProse, InvoiceFact
+from agent.drafting.facts import (
+    MAX_GREETING_CHARS,
+    DraftFacts,
+    DraftProse,
+    FactsKey,
+    InvoiceFact,
+)
 from agent.drafting.formatting import format_day
 from agent.drafting.guardrails import GuardrailViolation, normalise_text, wording_violations
 from agent.drafting.meaning.check import MeaningCheck
@@ -126,6 +133,21 @@ def check_assembled(
 ) -> list[GuardrailViolation]:
     """A whole draft (as assembled, or as a person edited it): the facts block byte for byte,
     the signature, the subject, and every other line checked as prose."""
+    if not checks:
+        return list(_rules_verdict(FactsKey(facts), subject, body))
+    return _check_assembled(facts, subject=subject, body=body, checks=checks)
+
+
+@lru_cache(maxsize=256)
+def _rules_verdict(key: FactsKey, subject: str, body: str) -> tuple[GuardrailViolation, ...]:
+    """The rules alone are pure in their inputs: the writer's check of a template draft and
+    the graph's check before queueing it give one verdict, worked out once."""
+    return tuple(_check_assembled(key.facts, subject=subject, body=body, checks=()))
+
+
+def _check_assembled(
+    facts: DraftFacts, *, subject: str, body: str, checks: Sequence[MeaningCheck]
+) -> list[GuardrailViolation]:
     block = render_block(facts)
     violations: list[GuardrailViolation] = []
     if block not in body:

@@ -133,6 +133,7 @@ def _companions(
         select(Invoice, invoices.paid_as_of(as_of))
         .where(Invoice.client_id == client.id, Invoice.owner_id == owner_id)
         .where(Invoice.lifecycle == Lifecycle.SENT, Invoice.due_date < as_of)
+        .where(invoices.paid_as_of(as_of) < Invoice.amount_minor)
         .where(col(Invoice.id).not_in(listed))
         .where(~drafts.on_pending_draft(Invoice.id))
         .order_by(col(Invoice.due_date), col(Invoice.id))

@@ -142,11 +142,13 @@ def store(session: Session, new: NewDraft, *, actor: Actor) -> Draft:
     for claim in claims:
         claim.draft_id = draft.id
         session.add(claim)
+    listed_invoices = invoices.get_many(
+        session, invoice_ids=[listed.invoice_id for listed in new.invoices], actor=actor
+    )
     for listed in new.invoices:
-        invoice = invoices.get(session, invoice_id=listed.invoice_id, actor=actor)
         history.record(
             session,
-            invoice=invoice,
+            invoice=listed_invoices[listed.invoice_id],
             kind=EventKind.REMINDER_DRAFTED,
             actor=actor,
             data={
