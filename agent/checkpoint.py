@@ -22,6 +22,9 @@ def open_checkpointer(engine: Engine) -> Iterator[BaseCheckpointSaver]:
         connection = sqlite3.connect(
             url.database or ":memory:", check_same_thread=False, timeout=30
         )
+        # As the ledger's own connections (``agent.db``): with WAL, NORMAL syncs at checkpoints
+        # rather than at every commit; FULL made each paused thread wait on an fsync.
+        connection.execute("PRAGMA synchronous=NORMAL")
         try:
             saver = SqliteSaver(connection)
             saver.setup()

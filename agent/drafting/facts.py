@@ -204,7 +204,7 @@ class FactsKey:
     facts (the rendered block, the rules' verdict) is worked out once per draft, not once per
     step that asks for it."""
 
-    __slots__ = ("facts", "_json")
+    __slots__ = ("_json", "facts")
 
     def __init__(self, facts: DraftFacts) -> None:
         self.facts = facts

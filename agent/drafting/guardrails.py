@@ -419,6 +419,18 @@ def _mark(kind: str, index: int) -> str:
 
 
 @lru_cache(maxsize=1024)
+def _date_patterns(
+    day: date, locale: str, language: str
+) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each way of writing ``day`` with the pattern that finds it in a draft; compiled once per
+    day and locale (a sweep's dates, in every form, are far more than ``_compiled`` holds)."""
+    return tuple(
+        (string, re.compile(r"(?<![\w])" + re.escape(string) + r"(?!\d)", re.IGNORECASE))
+        for string in _date_strings(day, locale, language)
+    )
+
+
+@lru_cache(maxsize=1024)
 def _date_strings(day: date, locale: str, language: str) -> frozenset[str]:
     """The ways a reminder may write ``day``: the locale's formats, with and without year."""
     locales = {locale, language} | ({"en_GB", "en_US"} if language == "en" else set())
@@ -467,9 +479,9 @@ class _FactChecker:
         }
         self.symbols = self._symbols()
         written = [
-            (string, j)
+            (string, j, pattern)
             for j, day in enumerate(self.dates)
-            for string in _date_strings(day, facts.locale, facts.language)
+            for string, pattern in _date_patterns(day, facts.locale, facts.language)
         ]
         self.written_dates = sorted(written, key=lambda item: len(item[0]), reverse=True)
         self.marker_pattern = "|".join(
@@ -501,9 +513,8 @@ class _FactChecker:
         for name in sorted((normalise_text(name).strip() for name in names), key=len, reverse=True):
             text = _replace_phrase(text, name, _NAME_MARK)
         text = _LINK.sub(lambda match: _LINK_MARK + match.group(0).replace(".", "·"), text)
-        for string, j in self.written_dates:
-            pattern = r"(?<![\w])" + re.escape(string) + r"(?!\d)"
-            text = _compiled(pattern, re.IGNORECASE).sub(_mark(_DATE_MARK, j), text)
+        for _, j, date_pattern in self.written_dates:
+            text = date_pattern.sub(_mark(_DATE_MARK, j), text)
         numbers = sorted(
             enumerate(self.facts.invoices), key=lambda item: len(item[1].number), reverse=True
         )

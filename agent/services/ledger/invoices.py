@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -169,11 +170,13 @@ def paid_minor(session: Session, *, invoice_id: int, as_of: date | None = None) 
     return int(session.exec(query).one_or_none() or 0)
 
 
+@lru_cache(maxsize=64)
 def paid_as_of(as_of: date | None = None) -> SQLColumnExpression[int]:
     """Paid on the outer query's invoice by ``as_of`` (everything when None), exact for any day.
 
     The maintained ``Invoice.paid_minor`` answers whenever the invoice's last payment is dated
     by ``as_of`` (every as-of-today read); only an earlier day sums that invoice's payments.
+    Built once per day (an immutable expression): a sweep asks for it a few times per client.
     """
     if as_of is None:
         return col(Invoice.paid_minor)
