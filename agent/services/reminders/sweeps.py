@@ -104,13 +104,6 @@ def candidate_groups(
         yield current_client, ids
 
 
-def _pending_invoice_ids(session: Session, invoice_ids: list[int]) -> set[int]:
-    query = select(Invoice.id).where(
-        col(Invoice.id).in_(invoice_ids), drafts.on_pending_draft(Invoice.id)
-    )
-    return set(session.exec(query))
-
-
 def _recently_contacted(session: Session, *, client_id: int, as_of: date, days: int) -> bool:
     if days <= 0:
         return False
@@ -222,14 +215,13 @@ def process_group(
         .order_by(col(Invoice.due_date), col(Invoice.id))
         .with_for_update(of=Invoice)
     ).all()
-    drafts.withdraw_stale(
+    pending = drafts.withdraw_stale(
         session,
         invoice_ids=invoice_ids,
         as_of=as_of,
         due_soon_days=settings.due_soon_days,
         actor=SWEEP_ACTOR,
     )
-    pending = _pending_invoice_ids(session, invoice_ids)
     claims = _claims_by_invoice(session, [inv for inv, _ in rows])
     timing = _risk_timing(
         session,

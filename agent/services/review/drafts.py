@@ -294,40 +294,56 @@ def decide(
     return draft
 
 
-def on_pending_draft(invoice_id: Any) -> ColumnElement[bool]:
-    """True where the invoice (an id or the outer query's id column) is on a pending draft.
+def awaiting_review(draft_id: Any) -> ColumnElement[bool]:
+    """True where the draft (an id or the outer query's draft id column) awaits review.
 
-    It looks the invoice up through ``ix_draft_invoice_invoice_id``; the ``+ 0`` keeps
-    SQLite's planner from starting at every pending draft instead (``ix_draft_status``), a
-    walk that grew with each draft a sweep wrote. The pending ids are listed once per statement.
+    A look-up by primary key: its cost does not grow with the number of pending drafts, as a
+    join on ``status`` let SQLite's planner walk every pending draft (``ix_draft_status``).
     """
-    pending = select(Draft.id).where(Draft.status == DraftStatus.PENDING_REVIEW)
+    return (
+        select(Draft.id)
+        .where(Draft.id == draft_id, Draft.status == DraftStatus.PENDING_REVIEW)
+        .exists()
+    )
+
+
+def on_pending_draft(invoice_id: Any) -> ColumnElement[bool]:
+    """True where the invoice (an id or the outer query's id column) is on a pending draft;
+    looked up by the invoice (``ix_draft_invoice_invoice_id``), then each draft by its key."""
     return (
         select(DraftInvoice.id)
-        .where(DraftInvoice.invoice_id == invoice_id, (col(DraftInvoice.draft_id) + 0).in_(pending))
+        .where(DraftInvoice.invoice_id == invoice_id, awaiting_review(DraftInvoice.draft_id))
         .exists()
     )
 
 
 def withdraw_stale(
     session: Session, *, invoice_ids: list[int], as_of: date, due_soon_days: int, actor: Actor
-) -> int:
-    """Withdraw pending drafts for these invoices that no longer match the ledger.
+) -> set[int]:
+    """Withdraw pending drafts for these invoices that no longer match the ledger; returns
+    those of ``invoice_ids`` still on a pending draft (the sweep leaves them alone).
 
     A stale draft cannot be approved; left pending it would block every later reminder for
     its invoices. The reason is recorded on the draft and in each invoice's history.
     """
-    pending = session.exec(
-        select(Draft)
-        .join(DraftInvoice, col(DraftInvoice.draft_id) == Draft.id)
+    links = session.exec(
+        select(DraftInvoice.draft_id, DraftInvoice.invoice_id)
         .where(col(DraftInvoice.invoice_id).in_(invoice_ids))
-        .where(Draft.status == DraftStatus.PENDING_REVIEW)
-        .distinct()
+        .where(awaiting_review(DraftInvoice.draft_id))
     ).all()
-    withdrawn = 0
+    if not links:
+        return set()
+    listed_here: dict[int, set[int]] = {}
+    for draft_id, invoice_id in links:
+        listed_here.setdefault(draft_id, set()).add(invoice_id)
+    pending = session.exec(
+        select(Draft).where(col(Draft.id).in_(list(listed_here))).order_by(col(Draft.id))
+    )
+    still_pending: set[int] = set()
     for draft in pending:
         reasons = staleness(session, draft=draft, as_of=as_of, due_soon_days=due_soon_days)
         if not reasons:
+            still_pending |= listed_here[draft.id]
             continue
         draft.status = DraftStatus.WITHDRAWN
         draft.decided_at = utcnow()
@@ -350,6 +366,5 @@ def withdraw_stale(
             owner_id=draft.owner_id,
             event_id=f"draft.decided:{draft.id}",
         )
-        withdrawn += 1
     session.flush()
-    return withdrawn
+    return still_pending
