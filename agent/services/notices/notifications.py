@@ -62,19 +62,13 @@ def notify(
 
 
 def notify_many(session: Session, notices: list[Notice]) -> int:
-    """Store the notices not stored before, in one look-up and one insert; how many are new.
+    """Store the notices not stored before, in one insert; how many are new.
 
     A concurrent sweep storing the same key is absorbed by the unique key (no error).
     """
     if not notices:
         return 0
-    keys = [n.dedupe_key for n in notices]
-    known = set(
-        session.exec(select(Notification.dedupe_key).where(col(Notification.dedupe_key).in_(keys)))
-    )
-    fresh = {n.dedupe_key: n for n in notices if n.dedupe_key not in known}
-    if not fresh:
-        return 0
+    fresh = {n.dedupe_key: n for n in notices}
     now = utcnow()
     rows = [
         {
@@ -90,8 +84,13 @@ def notify_many(session: Session, notices: list[Notice]) -> int:
     ]
     dialect = session.get_bind().dialect.name
     statement = (postgresql if dialect == "postgresql" else sqlite).insert(Notification)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
-    return len(rows)
+    stored = session.execute(
+        statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(
+            col(Notification.id)
+        ),
+        rows,
+    )
+    return len(stored.all())
 
 
 def followed_up(session: Session, *, invoices: list[Invoice]) -> set[int]:

@@ -115,3 +115,18 @@ def test_a_notice_resolves_itself_when_its_invoice_is_paid(
     assert (
         notifications.resolve_stale(session, actor=person(owner), as_of=day, settings=settings) == 0
     )
+
+
+def test_notices_already_stored_are_neither_stored_nor_counted_again(session: Session) -> None:
+    owner = make_user(session)
+    first, second = (make_invoice(session, owner=owner, due_date=DUE) for _ in range(2))
+
+    def overdue(invoice: Invoice) -> notifications.Notice:
+        message = f"Invoice {invoice.number} is overdue."
+        return notifications.Notice(owner.id, NotificationKind.NEWLY_OVERDUE, invoice, message)
+
+    assert notifications.notify_many(session, [overdue(first), overdue(first)]) == 1
+    assert notifications.notify_many(session, [overdue(first), overdue(second)]) == 1
+    assert notifications.notify_many(session, [overdue(second)]) == 0
+    stored = notifications.list_for_actor(session, actor=person(owner))
+    assert sorted(n.invoice_id for n in stored) == sorted([first.id, second.id])
