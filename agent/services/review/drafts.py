@@ -326,10 +326,12 @@ def withdraw_stale(
     A stale draft cannot be approved; left pending it would block every later reminder for
     its invoices. The reason is recorded on the draft and in each invoice's history.
     """
+    # No status test in this query: on statistics taken before a sweep wrote its drafts,
+    # PostgreSQL drove it from every pending draft (ix_draft_status) for each client group.
     links = session.exec(
-        select(DraftInvoice.draft_id, DraftInvoice.invoice_id)
-        .where(col(DraftInvoice.invoice_id).in_(invoice_ids))
-        .where(awaiting_review(DraftInvoice.draft_id))
+        select(DraftInvoice.draft_id, DraftInvoice.invoice_id).where(
+            col(DraftInvoice.invoice_id).in_(invoice_ids)
+        )
     ).all()
     if not links:
         return set()
@@ -341,6 +343,8 @@ def withdraw_stale(
     )
     still_pending: set[int] = set()
     for draft in pending:
+        if draft.status != DraftStatus.PENDING_REVIEW:
+            continue
         reasons = staleness(session, draft=draft, as_of=as_of, due_soon_days=due_soon_days)
         if not reasons:
             still_pending |= listed_here[draft.id]
