@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from agent.services.access import idempotency
 from agent.services.access.api_keys import Caller
+from api.v1.responses import json_response
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -55,7 +56,12 @@ class Idempotency:
                 path=self.path,
                 response=idempotency.StoredResponse(status_code=status_code, body=body),
             )
-        return Response(body, status_code=status_code, media_type="application/json")
+        # The answer is final: commit now, in the worker thread that did the work. Left to the
+        # session dependency, the commit waits for a hop through the event loop and back while
+        # the transaction holds SQLite's write lock (PostgreSQL's row locks), so under load
+        # every writer queued behind it; the dependency then finds nothing left to commit.
+        session.commit()
+        return json_response(body, status_code=status_code)
 
 
 async def idempotency_key(

@@ -137,12 +137,17 @@ def authenticate(session: Session, *, token: str, now: datetime | None = None) -
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         raise Unauthorized("the API key is malformed", field="authorization")
     _, prefix, secret = parts
-    key = session.exec(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+    # The key and its user in one read: this runs before every API request.
+    found = session.exec(
+        select(ApiKey, User)
+        .outerjoin(User, col(User.id) == ApiKey.user_id)
+        .where(ApiKey.prefix == prefix)
+    ).first()
+    key, user = found if found is not None else (None, None)
     if key is None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
         raise Unauthorized("the API key is not valid", field="authorization")
     if key.revoked_at is not None:
         raise Unauthorized(f"API key {prefix} was revoked", field="authorization")
-    user = session.get(User, key.user_id)
     if user is None or not user.is_active:
         raise Unauthorized(f"the user of API key {prefix} is inactive", field="authorization")
     moment = now or utcnow()
