@@ -31,11 +31,14 @@ def drain(engine: Engine, *, settings: Settings, limit: int = 200) -> int:
         requests = risk_scores.pending_requests(session, limit=limit)
         if not requests:
             return 0
-        newest: dict[int, RescoreRequest] = {r.invoice_id: r for r in requests}
-        scored: list[tuple[RescoreRequest, InvoiceRisk | None]] = [
-            (r, risk_scoring.rescore_requested(session, settings=settings, request=r))
-            for r in newest.values()
-        ]
+        newest = list({r.invoice_id: r for r in requests}.values())
+        scored: list[tuple[RescoreRequest, InvoiceRisk | None]] = list(
+            zip(
+                newest,
+                risk_scoring.rescore_all_requested(session, settings=settings, requests=newest),
+                strict=True,
+            )
+        )
     with session_scope(engine) as session:
         claimed = risk_scores.claim_requests(session, request_ids=[r.id for r in requests])
         for request, risk in scored:
