@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from agent.db import session_scope
+from agent.db import hold_write_lock, session_scope
 from agent.models.rescore_request import RescoreRequest
 from agent.services.scoring import risk_scores
 from agent.settings import Settings
@@ -40,6 +40,9 @@ def drain(engine: Engine, *, settings: Settings, limit: int = 200) -> int:
             )
         )
     with session_scope(engine) as session:
+        # In turn with the API's writers (SQLite): met in SQLite's busy handler instead, each
+        # of them would sleep in growing steps while this transaction writes.
+        hold_write_lock(session)
         claimed = risk_scores.claim_requests(session, request_ids=[r.id for r in requests])
         for request, risk in scored:
             if risk is not None and request.id in claimed:
