@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from agent.db import commit_early
 from agent.services.access import idempotency
 from agent.services.access.api_keys import Caller
 from api.v1.responses import json_response
@@ -56,11 +57,8 @@ class Idempotency:
                 path=self.path,
                 response=idempotency.StoredResponse(status_code=status_code, body=body),
             )
-        # The answer is final: commit now, in the worker thread that did the work. Left to the
-        # session dependency, the commit waits for a hop through the event loop and back while
-        # the transaction holds SQLite's write lock (PostgreSQL's row locks), so under load
-        # every writer queued behind it; the dependency then finds nothing left to commit.
-        session.commit()
+        # The answer is final: commit in the worker thread that did the work.
+        commit_early(session)
         return json_response(body, status_code=status_code)
 
 
