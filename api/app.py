@@ -19,6 +19,7 @@ from agent.services.reporting.report_cache import ReportCache
 from agent.services.review import outbox
 from agent.services.scoring.worker import RescoreLoop
 from agent.settings import Settings
+from agent.wal_checkpoints import WalCheckpointer
 from api import dashboard, pages, problems, v1
 from api.routes import health
 
@@ -45,6 +46,8 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
         sender = outbox.SenderLoop(engine, settings, sender=runtime.send_pass)
         rescorer = RescoreLoop(engine, settings)
         mailbox = ImapPoller(engine, settings) if settings.imap_url else None
+        checkpointer = WalCheckpointer(engine)
+        checkpointer.start()
         if run_schedule:
             schedule.start()
             sender.start()
@@ -60,6 +63,7 @@ def create_app(settings: Settings, *, run_schedule: bool = True) -> FastAPI:
                     mailbox.stop()
                 sender.stop()
                 schedule.stop()
+            checkpointer.stop()
             engine.dispose()
 
     app = FastAPI(

@@ -70,11 +70,20 @@ class Invoice(InvoiceBase, table=True):
 # As of today an open invoice is one with a balance left (``positions.may_be_open``).
 Index("ix_invoice_balance", col(Invoice.amount_minor) - col(Invoice.paid_minor))
 # The same invoices in due-date order: the first page of an overdue list reads only its rows.
+# It holds what the state, dispute and owner conditions read, so the walk past closed invoices
+# (which keep their balance and the oldest due dates) stays in the index (migration 0011).
 _HAS_BALANCE = text("amount_minor > paid_minor")
 Index(
     "ix_invoice_open_due",
     col(Invoice.due_date),
     col(Invoice.id),
+    col(Invoice.lifecycle),
+    col(Invoice.closed_date),
+    col(Invoice.dispute_opened_date),
+    col(Invoice.issue_date),
+    col(Invoice.amount_minor),
+    col(Invoice.paid_minor),
+    col(Invoice.owner_id),
     sqlite_where=_HAS_BALANCE,
     postgresql_where=_HAS_BALANCE,
 )

@@ -10,8 +10,10 @@ from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from agent.db import commit_early
 from agent.services.access import idempotency
 from agent.services.access.api_keys import Caller
+from api.v1.responses import json_response
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -55,7 +57,9 @@ class Idempotency:
                 path=self.path,
                 response=idempotency.StoredResponse(status_code=status_code, body=body),
             )
-        return Response(body, status_code=status_code, media_type="application/json")
+        # The answer is final: commit in the worker thread that did the work.
+        commit_early(session)
+        return json_response(body, status_code=status_code)
 
 
 async def idempotency_key(

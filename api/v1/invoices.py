@@ -21,6 +21,7 @@ from agent.services.scoring import risk_scores
 from agent.settings import Settings
 from api.deps import Reader, SessionDep, SettingsDep, Writer
 from api.v1.idempotent import Idempotency, IdempotencyDep
+from api.v1.responses import json_response
 from api.v1.schemas import (
     MAX_ID,
     CloseIn,
@@ -117,7 +118,7 @@ def list_invoices(
     cursor: Annotated[
         str | None, Query(max_length=500, description="next_cursor of the previous page.")
     ] = None,
-) -> Page[InvoiceOut]:
+) -> Response:
     """Keyset-paginated on (sort key, id): pages stay stable while invoices are added."""
     day = as_of or date.today()
     page = search(
@@ -138,8 +139,10 @@ def list_invoices(
         limit=limit,
         cursor=cursor,
     )
-    return Page[InvoiceOut](
-        items=[_hit_out(hit, day) for hit in page.items], next_cursor=page.next_cursor
+    return json_response(
+        Page[InvoiceOut](
+            items=[_hit_out(hit, day) for hit in page.items], next_cursor=page.next_cursor
+        ).model_dump_json()
     )
 
 

@@ -9,14 +9,11 @@ from fastapi import APIRouter, Query, Response
 
 from agent.services.reporting import expected_cash, reports
 from api.deps import Reader, ReportCacheDep, SessionDep, SettingsDep
+from api.v1.responses import json_response
 from api.v1.schemas import Day
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 AsOf = Annotated[Day | None, Query(description="Defaults to today.")]
-
-
-def _json(body: bytes) -> Response:
-    return Response(body, media_type="application/json")
 
 
 @router.get("/aging", summary="Receivables by days overdue", response_model=reports.AgingReport)
@@ -25,7 +22,7 @@ def aging(
 ) -> Response:
     """Served from memory until the ledger next changes (the figures are the same)."""
     day = as_of or date.today()
-    return _json(
+    return json_response(
         cache.get_or_make(
             session,
             actor=caller.actor,
@@ -47,7 +44,7 @@ def kpis(
 ) -> Response:
     """Served from memory until the ledger next changes (the figures are the same)."""
     day = as_of or date.today()
-    return _json(
+    return json_response(
         cache.get_or_make(
             session,
             actor=caller.actor,

@@ -12,14 +12,16 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from sqlmodel import Session, select
+from sqlmodel.sql.expression import Select
 
 from agent.actor import Actor
 from agent.db import select_many
@@ -140,23 +142,24 @@ def _after(source: Any, field: str, descending: bool, last: tuple[Any, int]) -> 
     return or_(key > value, and_(key == value, row_id > last_id))
 
 
-def search(
-    session: Session,
-    *,
+@lru_cache(maxsize=256)
+def _page_query(
     where: InvoiceFilter,
+    *,
     actor: Actor,
-    sort: InvoiceSort = InvoiceSort.DUE_DATE,
-    limit: int = 50,
-    cursor: str | None = None,
-) -> InvoicePage:
-    """One page of the invoices ``actor`` may see, issued by ``where.as_of``, matching every
-    filter given."""
+    sort: InvoiceSort,
+    limit: int,
+    after: tuple[Any, int] | None,
+    paid_by_then: bool,
+) -> Select[*tuple[Any, ...]]:
+    """The statement of one page (``limit + 1`` rows), built once per distinct request.
+
+    Building this statement and fingerprinting it for SQLAlchemy's compiled cache cost several
+    times what running it does, and a list is asked for again and again with the same filters
+    on the same day; a statement is immutable, so threads share it safely.
+    """
     open_only = _open_only(where)
-    pos = positions(
-        where.as_of,
-        open_only=open_only,
-        paid_by_then=open_only and nothing_paid_after(session, as_of=where.as_of),
-    )
+    pos = positions(where.as_of, open_only=open_only, paid_by_then=paid_by_then)
     # The latest score's home (scoring.risk_scores.current()); the ledger reads the table since
     # it sits below the scoring domain.
     band_of = (
@@ -193,11 +196,11 @@ def search(
         query = query.where(pos.c.due_date <= where.due_to)
     if where.risk_bands:
         query = query.where(band_of.in_(list(where.risk_bands)))
-    if cursor:
-        query = query.where(_after(pos, field, descending, decode_cursor(cursor, sort=sort)))
+    if after is not None:
+        query = query.where(_after(pos, field, descending, after))
     # The page is cut from the narrow positions first; only its rows are read in full.
     page = query.order_by(*_order(pos, field, descending)).limit(limit + 1).subquery("page")
-    rows = session.exec(
+    return (
         select_many(
             Invoice,
             page.c.paid_minor,
@@ -208,7 +211,32 @@ def search(
         )
         .join(page, page.c.invoice_id == Invoice.id)
         .order_by(*_order(page, "sort_key", descending))
+    )
+
+
+def search(
+    session: Session,
+    *,
+    where: InvoiceFilter,
+    actor: Actor,
+    sort: InvoiceSort = InvoiceSort.DUE_DATE,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> InvoicePage:
+    """One page of the invoices ``actor`` may see, issued by ``where.as_of``, matching every
+    filter given."""
+    paid_by_then = _open_only(where) and nothing_paid_after(session, as_of=where.as_of)
+    rows = session.exec(
+        _page_query(
+            replace(where, states=tuple(where.states), risk_bands=tuple(where.risk_bands)),
+            actor=actor,
+            sort=sort,
+            limit=limit,
+            after=decode_cursor(cursor, sort=sort) if cursor else None,
+            paid_by_then=paid_by_then,
+        )
     ).all()
+    field = sort.value.lstrip("-")
     hits = [
         InvoiceHit(
             invoice=invoice,

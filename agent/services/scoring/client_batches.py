@@ -35,6 +35,19 @@ class ClientRange:
         return client_id.between(self.first, self.last)
 
 
+@dataclass(frozen=True)
+class ClientIds:
+    """Some clients by id, each whole: those a batch of re-score requests touches."""
+
+    ids: frozenset[int]
+
+    def holds(self, client_id: Mapped[int]) -> ColumnElement[bool]:
+        return col(client_id).in_(sorted(self.ids))
+
+
+Clients = ClientRange | ClientIds
+
+
 def ranges(session: Session, *, batch_invoices: int = BATCH_INVOICES) -> Iterator[ClientRange]:
     """Consecutive client ranges with about ``batch_invoices`` non-draft invoices each.
 

@@ -7,7 +7,7 @@ score with the model version that produced it. See ``docs/risk.md``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -26,7 +26,13 @@ from agent.models.rescore_request import RescoreRequest
 from agent.models.risk import RiskModelRecord, RiskScore
 from agent.services.ledger import invoices as ledger_invoices
 from agent.services.scoring import model_health, risk_scores
-from agent.services.scoring.client_batches import BATCH_INVOICES, ClientRange, ranges
+from agent.services.scoring.client_batches import (
+    BATCH_INVOICES,
+    ClientIds,
+    ClientRange,
+    Clients,
+    ranges,
+)
 from agent.settings import Settings
 from risk import artifacts, timing
 from risk.evaluation import classification_metrics, interval_metrics
@@ -106,7 +112,7 @@ def model_dir(settings: Settings) -> Path:
     return settings.risk_model_dir or settings.data_dir / "models"
 
 
-def load_history(session: Session, *, clients: ClientRange | None = None) -> HistoryFrames:
+def load_history(session: Session, *, clients: Clients | None = None) -> HistoryFrames:
     """Every non-draft invoice with its payments and dated events, in three queries.
 
     With ``clients`` only those clients': every feature of an invoice depends on its own
@@ -168,7 +174,7 @@ def load_history(session: Session, *, clients: ClientRange | None = None) -> His
 
 
 def _events(
-    session: Session, invoices: pd.DataFrame, *, clients: ClientRange | None = None
+    session: Session, invoices: pd.DataFrame, *, clients: Clients | None = None
 ) -> pd.DataFrame:
     """Disputes, extensions and promises with the day they became known.
 
@@ -574,23 +580,48 @@ def rescore_requested(
 
     None when the invoice has been settled by then or cannot be scored any more.
     """
-    invoice = session.get(Invoice, request.invoice_id)
-    if invoice is None or invoice.lifecycle == Lifecycle.DRAFT:
-        return None
-    history = load_history(session, clients=ClientRange.one(invoice.client_id))
-    row = _row_of(history, request.invoice_id)
-    if history.ledger.invoices["settled_day"].iat[row] <= _day(request.as_of_date):
-        return None
-    return score_rows(
+    return rescore_all_requested(session, settings=settings, requests=[request])[0]
+
+
+def rescore_all_requested(
+    session: Session, *, settings: Settings, requests: Sequence[RescoreRequest]
+) -> list[InvoiceRisk | None]:
+    """``rescore_requested`` for each request, in order, with one history load and one model
+    pass for them all: their clients are loaded whole, so each scores as it would alone."""
+    results: list[InvoiceRisk | None] = [None] * len(requests)
+    clients: dict[int, int] = dict(
+        session.exec(
+            select(Invoice.id, Invoice.client_id).where(
+                col(Invoice.id).in_({r.invoice_id for r in requests}),
+                Invoice.lifecycle != Lifecycle.DRAFT,
+            )
+        ).all()
+    )
+    if not clients:
+        return results
+    history = load_history(session, clients=ClientIds(frozenset(clients.values())))
+    settled_day = history.ledger.invoices["settled_day"]
+    wanted = [
+        (index, row, _day(r.as_of_date))
+        for index, r in enumerate(requests)
+        if r.invoice_id in clients
+        and settled_day.iat[row := _row_of(history, r.invoice_id)] > _day(r.as_of_date)
+    ]
+    if not wanted:
+        return results
+    risks = score_rows(
         session,
         settings=settings,
         history=history,
-        rows=np.array([row]),
-        as_of_days=np.array([_day(request.as_of_date)]),
+        rows=np.array([row for _, row, _ in wanted]),
+        as_of_days=np.array([day for _, _, day in wanted]),
         trigger="",
         model=_deployed_model(session),
         store=False,
-    )[0]
+    )
+    for (index, _, _), risk in zip(wanted, risks, strict=True):
+        results[index] = risk
+    return results
 
 
 def store_requested(session: Session, *, request: RescoreRequest, risk: InvoiceRisk) -> None:

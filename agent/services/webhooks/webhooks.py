@@ -163,10 +163,13 @@ def _active_subscriptions(session: Session) -> list[tuple[WebhookSubscription, i
             .outerjoin(User, col(User.id) == WebhookSubscription.created_by_user_id)
             .where(col(WebhookSubscription.is_active).is_(True))
         )
-        cached = [
-            (row, None if user_id is None or role == UserRole.ADMIN else user_id)
-            for row, user_id, role in session.exec(query)
-        ]
+        # No autoflush: changes to subscriptions flush themselves, and flushing the caller's
+        # pending rows here would cost a second flush inside its write transaction.
+        with session.no_autoflush:
+            cached = [
+                (row, None if user_id is None or role == UserRole.ADMIN else user_id)
+                for row, user_id, role in session.exec(query)
+            ]
         session.info[_ACTIVE_KEY] = cached
     return cached
 
