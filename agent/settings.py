@@ -190,6 +190,17 @@ class Settings(BaseSettings):
     rescore_poll_seconds: float = Field(
         default=1.0, description="How often `serve` answers re-score requests from ledger writes."
     )
+    rescore_quiet_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        description="`serve` scores once re-score requests have stopped arriving for this long, "
+        "so a burst of writes is not slowed by scoring...",
+    )
+    rescore_max_delay_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="...but never leaves a request waiting longer than this.",
+    )
     retention_score_history_days: int = Field(
         default=90,
         description="Scheduled risk-score history older than this is pruned (current scores, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -170,3 +170,40 @@ def test_the_serve_loop_answers_requests_in_the_background(
     with Session(engine) as session:
         assert scores(session) == [(invoice.id, "event:dispute_opened")]
         assert session.exec(select(RescoreRequest)).all() == []
+
+
+def test_the_serve_loop_waits_for_a_lull_in_the_writes_but_not_forever(
+    engine: Engine, settings: Settings
+) -> None:
+    """Scoring competes with the writes for the serving process: it waits while they arrive."""
+    timing = settings.model_copy(
+        update={"rescore_quiet_seconds": 0.5, "rescore_max_delay_seconds": 10.0}
+    )
+    start = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+    assert not worker.due(engine, settings=timing, now=start)
+    with session_scope(engine) as session:
+        invoice = make_invoice(session, issue_date=date(2026, 3, 1))
+        for seconds in (0.0, 6.0, 9.8):
+            session.add(
+                RescoreRequest(
+                    invoice_id=invoice.id,
+                    kind="event:payment",
+                    as_of_date=date(2026, 3, 5),
+                    requested_at=start + timedelta(seconds=seconds),
+                )
+            )
+    # Requests still arrive (the newest is 0.1 s old): wait.
+    assert not worker.due(engine, settings=timing, now=start + timedelta(seconds=9.9))
+    # They stopped for the quiet time: score.
+    assert worker.due(engine, settings=timing, now=start + timedelta(seconds=10.3))
+    # A steady stream never goes quiet: the oldest request's wait ends it.
+    with session_scope(engine) as session:
+        session.add(
+            RescoreRequest(
+                invoice_id=invoice.id,
+                kind="event:payment",
+                as_of_date=date(2026, 3, 5),
+                requested_at=start + timedelta(seconds=10.1),
+            )
+        )
+    assert worker.due(engine, settings=timing, now=start + timedelta(seconds=10.2))

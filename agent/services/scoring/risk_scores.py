@@ -8,6 +8,7 @@ on every scoring); ``risk_score`` keeps the history apart. Every reader asks her
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func
@@ -65,6 +66,13 @@ def make_current(session: Session, rows: list[dict[str, Any]]) -> None:
 def pending_requests(session: Session, *, limit: int) -> list[RescoreRequest]:
     query = select(RescoreRequest).order_by(col(RescoreRequest.id)).limit(limit)
     return list(session.exec(query))
+
+
+def pending_window(session: Session) -> tuple[datetime, datetime] | None:
+    """When the oldest and the newest waiting re-score requests were made; None when none wait."""
+    requested = col(RescoreRequest.requested_at)
+    oldest, newest = session.exec(select(func.min(requested), func.max(requested))).one()
+    return None if oldest is None or newest is None else (oldest, newest)
 
 
 def claim_requests(session: Session, *, request_ids: Sequence[int]) -> set[int]:

@@ -1,24 +1,24 @@
 """The re-score worker: answers the ledger's re-score requests after their writes commit.
 
-Scores are computed in a read-only pass, then stored in one short write transaction that also
-claims the requests, so the database's write lock is never held while a model predicts.
+Scores are computed in a read-only pass, then stored in a short write transaction that also
+claims the requests, so the database's write lock is never held while a model predicts. Under
+``serve`` the worker also waits for a lull in the writes before scoring (``RescoreLoop``).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from agent.db import hold_write_lock, session_scope
+from agent.models.base import utcnow
 from agent.models.rescore_request import RescoreRequest
 from agent.services.scoring import risk_scores
 from agent.settings import Settings
-
-if TYPE_CHECKING:
-    from agent.services.scoring.risk_scoring import InvoiceRisk
 
 log = logging.getLogger(__name__)
 
@@ -29,27 +29,33 @@ SCORE_BATCH = 10
 
 
 def drain(engine: Engine, *, settings: Settings, limit: int = 200) -> int:
-    """Answer up to ``limit`` pending requests (the newest per invoice wins); how many taken."""
+    """Answer up to ``limit`` pending requests (the newest per invoice wins); how many taken.
+
+    Each batch is scored, then stored with its claims in a transaction of its own: one write
+    for the whole drain held the writer gate while it stored hundreds of scores, and every
+    request thread that wanted to write waited behind it.
+    """
     from agent.services.scoring import risk_scoring  # pandas and scikit-learn load only when needed
 
     with session_scope(engine) as session:
         requests = risk_scores.pending_requests(session, limit=limit)
-        if not requests:
-            return 0
-        newest = list({r.invoice_id: r for r in requests}.values())
-        scored: list[tuple[RescoreRequest, InvoiceRisk | None]] = []
-        for start in range(0, len(newest), SCORE_BATCH):
-            batch = newest[start : start + SCORE_BATCH]
+    by_invoice: dict[int, list[RescoreRequest]] = {}
+    for request in requests:
+        by_invoice.setdefault(request.invoice_id, []).append(request)
+    newest = [listed[-1] for listed in by_invoice.values()]
+    for start in range(0, len(newest), SCORE_BATCH):
+        batch = newest[start : start + SCORE_BATCH]
+        with session_scope(engine) as session:
             risks = risk_scoring.rescore_all_requested(session, settings=settings, requests=batch)
-            scored.extend(zip(batch, risks, strict=True))
-    with session_scope(engine) as session:
-        # In turn with the API's writers (SQLite): met in SQLite's busy handler instead, each
-        # of them would sleep in growing steps while this transaction writes.
-        hold_write_lock(session)
-        claimed = risk_scores.claim_requests(session, request_ids=[r.id for r in requests])
-        for request, risk in scored:
-            if risk is not None and request.id in claimed:
-                risk_scoring.store_requested(session, request=request, risk=risk)
+        with session_scope(engine) as session:
+            # In turn with the API's writers (SQLite): met in SQLite's busy handler instead,
+            # each of them would sleep in growing steps while this transaction writes.
+            hold_write_lock(session)
+            answered = [r.id for newest_one in batch for r in by_invoice[newest_one.invoice_id]]
+            claimed = risk_scores.claim_requests(session, request_ids=answered)
+            for request, risk in zip(batch, risks, strict=True):
+                if risk is not None and request.id in claimed:
+                    risk_scoring.store_requested(session, request=request, risk=risk)
     return len(requests)
 
 
@@ -58,6 +64,24 @@ def drain_all(engine: Engine, *, settings: Settings) -> int:
     while taken := drain(engine, settings=settings):
         total += taken
     return total
+
+
+def due(engine: Engine, *, settings: Settings, now: datetime) -> bool:
+    """Whether requests wait and either stopped arriving ``rescore_quiet_seconds`` ago or the
+    oldest has waited ``rescore_max_delay_seconds``.
+
+    Scoring runs in the serving process: done while the writes that ask for it still arrive,
+    it competes with them for the interpreter and set the 99th percentile of a burst of
+    payments (352 ms against 144 ms without it, 8 writers at 100k).
+    """
+    with Session(engine) as session:
+        window = risk_scores.pending_window(session)
+    if window is None:
+        return False
+    oldest, newest = window
+    return (now - newest).total_seconds() >= settings.rescore_quiet_seconds or (
+        now - oldest
+    ).total_seconds() >= settings.rescore_max_delay_seconds
 
 
 class RescoreLoop:
@@ -72,7 +96,10 @@ class RescoreLoop:
     def run_forever(self) -> None:
         while not self._stop.is_set():
             try:
-                drain_all(self._engine, settings=self._settings)
+                while due(self._engine, settings=self._settings, now=utcnow()) and drain(
+                    self._engine, settings=self._settings
+                ):
+                    pass
             except Exception:  # a database hiccup must not end the worker
                 log.exception("re-score pass failed; retrying after the poll interval")
             self._stop.wait(self._settings.rescore_poll_seconds)
