@@ -3,6 +3,7 @@ which the worker answers after the write has committed, in a transaction of its 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -207,3 +208,42 @@ def test_the_serve_loop_waits_for_a_lull_in_the_writes_but_not_forever(
             )
         )
     assert worker.due(engine, settings=timing, now=start + timedelta(seconds=10.2))
+
+
+def test_two_workers_draining_at_once_answer_each_request_once(
+    engine: Engine, settings: Settings
+) -> None:
+    """Each batch claims its requests in its own transaction; the loser of a claim stores
+    nothing, so two serving processes never score an invoice twice for one request."""
+    with session_scope(engine) as session:
+        client = make_client(session)
+        listed = [
+            make_invoice(session, client=client, issue_date=date(2026, 3, 1)) for _ in range(25)
+        ]
+        for invoice in listed:
+            invoices.record_promise(
+                session,
+                invoice_id=invoice.id,
+                promised_date=date(2026, 4, 5),
+                note="",
+                actor=TEST_ACTOR,
+                settings=settings,
+            )
+    start = threading.Barrier(2)
+    taken: list[int] = []
+
+    def drain_once() -> None:
+        start.wait()
+        taken.append(worker.drain(engine, settings=settings))
+
+    threads = [threading.Thread(target=drain_once) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(taken) == 2
+    with Session(engine) as session:
+        assert sorted(scores(session)) == sorted(
+            (invoice.id, "event:promise_recorded") for invoice in listed
+        )
+        assert session.exec(select(RescoreRequest)).all() == []
