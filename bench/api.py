@@ -111,12 +111,14 @@ def _serve(url: str, port: int) -> None:
     import uvicorn
 
     from agent.services.scoring.worker import RescoreLoop
+    from api import heap
     from api.app import create_app
 
     settings = Settings(database_url=url)
     app = create_app(settings, run_schedule=False)
     # Re-scores requested by the payments are answered after their commits, as under `serve`.
     RescoreLoop(app.state.engine, settings).start()
+    heap.settle()
     uvicorn.run(
         app,
         host="127.0.0.1",

@@ -21,6 +21,7 @@ def serve_command(
     ),
 ) -> None:
     """Serve the HTTP API and run the daily sweep at PAYTRACK_MONITOR_DAILY_AT."""
+    from api import heap
     from api.app import create_app
 
     settings = load_settings()
@@ -37,4 +38,5 @@ def serve_command(
                 f"{settings.imap_poll_seconds:g} s",
                 markup=False,
             )
+    heap.settle()
     uvicorn.run(app, host=host, port=port, log_level="info")

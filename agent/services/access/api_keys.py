@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -161,9 +162,34 @@ def authenticate(session: Session, *, token: str, now: datetime | None = None) -
         raise Unauthorized(f"the user of API key {prefix} is inactive", field="authorization")
     moment = now or utcnow()
     if key.last_used_at is None or moment - key.last_used_at >= LAST_USED_RESOLUTION:
-        key.last_used_at = moment
-        session.add(key)
+        _stamp_last_used(session, key=key, moment=moment)
     return Caller(key=key, user=user)
+
+
+def _stamp_last_used(session: Session, *, key: ApiKey, moment: datetime) -> None:
+    """Note that ``key`` was used at ``moment``, unless another request is noting it already.
+
+    The stamp's row lock lasts as long as the request's transaction. Clients sharing one key
+    all cross the minute together, and waiting for one another's locks would queue every one
+    of them behind the others' whole requests. So a request skips a row that another request
+    has locked (PostgreSQL's ``SKIP LOCKED``; SQLite has one writer at a time anyway), and the
+    update re-checks the age, so a stamp that another request has just committed stays put.
+    """
+    unlocked = select(ApiKey.id).where(ApiKey.id == key.id).with_for_update(skip_locked=True)
+    stamped = session.execute(
+        update(ApiKey)
+        .where(
+            col(ApiKey.id).in_(unlocked.scalar_subquery()),
+            or_(
+                col(ApiKey.last_used_at).is_(None),
+                col(ApiKey.last_used_at) <= moment - LAST_USED_RESOLUTION,
+            ),
+        )
+        .values(last_used_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    if stamped.rowcount:  # type: ignore[attr-defined]
+        set_committed_value(key, "last_used_at", moment)
 
 
 def list_keys(session: Session, *, user_id: int | None = None) -> list[ApiKey]:
