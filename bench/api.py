@@ -24,24 +24,20 @@ import argparse
 import asyncio
 import json
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from agent.actor import Actor
 from agent.db import make_engine
-from agent.db_copy import copy_database
 from agent.demo.ledger import generate_ledger
 from agent.models import Invoice, Lifecycle, UserRole
 from agent.schema import upgrade
@@ -49,6 +45,7 @@ from agent.services.access import api_keys, users
 from agent.services.ledger.invoice_search import InvoiceFilter, search
 from agent.services.ledger.standing import State
 from agent.settings import Settings
+from bench.source import copy_ledger
 
 ENDPOINTS = ("healthz", "list_overdue", "record_payment", "aging")
 
@@ -92,26 +89,6 @@ def _prepare(
         session.commit()
     engine.dispose()
     return token, open_ids
-
-
-def _copy_source(source: Path, url: str, sqlite_path: Path) -> None:
-    """The source SQLite ledger into the bench database: a consistent snapshot (WAL included)
-    at ``sqlite_path``, then, for another database, ``paytrack db copy`` into the empty one
-    at ``url``. The source is only read."""
-    started = time.perf_counter()
-    with (
-        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as reader,
-        closing(sqlite3.connect(sqlite_path)) as writer,
-    ):
-        reader.backup(writer)
-    if make_url(url).get_backend_name() != "sqlite":
-        snapshot, target = make_engine(f"sqlite:///{sqlite_path}"), make_engine(url)
-        upgrade(target)
-        copy_database(snapshot, target)
-        snapshot.dispose()
-        target.dispose()
-    elapsed = time.perf_counter() - started
-    print(f"copied {source} in {elapsed:.1f} s", file=sys.stderr, flush=True)
 
 
 def _serve(url: str, port: int) -> None:
@@ -301,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="paytrack-bench-api-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}" if args.db == "sqlite" else args.db
         if args.source is not None:
-            _copy_source(args.source, url, Path(tmp) / "bench.db")
+            url = copy_ledger(args.source, Path(tmp), into=args.db)
         token, open_ids = _prepare(
             url, invoices=args.invoices, seed=args.seed, generate=args.source is None
         )

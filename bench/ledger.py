@@ -378,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     with tempfile.TemporaryDirectory(prefix="paytrack-bench-") as folder:
         if args.source is not None:
-            url = copy_ledger(args.source, Path(folder))
+            url = copy_ledger(args.source, Path(folder), into=args.db)
         else:
             url = f"sqlite:///{Path(folder) / 'ledger.db'}" if args.db == "sqlite" else args.db
         engine = make_engine(url)

@@ -157,7 +157,7 @@ def measure(url: str, *, as_of: date | None, batch: int, folder: Path) -> dict[s
 def _prepare(args: argparse.Namespace, folder: Path) -> str:
     """The URL of the ledger to measure: a copy of ``--source``, else a generated one."""
     if args.source is not None:
-        return copy_ledger(args.source, folder)
+        return copy_ledger(args.source, folder, into=args.db)
     url = f"sqlite:///{folder / 'ledger.db'}" if args.db == "sqlite" else args.db
     if args.reuse:
         return url

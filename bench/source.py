@@ -2,39 +2,63 @@
 
 Generating a million invoices takes a while; ``--source LEDGER.db`` lets a bench start from a
 SQLite ledger written once (by ``paytrack demo`` or a bench) instead. The file itself is never
-touched: the bench works on a throw-away copy brought to the current schema.
+touched: the bench works on a throw-away copy brought to the current schema, or, with ``--db``
+naming an empty PostgreSQL database, on a copy of it there.
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
-import shutil
+import sqlite3
 import sys
+import time
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, select
 
 from agent.db import make_engine
+from agent.db_copy import copy_database
 from agent.models import Invoice
 from agent.schema import upgrade
 
 
-def copy_ledger(source: Path, folder: Path) -> str:
-    """Copy the SQLite ledger at ``source`` into ``folder``; the copy's database URL."""
+def copy_ledger(source: Path, folder: Path, *, into: str = "sqlite") -> str:
+    """Copy the SQLite ledger at ``source``; the copy's database URL.
+
+    The copy is a consistent snapshot (its WAL included) in ``folder``, brought to the current
+    schema. With ``into`` the URL of an empty database of another kind (a bench's ``--db``),
+    the snapshot is then copied there by ``paytrack db copy``'s code, and that URL is returned.
+    """
     if not source.is_file():
         raise SystemExit(f"--source {source}: no such file")
+    started = time.perf_counter()
     target = folder / "ledger.db"
-    shutil.copyfile(source, target)
+    with (
+        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as reader,
+        closing(sqlite3.connect(target)) as writer,
+    ):
+        reader.backup(writer)
     url = f"sqlite:///{target}"
-    engine = make_engine(url)
+    snapshot = make_engine(url)
     try:
-        upgrade(engine)
+        upgrade(snapshot)
+        if into != "sqlite" and make_url(into).get_backend_name() != "sqlite":
+            copied = make_engine(into)
+            try:
+                upgrade(copied)
+                copy_database(snapshot, copied)
+            finally:
+                copied.dispose()
+            url = into
     finally:
-        engine.dispose()
+        snapshot.dispose()
+    elapsed = time.perf_counter() - started
+    print(f"copied {source} in {elapsed:.1f} s", file=sys.stderr, flush=True)
     return url
 
 

@@ -1,6 +1,7 @@
 """A year of operation: day-1 figures next to day-365 figures on one 100,000-invoice ledger.
 
-    python -m bench.year [--source LEDGER.db | --invoices 100000] [--days 365] [--json]
+    python -m bench.year [--source LEDGER.db | --invoices 100000] [--db sqlite|URL] [--days 365]
+                         [--json]
 
 Running 365 full daily sweeps would take days on a shared machine, so the year is simulated by
 writing the rows a year of daily runs accumulates, with the same shapes the services write:
@@ -22,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -33,13 +32,17 @@ from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
 from agent.db import make_engine, session_scope
 from agent.demo.ledger import generate_ledger
 from agent.models import Invoice, Lifecycle
-from agent.models.notification import NotificationKind
+from agent.models.notification import Notification, NotificationKind
+from agent.models.outbox import OutboxMessage, OutboxStatus
+from agent.models.risk import RiskScore
 from agent.schema import upgrade
 from agent.services.notices import notifications
 from agent.services.reporting import invoice_table
@@ -47,6 +50,7 @@ from agent.services.reporting.expected_cash import expected_cash
 from agent.services.retention.worker import prune
 from agent.services.scoring import risk_scores, risk_scoring
 from agent.settings import Settings
+from bench.source import copy_ledger
 
 DAY_ONE = date(2026, 11, 20)
 BENCH_ACTOR = Actor.system("bench")
@@ -68,7 +72,7 @@ def _open_ids(session: Session) -> list[int]:
     return list(session.exec(query))
 
 
-def _figures(engine: Any, *, ids: list[int], as_of: date, settings: Settings) -> dict[str, Any]:
+def _figures(engine: Engine, *, ids: list[int], as_of: date, settings: Settings) -> dict[str, Any]:
     found: dict[str, Any] = {}
     with Session(engine) as session:
         groups = [ids[i : i + 500] for i in range(0, len(ids), 500)]
@@ -104,46 +108,55 @@ def _figures(engine: Any, *, ids: list[int], as_of: date, settings: Settings) ->
     return found
 
 
-def _accumulate(path: Path, *, ids: list[int], days: int) -> int:
+def _accumulate(engine: Engine, *, ids: list[int], days: int) -> int:
     """Write what ``days`` daily runs leave behind, the way the services write it."""
     written = 0
-    connection = sqlite3.connect(path)
-    with connection:
-        for n in range(1, days):
-            day = DAY_ONE + timedelta(days=n)
-            at = datetime.combine(day, clock(6), tzinfo=UTC).isoformat(sep=" ")
-            connection.executemany(
-                "INSERT INTO risk_score (invoice_id, model_version, as_of_date, p_late, "
-                "expected_payment_date, interval_low_date, interval_high_date, band, reasons, "
-                "\"trigger\", scored_at) VALUES (?, 'prior', ?, 0.4, ?, ?, ?, 'medium', '[]', "
-                "'scheduled', ?)",
-                [(i, day, day, day, day, at) for i in ids],
-            )
+    for n in range(1, days):
+        day = DAY_ONE + timedelta(days=n)
+        at = datetime.combine(day, clock(6), tzinfo=UTC)
+        with engine.begin() as connection:
+            connection.execute(
+                insert(RiskScore),
+                [
+                    {"invoice_id": i, "model_version": "prior", "as_of_date": day,
+                     "p_late": 0.4, "expected_payment_date": day, "interval_low_date": day,
+                     "interval_high_date": day, "band": "medium", "reasons": [],
+                     "trigger": "scheduled", "scored_at": at}
+                    for i in ids
+                ],
+            )  # fmt: skip
             written += len(ids)
-            connection.executemany(
-                "INSERT INTO notification (owner_id, kind, invoice_id, message, data, dedupe_key, "
-                "created_at, read_at) VALUES (1, 'newly_overdue', ?, 'm', '{}', ?, ?, ?)",
-                [(i, f"sim:{n}:{i}", at, at) for i in ids[:300]],
-            )
-            connection.executemany(
-                "INSERT INTO outbox_message (dedupe_key, message_id, from_addr, to_addrs, "
-                'subject, text_body, html_body, "references", attachments, invoice_ids, status, '
-                "send_after, attempts, created_at, data) VALUES (?, ?, 'a@x', '[]', 's', 't', "
-                "'h', '[]', '[]', '[]', 'sent', ?, 1, ?, '{}')",
-                [(f"sim:{n}:{k}", f"<sim.{n}.{k}@x>", at, at) for k in range(50)],
-            )
-    connection.close()
+            connection.execute(
+                insert(Notification),
+                [
+                    {"owner_id": 1, "kind": NotificationKind.NEWLY_OVERDUE, "invoice_id": i,
+                     "message": "m", "data": {}, "dedupe_key": f"sim:{n}:{i}",
+                     "created_at": at, "read_at": at}
+                    for i in ids[:300]
+                ],
+            )  # fmt: skip
+            connection.execute(
+                insert(OutboxMessage),
+                [
+                    {"dedupe_key": f"sim:{n}:{k}", "message_id": f"<sim.{n}.{k}@x>",
+                     "from_addr": "a@x", "to_addrs": [], "subject": "s", "text_body": "t",
+                     "html_body": "h", "references": [], "attachments": [], "invoice_ids": [],
+                     "status": OutboxStatus.SENT, "send_after": at, "attempts": 1,
+                     "created_at": at, "data": {}}
+                    for k in range(50)
+                ],
+            )  # fmt: skip
     return written
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="paytrack-year-") as name:
-        path = Path(name) / "year.db"
         if args.source:
-            shutil.copyfile(args.source, path)
-        engine = make_engine(f"sqlite:///{path}")
-        upgrade(engine)
-        if not args.source:
+            engine = make_engine(copy_ledger(args.source, Path(name), into=args.db))
+        else:
+            url = f"sqlite:///{Path(name) / 'year.db'}" if args.db == "sqlite" else args.db
+            engine = make_engine(url)
+            upgrade(engine)
             generate_ledger(engine, invoices=args.invoices, seed=7, end_date=DAY_ONE)
         settings = Settings(database_url=str(engine.url), data_dir=Path(name), openai_api_key="")
         with Session(engine) as session:
@@ -151,7 +164,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with session_scope(engine) as session:
             risk_scoring.score_open(session, settings=settings, as_of=DAY_ONE, trigger="scheduled")
         first = _figures(engine, ids=ids, as_of=DAY_ONE, settings=settings)
-        rows = _accumulate(path, ids=ids, days=args.days)
+        rows = _accumulate(engine, ids=ids, days=args.days)
         last_day = DAY_ONE + timedelta(days=args.days - 1)
         unpruned = _figures(engine, ids=ids, as_of=DAY_ONE, settings=settings)
         started = time.perf_counter()
@@ -184,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.year", description=__doc__)
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--source", type=Path, default=None, help="copy this SQLite ledger")
+    parser.add_argument(
+        "--db", default="sqlite", help="'sqlite' (temporary file) or an empty DB URL"
+    )
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
