@@ -10,50 +10,40 @@ before, and checkpoints it when the last connection closes.
 
 from __future__ import annotations
 
-import logging
-import threading
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-log = logging.getLogger(__name__)
+from agent.background import Repeating
 
 
 def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
-class WalCheckpointer:
+class WalCheckpointer(Repeating):
     """Takes over the checkpoints of a SQLite ``engine`` while started; nothing elsewhere."""
 
     def __init__(self, engine: Engine, *, interval: float = 0.5) -> None:
+        super().__init__(
+            "wal", self.checkpoint, what="WAL checkpoint", interval=interval, wait_first=True
+        )
         self._engine = engine
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def checkpoint(self) -> None:
         with self._engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-
-    def run_forever(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                self.checkpoint()
-            except Exception:  # a busy or failing database must not end the thread
-                log.exception("WAL checkpoint failed; retrying after the interval")
 
     def start(self) -> None:
         if self._engine.url.get_backend_name() != "sqlite":
             return
         event.listen(self._engine, "connect", _no_autocheckpoint)
         self._engine.dispose()  # pooled connections were opened with automatic checkpoints
-        self._thread = threading.Thread(target=self.run_forever, name="wal", daemon=True)
-        self._thread.start()
+        super().start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        started = self._thread is not None
+        super().stop()
+        if started:
             self.checkpoint()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from contextlib import suppress
 
 import typer
 from rich.table import Table
@@ -138,11 +138,8 @@ def deliver(
     engine = ready_engine(settings)
     try:
         if loop:
-            stop = threading.Event()
-            try:
-                webhook_worker.run_loop(engine, stop=stop, interval_seconds=interval)
-            except KeyboardInterrupt:
-                stop.set()
+            with suppress(KeyboardInterrupt):
+                webhook_worker.Deliverer(engine, interval_seconds=interval).run_forever()
             return
         report = webhook_worker.deliver_due(engine)
     finally:

@@ -13,13 +13,14 @@ import contextlib
 import imaplib
 import logging
 import re
-import threading
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy.engine import Engine
 
 from agent.actor import Actor
+from agent.background import Repeating
 from agent.db import session_scope
 from agent.errors import InvalidInput, ReplyRejected
 from agent.services.replies import replies
@@ -163,29 +164,20 @@ def redacted(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
 
-class ImapPoller:
+def poll_and_log(engine: Engine, *, settings: Settings) -> None:
+    report = poll_once(engine, settings=settings)
+    if report.fetched:
+        log.info("IMAP: %s", report)
+
+
+class ImapPoller(Repeating):
     """A daemon thread polling the mailbox every ``imap_poll_seconds``; stoppable."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
-        self._engine = engine
-        self._settings = settings
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="paytrack-imap", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                report = poll_once(self._engine, settings=self._settings)
-                if report.fetched:
-                    log.info("IMAP: %s", report)
-            except Exception:  # a mailbox outage must not stop the poller
-                log.exception("IMAP poll of %s failed", redacted(self._settings.imap_url))
-            if self._stop.wait(self._settings.imap_poll_seconds):
-                return
+        super().__init__(
+            "paytrack-imap",
+            partial(poll_and_log, engine, settings=settings),
+            what=f"IMAP poll of {redacted(settings.imap_url)}",
+            interval=settings.imap_poll_seconds,
+            join_seconds=5.0,
+        )

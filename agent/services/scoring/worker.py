@@ -7,20 +7,18 @@ claims the requests, so the database's write lock is never held while a model pr
 
 from __future__ import annotations
 
-import logging
-import threading
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from agent.background import Repeating
 from agent.db import hold_write_lock, session_scope
 from agent.models.base import utcnow
 from agent.models.rescore_request import RescoreRequest
 from agent.services.scoring import risk_scores
 from agent.settings import Settings
-
-log = logging.getLogger(__name__)
 
 # Requests scored together: one history load and one model pass for ten cost about a sixth of
 # ten apart, and a batch this small keeps each pandas step short, so the server's request
@@ -84,31 +82,19 @@ def due(engine: Engine, *, settings: Settings, now: datetime) -> bool:
     ).total_seconds() >= settings.rescore_max_delay_seconds
 
 
-class RescoreLoop:
+def drain_when_due(engine: Engine, *, settings: Settings) -> None:
+    """Drain while requests are ``due``: one pass of the worker under ``serve``."""
+    while due(engine, settings=settings, now=utcnow()) and drain(engine, settings=settings):
+        pass
+
+
+class RescoreLoop(Repeating):
     """The worker as a background thread of ``paytrack serve``."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
-        self._engine = engine
-        self._settings = settings
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def run_forever(self) -> None:
-        while not self._stop.is_set():
-            try:
-                while due(self._engine, settings=self._settings, now=utcnow()) and drain(
-                    self._engine, settings=self._settings
-                ):
-                    pass
-            except Exception:  # a database hiccup must not end the worker
-                log.exception("re-score pass failed; retrying after the poll interval")
-            self._stop.wait(self._settings.rescore_poll_seconds)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run_forever, name="rescore", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        super().__init__(
+            "rescore",
+            partial(drain_when_due, engine, settings=settings),
+            what="re-score pass",
+            interval=settings.rescore_poll_seconds,
+        )

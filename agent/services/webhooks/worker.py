@@ -7,15 +7,15 @@ delivery) live in ``webhooks``.
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from agent.background import Repeating
 from agent.db import hold_write_lock, session_scope
 from agent.models.api import DeliveryStatus, WebhookDelivery
 from agent.models.base import utcnow
@@ -27,8 +27,6 @@ from agent.services.webhooks.webhooks import (
     get_subscription,
     post,
 )
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -105,37 +103,15 @@ def deliver_due(
     return report
 
 
-def run_loop(engine: Engine, *, stop: threading.Event, interval_seconds: float = 5.0) -> None:
-    """Deliver until ``stop`` is set; errors are logged and the loop carries on."""
-    with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
-        while not stop.is_set():
-            try:
-                deliver_due(engine, client=client)
-            except Exception:  # the deliverer must outlive a database hiccup
-                log.exception("webhook delivery pass failed")
-            stop.wait(interval_seconds)
-
-
-class Deliverer:
-    """``run_loop`` on a daemon thread, for ``paytrack serve``."""
+class Deliverer(Repeating):
+    """``deliver_due`` every ``interval_seconds`` on a daemon thread (``paytrack serve``), or
+    in the calling thread (``run_forever``: ``paytrack webhooks deliver --loop``)."""
 
     def __init__(self, engine: Engine, *, interval_seconds: float = 5.0) -> None:
-        self._engine = engine
-        self._interval = interval_seconds
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(
-            target=run_loop,
-            args=(self._engine,),
-            kwargs={"stop": self._stop, "interval_seconds": self._interval},
-            name="paytrack-webhooks",
-            daemon=True,
+        super().__init__(
+            "paytrack-webhooks",
+            partial(deliver_due, engine),
+            what="webhook delivery pass",
+            interval=interval_seconds,
+            join_seconds=TIMEOUT_SECONDS + 5,
         )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=TIMEOUT_SECONDS + 5)

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from agent.background import Repeating
 from agent.db import session_scope
 from agent.errors import PaytrackError
 from agent.models.base import utcnow
@@ -310,7 +311,7 @@ def send_pass(
     return deliver_due(engine, settings=settings, transport=transport, now=now)
 
 
-class SenderLoop:
+class SenderLoop(Repeating):
     """The sender as a background thread (``paytrack serve``, ``paytrack outbox send --loop``).
 
     ``sender`` is the pass it repeats (``send_pass`` here; ``agent.runtime.send_pass``, which
@@ -324,25 +325,10 @@ class SenderLoop:
         *,
         sender: Callable[..., DeliveryReport] | None = None,
     ) -> None:
-        self._engine = engine
-        self._settings = settings
-        self._sender = sender or send_pass
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def run_forever(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._sender(self._engine, settings=self._settings)
-            except Exception:  # a database hiccup must not end the sender
-                log.exception("outbox pass failed; retrying after the poll interval")
-            self._stop.wait(self._settings.outbox_poll_seconds)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run_forever, name="outbox-sender", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self._settings.smtp_timeout_seconds + 5)
+        super().__init__(
+            "outbox-sender",
+            partial(sender or send_pass, engine, settings=settings),
+            what="outbox pass",
+            interval=settings.outbox_poll_seconds,
+            join_seconds=settings.smtp_timeout_seconds + 5,
+        )
