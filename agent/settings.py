@@ -183,6 +183,14 @@ class Settings(BaseSettings):
         default=900,
         description="How long a sweep holds a thread it is drafting before another may take it.",
     )
+    sweep_batch_clients: int = Field(
+        default=16,
+        ge=1,
+        description=(
+            "How many clients a sweep claims per transaction. Fewer round trips per reminder; "
+            "a sweep killed mid-batch leaves at most this many clients waiting for the lease."
+        ),
+    )
     webhook_allow_private_urls: bool = Field(
         default=False,
         description="Let webhooks target loopback, link-local and private addresses (admin only).",

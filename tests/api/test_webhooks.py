@@ -249,10 +249,9 @@ def test_service_events_are_queued_where_they_happen(
     assert decided.status_code == 200
     for _ in range(2):  # a second sweep must not announce the same overdue invoice again
         with Session(engine) as session:
-            sweeps.process_group(
+            sweeps.process_groups(
                 session,
-                client_id=invoice["client_id"],
-                invoice_ids=[invoice["id"]],
+                groups=[(invoice["client_id"], [invoice["id"]])],
                 as_of=date.today(),
                 settings=settings,
                 schedule=Schedule.from_settings(settings),

@@ -7,6 +7,7 @@ every report counts only the drafts that sweep stored.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -84,10 +86,14 @@ def test_a_live_sweeps_thread_is_left_alone_until_its_lease_expires(
     assert drafts(engine) == stalled.threads
 
 
+@pytest.mark.parametrize("batch", [1, 2])
 def test_a_killed_sweeps_threads_wait_for_the_lease_then_are_drafted_once(
-    engine: Engine, settings: Settings, database_url: str, tmp_path: Path
+    engine: Engine, settings: Settings, database_url: str, tmp_path: Path, batch: int
 ) -> None:
+    """Killed while drafting the first client: the claims of its batch wait for the lease,
+    the clients after the batch are drafted by the next sweep, each thread exactly once."""
     seed(engine, 3)
+    settings = settings.model_copy(update={"sweep_batch_clients": batch})
     command = [
         sys.executable,
         "-m",
@@ -96,20 +102,26 @@ def test_a_killed_sweeps_threads_wait_for_the_lease_then_are_drafted_once(
         str(tmp_path),
         DAY.isoformat(),
     ]
-    died = subprocess.run(command, cwd=Path(__file__).parents[2], capture_output=True, timeout=120)
+    died = subprocess.run(
+        command,
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PAYTRACK_SWEEP_BATCH_CLIENTS": str(batch)},
+    )
     assert died.returncode == -signal.SIGKILL, died.stderr.decode()
     with Session(engine) as session:
         held = session.exec(select(MilestoneClaim)).all()
-    assert len(held) == 1 and held[0].draft_id is None  # killed during the first client
+    assert len(held) == batch and all(claim.draft_id is None for claim in held)
     pipeline = StoringPipeline(engine, settings)
     now = utcnow()
     fresh = sweeps.run(engine, as_of=DAY, settings=settings, pipeline=pipeline, now=now)
-    assert (fresh.resumed_threads, fresh.drafts_created) == (0, 2)
+    assert (fresh.resumed_threads, fresh.drafts_created) == (0, 3 - batch)
     later = now + timedelta(seconds=settings.sweep_lease_seconds + 1)
     late = sweeps.run(engine, as_of=DAY, settings=settings, pipeline=pipeline, now=later)
-    assert (late.resumed_threads, late.drafts_created) == (1, 1)
+    assert (late.resumed_threads, late.drafts_created) == (batch, batch)
     assert sorted(drafts(engine)) == sorted(set(pipeline.threads)) and len(drafts(engine)) == 3
-    assert pipeline.threads.count(held[0].thread_id) == 1
+    assert all(pipeline.threads.count(claim.thread_id) == 1 for claim in held)
 
 
 def test_eight_concurrent_sweeps_take_each_abandoned_thread_once(

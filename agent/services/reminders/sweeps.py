@@ -1,7 +1,8 @@
 """The scheduled sweep: find invoices at a reminder milestone, claim them once, hand them on.
 
-Each client's invoices are handled in their own short transaction, re-read before acting, so
-one bad invoice never stops the rest. A milestone is claimed with an insert into
+Client groups are claimed a batch at a time, in one short transaction per batch, re-read under
+lock before acting; a batch that meets another sweep's claim is retried client by client, so
+one contested client never stops the rest. A milestone is claimed with an insert into
 ``milestone_claim`` whose unique key (invoice, milestone, due date) makes a second sweep — on
 this machine or another against the same PostgreSQL — fail to claim instead of drafting twice.
 Claims are committed before drafting starts and held by a lease (``sweep_lease_seconds``); a
@@ -69,12 +70,21 @@ class SweepReport:
 
 
 @dataclass(frozen=True)
-class GroupOutcome:
-    thread_id: str | None
-    escalations: int
-    notifications: int
-    skipped: Counter[str]
+class ClaimedThread:
+    """A client's drafting claims, committed and held for this sweep to draft."""
+
+    thread_id: str
     invoices_claimed: int
+
+
+@dataclass
+class BatchOutcome:
+    """What one transaction of the group pass did, over one or more client groups."""
+
+    threads: list[ClaimedThread] = field(default_factory=list)
+    escalations: int = 0
+    notifications: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
 
 
 def candidate_groups(
@@ -104,18 +114,21 @@ def candidate_groups(
         yield current_client, ids
 
 
-def _recently_contacted(session: Session, *, client_id: int, as_of: date, days: int) -> bool:
-    if days <= 0:
-        return False
+def _recently_contacted(
+    session: Session, *, client_ids: list[int], as_of: date, days: int
+) -> set[int]:
+    """Those of ``client_ids`` with a reminder approved or sent in the last ``days`` days."""
+    if days <= 0 or not client_ids:
+        return set()
     since = datetime.combine(as_of - timedelta(days=days), datetime.min.time(), tzinfo=UTC)
     query = (
-        select(Draft.id)
-        .where(Draft.client_id == client_id)
+        select(Draft.client_id)
+        .where(col(Draft.client_id).in_(client_ids))
         .where(col(Draft.status).in_([DraftStatus.APPROVED, DraftStatus.SENT]))
         .where(col(Draft.decided_at) > since)
-        .limit(1)
+        .distinct()
     )
-    return session.exec(query).first() is not None
+    return set(session.exec(query))
 
 
 def _claims_by_invoice(
@@ -194,48 +207,58 @@ def _emit_overdue(session: Session, *, invoice: Invoice, standing: Standing) -> 
     )
 
 
-def process_group(
+# A client id and its candidate invoice ids, as ``candidate_groups`` yields them.
+Group = tuple[int, list[int]]
+
+
+def process_groups(
     session: Session,
     *,
-    client_id: int,
-    invoice_ids: list[int],
+    groups: list[Group],
     as_of: date,
     settings: Settings,
     schedule: Schedule,
     lease_until: datetime | None = None,
-) -> GroupOutcome:
-    """Claim this client's due milestones; escalate where reminders have run out.
+) -> BatchOutcome:
+    """Claim these clients' due milestones; escalate where reminders have run out.
 
-    Drafting claims are held until ``lease_until``; another sweep leaves them alone till then.
+    Every look-up is one query for all the groups (a sweep's cost is its round trips, not its
+    rows); what each client gets is decided client by client. Drafting claims are held until
+    ``lease_until``; another sweep leaves them alone till then.
     """
-    client = session.get_one(Client, client_id)
+    client_ids = [client_id for client_id, _ids in groups]
+    all_ids = [invoice_id for _client, ids in groups for invoice_id in ids]
+    clients_by_id = {
+        client.id: client
+        for client in session.exec(select(Client).where(col(Client.id).in_(client_ids)))
+    }
     rows = session.exec(
         select(Invoice, invoices.paid_as_of(as_of))
-        .where(col(Invoice.id).in_(invoice_ids))
+        .where(col(Invoice.id).in_(all_ids))
         .order_by(col(Invoice.due_date), col(Invoice.id))
         .with_for_update(of=Invoice)
     ).all()
     pending = drafts.withdraw_stale(
         session,
-        invoice_ids=invoice_ids,
+        invoice_ids=all_ids,
         as_of=as_of,
         due_soon_days=settings.due_soon_days,
         actor=SWEEP_ACTOR,
     )
-    claims = _claims_by_invoice(session, [inv for inv, _ in rows])
+    in_hand = [invoice for invoice, _paid in rows]
+    claims = _claims_by_invoice(session, in_hand)
     timing = _risk_timing(
         session,
-        due_dates={invoice.id: invoice.due_date for invoice, _ in rows},
+        due_dates={invoice.id: invoice.due_date for invoice in in_hand},
         settings=settings,
         schedule=schedule,
     )
     # A client who answered and waits for a person (or is away) is not chased meanwhile.
-    held = replies.holding_clients(session, client_ids=[client_id], as_of=as_of).get(client_id)
-    skipped: Counter[str] = Counter()
-    to_claim: list[tuple[Invoice, str]] = []
-    escalations = 0
-    followed_up = notifications.followed_up(session, invoices=[inv for inv, _ in rows])
+    held = replies.holding_clients(session, client_ids=client_ids, as_of=as_of)
+    followed_up = notifications.followed_up(session, invoices=in_hand)
+    outcome = BatchOutcome()
     notices: list[notifications.Notice] = []
+    to_claim: dict[int, list[tuple[Invoice, str]]] = {client_id: [] for client_id in client_ids}
     for invoice, paid_sum in rows:
         standing = derive(
             invoice, paid_minor=int(paid_sum), as_of=as_of, due_soon_days=settings.due_soon_days
@@ -245,81 +268,124 @@ def process_group(
         )
         if standing.state == State.OVERDUE:
             _emit_overdue(session, invoice=invoice, standing=standing)
+        client = clients_by_id[invoice.client_id]
         reason = skip_reason(invoice, client, state=standing.state, as_of=as_of, pending=pending)
-        if reason is None and held is not None:
-            reason = held
+        if reason is None:
+            reason = held.get(invoice.client_id)
+        if reason is None:
+            reason, milestone = _due_milestone(
+                invoice,
+                as_of=as_of,
+                schedule=schedule,
+                timing=timing.get(invoice.id),
+                claims=claims.get(invoice.id, []),
+            )
         if reason is not None:
-            skipped[reason] += 1
+            outcome.skipped[reason] += 1
             continue
-        milestone = milestones.reached(
-            schedule,
-            due_date=invoice.due_date,
-            as_of=as_of,
-            pre_due_days=timing[invoice.id][0] if invoice.id in timing else None,
-            overdue_offsets=timing[invoice.id][1] if invoice.id in timing else None,
-        )
-        if milestone is None:
-            skipped["between_milestones"] += 1
-            continue
-        done = [c for c in claims.get(invoice.id, []) if c.due_date == invoice.due_date]
-        if any(
-            milestones.rank(schedule, c.milestone) >= milestones.rank(schedule, milestone)
-            for c in done
-        ):
-            skipped["already_handled"] += 1
-            continue
-        to_claim.append((invoice, milestone))
-    drafting = [(inv, m) for inv, m in to_claim if m != ESCALATION]
-    if drafting and _recently_contacted(
-        session, client_id=client_id, as_of=as_of, days=settings.min_days_between_contacts
-    ):
-        skipped["recently_contacted"] += len(drafting)
-        to_claim = [(inv, m) for inv, m in to_claim if m == ESCALATION]
-        drafting = []
-    thread_id = f"reminder:{client_id}:{as_of.isoformat()}:{uuid.uuid4().hex[:12]}"
-    for invoice, milestone in to_claim:
-        session.add(
-            MilestoneClaim(
-                invoice_id=invoice.id,
+        to_claim[invoice.client_id].append((invoice, milestone))
+    contacted = _recently_contacted(
+        session,
+        client_ids=[c for c, due in to_claim.items() if any(m != ESCALATION for _i, m in due)],
+        as_of=as_of,
+        days=settings.min_days_between_contacts,
+    )
+    for client_id, due in to_claim.items():
+        drafting = sum(milestone != ESCALATION for _invoice, milestone in due)
+        if drafting and client_id in contacted:
+            outcome.skipped["recently_contacted"] += drafting
+            due = [(invoice, milestone) for invoice, milestone in due if milestone == ESCALATION]
+            drafting = 0
+        thread_id = f"reminder:{client_id}:{as_of.isoformat()}:{uuid.uuid4().hex[:12]}"
+        for invoice, milestone in due:
+            _claim(
+                session,
+                invoice=invoice,
                 milestone=milestone,
-                due_date=invoice.due_date,
-                sweep_date=as_of,
-                thread_id=thread_id if milestone != ESCALATION else f"escalation:{invoice.id}",
-                lease_until=lease_until if milestone != ESCALATION else None,
+                as_of=as_of,
+                thread_id=thread_id,
+                lease_until=lease_until,
             )
-        )
-        if milestone == ESCALATION:
-            escalations += 1
-            session.add(
-                FollowUpTask(
-                    invoice_id=invoice.id,
-                    owner_id=invoice.owner_id,
-                    reason=(
-                        f"{(as_of - invoice.due_date).days} days overdue; automatic reminders "
-                        "have stopped — contact the client personally"
-                    ),
-                    due_date=as_of,
-                )
-            )
-            notices.append(
-                notifications.Notice(
-                    owner_id=invoice.owner_id,
-                    kind=NotificationKind.ESCALATION,
-                    invoice=invoice,
-                    message=(
-                        f"Invoice {invoice.number} is {(as_of - invoice.due_date).days} days "
-                        "overdue; reminders have stopped and a follow-up task is open for you."
-                    ),
-                )
-            )
-    sent_notes = notifications.notify_many(session, notices)
+            if milestone == ESCALATION:
+                outcome.escalations += 1
+                notices.append(_escalate(session, invoice=invoice, as_of=as_of))
+        if drafting:
+            outcome.threads.append(ClaimedThread(thread_id=thread_id, invoices_claimed=drafting))
+    outcome.notifications = notifications.notify_many(session, notices)
     session.flush()
-    return GroupOutcome(
-        thread_id=thread_id if drafting else None,
-        escalations=escalations,
-        notifications=sent_notes,
-        skipped=skipped,
-        invoices_claimed=len(drafting),
+    return outcome
+
+
+def _due_milestone(
+    invoice: Invoice,
+    *,
+    as_of: date,
+    schedule: Schedule,
+    timing: tuple[int, tuple[int, ...]] | None,
+    claims: list[MilestoneClaim],
+) -> tuple[str | None, str]:
+    """(why not, "") when no milestone is due for this invoice today, else (None, milestone)."""
+    milestone = milestones.reached(
+        schedule,
+        due_date=invoice.due_date,
+        as_of=as_of,
+        pre_due_days=timing[0] if timing else None,
+        overdue_offsets=timing[1] if timing else None,
+    )
+    if milestone is None:
+        return "between_milestones", ""
+    done = [c for c in claims if c.due_date == invoice.due_date]
+    if any(
+        milestones.rank(schedule, c.milestone) >= milestones.rank(schedule, milestone) for c in done
+    ):
+        return "already_handled", ""
+    return None, milestone
+
+
+def _claim(
+    session: Session,
+    *,
+    invoice: Invoice,
+    milestone: str,
+    as_of: date,
+    thread_id: str,
+    lease_until: datetime | None,
+) -> None:
+    escalation = milestone == ESCALATION
+    session.add(
+        MilestoneClaim(
+            invoice_id=invoice.id,
+            milestone=milestone,
+            due_date=invoice.due_date,
+            sweep_date=as_of,
+            thread_id=f"escalation:{invoice.id}" if escalation else thread_id,
+            lease_until=None if escalation else lease_until,
+        )
+    )
+
+
+def _escalate(session: Session, *, invoice: Invoice, as_of: date) -> notifications.Notice:
+    """Reminders have run out: a follow-up task for the owner, and the notice telling them."""
+    days = (as_of - invoice.due_date).days
+    session.add(
+        FollowUpTask(
+            invoice_id=invoice.id,
+            owner_id=invoice.owner_id,
+            reason=(
+                f"{days} days overdue; automatic reminders have stopped — contact the client "
+                "personally"
+            ),
+            due_date=as_of,
+        )
+    )
+    return notifications.Notice(
+        owner_id=invoice.owner_id,
+        kind=NotificationKind.ESCALATION,
+        invoice=invoice,
+        message=(
+            f"Invoice {invoice.number} is {days} days overdue; reminders have stopped and a "
+            "follow-up task is open for you."
+        ),
     )
 
 
@@ -388,37 +454,92 @@ def run(
             report.resumed_threads += 1
     with Session(engine) as reader:
         groups = candidate_groups(reader, as_of=as_of, settings=settings)
-        for client_id, invoice_ids in groups:
-            report.clients_seen += 1
-            report.invoices_seen += len(invoice_ids)
-            try:
-                with session_scope(engine) as session:
-                    outcome = process_group(
-                        session,
-                        client_id=client_id,
-                        invoice_ids=invoice_ids,
-                        as_of=as_of,
-                        settings=settings,
-                        schedule=schedule,
-                        lease_until=lease_until,
-                    )
-            except (IntegrityError, OperationalError) as exc:
-                log.info(
-                    "client %s claimed by another sweep: %s", client_id, exc.__class__.__name__
-                )
-                report.claimed_elsewhere += 1
-                continue
-            report.skipped.update(outcome.skipped)
-            report.escalations += outcome.escalations
-            report.notifications += outcome.notifications
-            if outcome.thread_id is None:
-                continue
-            if _draft(
-                pipeline, engine, report, thread_id=outcome.thread_id, as_of=as_of, now=moment
-            ):
-                report.invoices_drafted += outcome.invoices_claimed
+        for batch in _batches(groups, clients=settings.sweep_batch_clients):
+            report.clients_seen += len(batch)
+            report.invoices_seen += sum(len(ids) for _client, ids in batch)
+            outcomes = _claim_batch(
+                engine,
+                report,
+                batch=batch,
+                as_of=as_of,
+                settings=settings,
+                schedule=schedule,
+                lease_until=lease_until,
+            )
+            for outcome in outcomes:
+                report.skipped.update(outcome.skipped)
+                report.escalations += outcome.escalations
+                report.notifications += outcome.notifications
+                for thread in outcome.threads:
+                    thread_id = thread.thread_id
+                    if _draft(
+                        pipeline, engine, report, thread_id=thread_id, as_of=as_of, now=moment
+                    ):
+                        report.invoices_drafted += thread.invoices_claimed
     report.collection_handovers = _open_handovers(engine, as_of=as_of, settings=settings)
     return report
+
+
+def _batches(
+    groups: Iterator[Group], *, clients: int, invoices: int = 1_000
+) -> Iterator[list[Group]]:
+    """Client groups gathered up to ``clients`` clients or ``invoices`` invoices at a time."""
+    batch: list[Group] = []
+    size = 0
+    for group in groups:
+        batch.append(group)
+        size += len(group[1])
+        if len(batch) >= clients or size >= invoices:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _claim_batch(
+    engine: Engine,
+    report: SweepReport,
+    *,
+    batch: list[Group],
+    as_of: date,
+    settings: Settings,
+    schedule: Schedule,
+    lease_until: datetime,
+) -> list[BatchOutcome]:
+    """Claim a batch of client groups in one transaction, committed before any is drafted.
+
+    When another sweep holds or has claimed any of them, the batch is retried client by
+    client, each in its own transaction, so only the contested clients are left out.
+    """
+    try:
+        with session_scope(engine) as session:
+            return [
+                process_groups(
+                    session,
+                    groups=batch,
+                    as_of=as_of,
+                    settings=settings,
+                    schedule=schedule,
+                    lease_until=lease_until,
+                )
+            ]
+    except (IntegrityError, OperationalError) as exc:
+        if len(batch) == 1:
+            log.info("client %s claimed by another sweep: %s", batch[0][0], type(exc).__name__)
+            report.claimed_elsewhere += 1
+            return []
+    outcomes: list[BatchOutcome] = []
+    for group in batch:
+        outcomes += _claim_batch(
+            engine,
+            report,
+            batch=[group],
+            as_of=as_of,
+            settings=settings,
+            schedule=schedule,
+            lease_until=lease_until,
+        )
+    return outcomes
 
 
 def _draft(
