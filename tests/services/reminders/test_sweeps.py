@@ -424,3 +424,81 @@ def test_companions_leave_out_invoices_pending_in_another_draft(
     assert listed() == ["L"]
     decide_all(engine, decided_on=day)
     assert listed() == ["L", "P"]
+
+
+def test_a_contested_batch_is_claimed_client_by_client(
+    engine: Engine, settings: Settings, database_url: str
+) -> None:
+    """Another sweep takes one client of a batch while this sweep claims it: the batch's
+    transaction fails, and the clients are claimed one by one, the contested one left alone.
+
+    On SQLite the rival claims the client's milestone between this sweep's read and its
+    insert (the unique key refuses the batch); on PostgreSQL it holds the client's invoice
+    row lock past this sweep's lock timeout."""
+    from sqlalchemy import event, text
+
+    from agent.db import make_engine
+
+    day = DUE + timedelta(days=3)
+    with session_scope(engine) as session:
+        owner = make_user(session)
+        ids = [
+            make_invoice(
+                session,
+                client=make_client(session, name=f"Batch {n}"),
+                owner=owner,
+                number=f"B-{n}",
+                issue_date=date(2026, 1, 1),
+                due_date=DUE,
+            ).id
+            for n in range(3)
+        ]
+    contested = ids[1]
+    milestone = milestones.reached(Schedule.from_settings(settings), due_date=DUE, as_of=day)
+    assert milestone is not None
+    settings = settings.model_copy(update={"sweep_batch_clients": 3})
+    pipeline = StoringPipeline(engine, settings)
+    impatient = make_engine(database_url, busy_timeout_seconds=0.5)
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as rival:
+                rival.execute(
+                    text("SELECT id FROM invoice WHERE id = :id FOR UPDATE"), {"id": contested}
+                )
+                report = sweeps.run(impatient, as_of=day, settings=settings, pipeline=pipeline)
+                rival.rollback()
+            assert report.claimed_elsewhere == 1
+        else:
+            rivals: list[int] = []
+
+            def rival_claims(session: Session, *_args: Any) -> None:
+                if rivals:
+                    return
+                rivals.append(contested)
+                with session_scope(engine) as other:
+                    other.add(
+                        MilestoneClaim(
+                            invoice_id=contested,
+                            milestone=milestone,
+                            due_date=DUE,
+                            sweep_date=day,
+                            thread_id="rival",
+                        )
+                    )
+
+            event.listen(Session, "before_flush", rival_claims)
+            try:
+                report = sweeps.run(impatient, as_of=day, settings=settings, pipeline=pipeline)
+            finally:
+                event.remove(Session, "before_flush", rival_claims)
+            assert rivals == [contested]
+    finally:
+        impatient.dispose()
+    assert report.clients_seen == 3 and report.drafts_created == 2
+    with Session(engine) as session:
+        held = session.exec(select(MilestoneClaim)).all()
+        threads = {claim.invoice_id: claim.thread_id for claim in held}
+    assert len(held) == len(threads) == (3 if engine.dialect.name == "sqlite" else 2)
+    assert sorted(threads) == (ids if engine.dialect.name == "sqlite" else [ids[0], ids[2]])
+    assert threads.get(contested, "rival") == "rival"
+    assert sorted(pipeline.threads) == sorted(t for i, t in threads.items() if i != contested)
