@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
@@ -43,6 +44,32 @@ def record(
         invoice.updated_at = utcnow()
         session.add(invoice)
     return event
+
+
+def note_many(
+    session: Session,
+    *,
+    kind: EventKind | str,
+    actor: Actor,
+    data_by_invoice: dict[int, dict[str, Any]],
+) -> None:
+    """Append a bookkeeping event (it changes no fact, so no version bump) to each invoice
+    with its data, in one insert: a reminder listing several invoices writes one statement."""
+    moment = utcnow()
+    session.execute(
+        insert(InvoiceEvent),
+        [
+            {
+                "invoice_id": invoice_id,
+                "kind": str(kind),
+                "actor": actor.label,
+                "actor_user_id": actor.user_id,
+                "data": data,
+                "occurred_at": moment,
+            }
+            for invoice_id, data in data_by_invoice.items()
+        ],
+    )
 
 
 def list_for_invoice(session: Session, *, invoice_id: int) -> list[InvoiceEvent]:

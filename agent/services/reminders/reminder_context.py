@@ -8,10 +8,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
-from agent.errors import NotFound, ReferenceRateMissing
-from agent.models import Client, Invoice, Lifecycle
+from agent.errors import NotFound, ReferenceRateMissing, UserNotFound
+from agent.models import Client, Invoice, Lifecycle, User
 from agent.models.draft import MilestoneClaim
-from agent.services.access import users
 from agent.services.charges import charges
 from agent.services.charges.statutes import ChargePolicy
 from agent.services.ledger import clients, invoices
@@ -35,31 +34,21 @@ def for_thread(
     other open overdue invoices of the same owner join the list (``milestone_today`` false), so
     a reminder states everything that is owed, not only what reached a milestone today.
     """
-    claims = list(
-        session.exec(
-            select(MilestoneClaim)
-            .where(MilestoneClaim.thread_id == thread_id)
-            .order_by(col(MilestoneClaim.id))
-        )
-    )
-    if not claims:
+    claimed = session.exec(
+        select(MilestoneClaim, Invoice, invoices.paid_as_of(as_of))
+        .join(Invoice, col(Invoice.id) == MilestoneClaim.invoice_id)
+        .where(MilestoneClaim.thread_id == thread_id)
+        .order_by(col(MilestoneClaim.id))
+    ).all()
+    if not claimed:
         raise NotFound(f"no milestone claims for thread {thread_id!r}", field="thread_id")
     rows: list[dict[str, Any]] = []
     broken_promise: date | None = None
     notes: list[str] = []
-    claimed = {
-        invoice.id: (invoice, int(paid))
-        for invoice, paid in session.exec(
-            select(Invoice, invoices.paid_as_of(as_of)).where(
-                col(Invoice.id).in_({claim.invoice_id for claim in claims})
-            )
-        )
-    }
-    first = claimed[claims[0].invoice_id][0]
+    first = claimed[0][1]
     client_id, owner_id = first.client_id, first.owner_id
-    for claim in claims:
-        invoice, paid = claimed[claim.invoice_id]
-        standing = derive(invoice, paid_minor=paid, as_of=as_of, due_soon_days=due_soon_days)
+    for claim, invoice, paid in claimed:
+        standing = derive(invoice, paid_minor=int(paid), as_of=as_of, due_soon_days=due_soon_days)
         if not standing.is_open or standing.state.value == "disputed":
             continue
         if invoice.promised_date is not None and invoice.promised_date < as_of:
@@ -79,13 +68,13 @@ def for_thread(
                 "invoice_version": invoice.version,
             }
         )
-    client = clients.get(session, client_id=client_id)
+    client, owner = _client_and_owner(session, client_id=client_id, owner_id=owner_id)
     if rows and schedule is not None:
         rows += _companions(
             session,
             client=client,
             owner_id=owner_id,
-            listed={row["invoice_id"] for row in rows} | {c.invoice_id for c in claims},
+            listed={row["invoice_id"] for row in rows} | {c.invoice_id for c, _i, _p in claimed},
             as_of=as_of,
             due_soon_days=due_soon_days,
             schedule=schedule,
@@ -94,7 +83,6 @@ def for_thread(
         row["charges"] = _claimed_charges(
             session, client=client, invoice_id=row["invoice_id"], as_of=as_of
         )
-    owner = users.get(session, user_id=owner_id)
     if client.notes:
         notes.append(client.notes)
     return {
@@ -116,6 +104,19 @@ def for_thread(
         "broken_promise_date": broken_promise.isoformat() if broken_promise else None,
         "untrusted_notes": notes,
     }
+
+
+def _client_and_owner(
+    session: Session, *, client_id: int, owner_id: int | None
+) -> tuple[Client, User]:
+    """Both in one round trip; the usual not-found error when either is missing."""
+    found = session.exec(
+        select(Client, User).where(Client.id == client_id).where(User.id == owner_id)
+    ).first()
+    if found is None:
+        clients.get(session, client_id=client_id)
+        raise UserNotFound(f"no user with id {owner_id}", field="owner")
+    return found[0], found[1]
 
 
 def _companions(

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, insert, update
 from sqlmodel import Session, col, select
 
 from agent.actor import Actor
@@ -104,6 +104,9 @@ def store(session: Session, new: NewDraft, *, actor: Actor) -> Draft:
     existing = find_by_thread(session, thread_id=new.thread_id)
     if existing is not None:
         return existing
+    listed_ids = [listed.invoice_id for listed in new.invoices]
+    if not listed_ids:
+        raise InvalidInput("a draft lists at least one invoice", field="invoices")
     draft = Draft(
         thread_id=new.thread_id,
         client_id=new.client_id,
@@ -125,45 +128,47 @@ def store(session: Session, new: NewDraft, *, actor: Actor) -> Draft:
     )
     session.add(draft)
     session.flush()
-    for listed in new.invoices:
-        session.add(
-            DraftInvoice(
-                draft_id=draft.id,
-                invoice_id=listed.invoice_id,
-                milestone=listed.milestone,
-                outstanding_minor=listed.outstanding_minor,
-                currency=listed.currency,
-                due_date=listed.due_date,
-                days_overdue=listed.days_overdue,
-                invoice_version=listed.invoice_version,
-            )
-        )
-    claims = session.exec(select(MilestoneClaim).where(MilestoneClaim.thread_id == new.thread_id))
-    for claim in claims:
-        claim.draft_id = draft.id
-        session.add(claim)
-    listed_invoices = invoices.get_many(
-        session, invoice_ids=[listed.invoice_id for listed in new.invoices], actor=actor
+    if not actor.sees_all:  # the access rule; otherwise the foreign key proves they exist
+        invoices.get_many(session, invoice_ids=listed_ids, actor=actor)
+    session.execute(
+        insert(DraftInvoice),
+        [
+            {
+                "draft_id": draft.id,
+                "invoice_id": listed.invoice_id,
+                "milestone": listed.milestone,
+                "outstanding_minor": listed.outstanding_minor,
+                "currency": listed.currency,
+                "due_date": listed.due_date,
+                "days_overdue": listed.days_overdue,
+                "invoice_version": listed.invoice_version,
+            }
+            for listed in new.invoices
+        ],
     )
-    for listed in new.invoices:
-        history.record(
-            session,
-            invoice=listed_invoices[listed.invoice_id],
-            kind=EventKind.REMINDER_DRAFTED,
-            actor=actor,
-            data={
+    session.execute(
+        update(MilestoneClaim)
+        .where(col(MilestoneClaim.thread_id) == new.thread_id)
+        .values(draft_id=draft.id)
+    )
+    history.note_many(
+        session,
+        kind=EventKind.REMINDER_DRAFTED,
+        actor=actor,
+        data_by_invoice={
+            listed.invoice_id: {
                 "draft_id": draft.id,
                 "milestone": listed.milestone,
                 "tone": str(new.tone),
                 "drafter": new.drafter,
-            },
-            bump_version=False,
-        )
-    session.flush()
+            }
+            for listed in new.invoices
+        },
+    )
     webhooks.emit(
         session,
         event=webhooks.DRAFT_CREATED,
-        data=_draft_event(draft, [listed.invoice_id for listed in new.invoices]),
+        data=_draft_event(draft, listed_ids),
         owner_id=draft.owner_id,
         event_id=f"draft.created:{draft.id}",
     )
