@@ -165,6 +165,20 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A session for reads only, run without a transaction of its own.
+
+    At READ COMMITTED (PostgreSQL's default, and what a pysqlite read gets) each statement
+    reads its own snapshot inside a transaction too, so leaving it out changes nothing a
+    reader sees; on PostgreSQL it saves the BEGIN and COMMIT round trips. Never write here:
+    each statement would commit on its own.
+    """
+    reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+    with Session(reader, expire_on_commit=False, autoflush=False) as session:
+        yield session
+
+
 def commit_early(session: Session) -> None:
     """Commit ``session_scope``'s transaction before its block ends, once the work is final.
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from agent.db import session_scope
+from agent.db import read_scope
 from agent.services.scoring import client_record, risk_scores
 from agent.settings import Settings
 
@@ -20,7 +20,7 @@ def assess(engine: Engine, *, context: dict[str, Any], settings: Settings) -> di
     """Worst stored score among the listed invoices, plus the client's payment record."""
     invoice_ids = [row["invoice_id"] for row in context["invoices"]]
     as_of = date.fromisoformat(context["as_of"])
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         scores = risk_scores.latest_scores(session, invoice_ids=invoice_ids)
         record = client_record.payment_record(
             session,

@@ -111,7 +111,9 @@ def _client_and_owner(
 ) -> tuple[Client, User]:
     """Both in one round trip; the usual not-found error when either is missing."""
     found = session.exec(
-        select(Client, User).where(Client.id == client_id).where(User.id == owner_id)
+        select(Client, User)
+        .join_from(Client, User, col(User.id) == owner_id)
+        .where(Client.id == client_id)
     ).first()
     if found is None:
         clients.get(session, client_id=client_id)
