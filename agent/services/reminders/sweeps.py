@@ -227,7 +227,10 @@ def process_groups(
     ``lease_until``; another sweep leaves them alone till then.
     """
     client_ids = [client_id for client_id, _ids in groups]
-    all_ids = [invoice_id for _client, ids in groups for invoice_id in ids]
+    # Each invoice is judged as part of the group it was found in, as when a group was claimed
+    # alone, even if its row now names another client.
+    group_of = {invoice_id: client_id for client_id, ids in groups for invoice_id in ids}
+    all_ids = list(group_of)
     clients_by_id = {
         client.id: client
         for client in session.exec(select(Client).where(col(Client.id).in_(client_ids)))
@@ -268,10 +271,12 @@ def process_groups(
         )
         if standing.state == State.OVERDUE:
             _emit_overdue(session, invoice=invoice, standing=standing)
-        client = clients_by_id[invoice.client_id]
-        reason = skip_reason(invoice, client, state=standing.state, as_of=as_of, pending=pending)
+        client_id = group_of[invoice.id]
+        reason = skip_reason(
+            invoice, clients_by_id[client_id], state=standing.state, as_of=as_of, pending=pending
+        )
         if reason is None:
-            reason = held.get(invoice.client_id)
+            reason = held.get(client_id)
         if reason is None:
             reason, milestone = _due_milestone(
                 invoice,
@@ -283,7 +288,7 @@ def process_groups(
         if reason is not None:
             outcome.skipped[reason] += 1
             continue
-        to_claim[invoice.client_id].append((invoice, milestone))
+        to_claim[client_id].append((invoice, milestone))
     contacted = _recently_contacted(
         session,
         client_ids=[c for c, due in to_claim.items() if any(m != ESCALATION for _i, m in due)],

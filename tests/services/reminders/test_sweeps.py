@@ -30,9 +30,10 @@ DUE = date(2026, 3, 2)  # a Monday
 class StoringPipeline:
     """Stores a fixed draft for each thread, as the graph would, and remembers the calls."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings, actor: Actor = TEST_ACTOR) -> None:
         self.engine = engine
         self.settings = settings
+        self.actor = actor
         self.threads: list[str] = []
 
     def start(self, *, thread_id: str, as_of: date) -> int | None:
@@ -64,7 +65,7 @@ class StoringPipeline:
                     sweep_date=as_of,
                     invoices=listed,
                 ),
-                actor=TEST_ACTOR,
+                actor=self.actor,
             )
             return draft.id
 
@@ -502,3 +503,75 @@ def test_a_contested_batch_is_claimed_client_by_client(
     assert sorted(threads) == (ids if engine.dialect.name == "sqlite" else [ids[0], ids[2]])
     assert threads.get(contested, "rival") == "rival"
     assert sorted(pipeline.threads) == sorted(t for i, t in threads.items() if i != contested)
+
+
+def test_another_owner_cannot_store_a_draft_for_an_invoice_not_theirs(
+    engine: Engine, settings: Settings
+) -> None:
+    """The access rule holds when a person's actor stores a draft: another owner's invoice is
+    not found, and nothing of the draft is written (no draft, link, claim update or history)."""
+    from agent.errors import InvoiceNotFound
+    from agent.models import EventKind, InvoiceEvent
+
+    day = DUE + timedelta(days=3)
+    with session_scope(engine) as session:
+        ann = make_user(session)
+        bob = make_user(session)
+        make_invoice(
+            session,
+            client=make_client(session, name="Ann's client"),
+            owner=ann,
+            number="ANN-1",
+            issue_date=date(2026, 1, 1),
+            due_date=DUE,
+        )
+    stranger = StoringPipeline(engine, settings, actor=Actor.person(bob.id, bob.email))
+    report = sweeps.run(engine, as_of=day, settings=settings, pipeline=stranger)
+    assert report.drafts_created == 0
+    assert len(report.failures) == 1 and "no invoice with id" in report.failures[0]
+    with pytest.raises(InvoiceNotFound):
+        stranger.start(thread_id=stranger.threads[0], as_of=day)
+    with Session(engine) as session:
+        assert session.exec(select(Draft)).all() == []
+        assert all(c.draft_id is None for c in session.exec(select(MilestoneClaim)))
+        kinds = {event.kind for event in session.exec(select(InvoiceEvent))}
+        assert EventKind.REMINDER_DRAFTED not in kinds
+    owner = StoringPipeline(engine, settings, actor=Actor.person(ann.id, ann.email))
+    assert owner.start(thread_id=stranger.threads[0], as_of=day) is not None
+
+
+def test_an_invoice_is_judged_in_the_group_it_was_found_in(
+    engine: Engine, settings: Settings
+) -> None:
+    """An invoice whose row names another client than its group's by the time the batch locks
+    it (moved in the database meanwhile) is claimed within its group, not lost with an error."""
+    from sqlalchemy import text
+
+    day = DUE + timedelta(days=3)
+    with session_scope(engine) as session:
+        owner = make_user(session)
+        found_in = make_client(session, name="Found in")
+        moved_to = make_client(session, name="Moved to")
+        invoice = make_invoice(
+            session,
+            client=found_in,
+            owner=owner,
+            number="MOVED-1",
+            issue_date=date(2026, 1, 1),
+            due_date=DUE,
+        )
+    with session_scope(engine) as session:
+        session.execute(
+            text("UPDATE invoice SET client_id = :to WHERE id = :id"),
+            {"to": moved_to.id, "id": invoice.id},
+        )
+    with session_scope(engine) as session:
+        outcome = sweeps.process_groups(
+            session,
+            groups=[(found_in.id, [invoice.id])],
+            as_of=day,
+            settings=settings,
+            schedule=Schedule.from_settings(settings),
+        )
+    assert [thread.invoices_claimed for thread in outcome.threads] == [1]
+    assert outcome.threads[0].thread_id.startswith(f"reminder:{found_in.id}:")
