@@ -1,17 +1,20 @@
 """The reminder agent: one LangGraph thread per client reminder, paused for a person's decision.
 
-    gather_context → assess_risk → plan_action → draft → check_draft → queue_for_review
+    gather_context → draft → queue_for_review
         → await_decision (interrupt) ─┬─ approve / reject / superseded → finish → END
-                                      └─ redraft (a tone or an instruction) → plan_action
+                                      └─ redraft (a tone or an instruction) → draft
 
 The pause carries the review payload in agent-inbox's vocabulary (the facts, the draft and the
 allowed actions accept / edit / respond / ignore). The person's decision is stored on the draft
 row first (the source of truth; approval also writes the outbox row), then the thread resumes
 with it and only routes: nothing is sent or enqueued from here.
 
-``draft`` asks the LLM (checked, one retry with the violations as feedback) and falls back to
-the templates, recording why; ``check_draft`` runs the guardrails once more on what will be
-queued and refuses to queue anything that fails them.
+``gather_context`` reads the ledger facts and the client's risk view in one read scope.
+``draft`` plans (tone policy, send time), asks the LLM (checked, one retry with the violations
+as feedback) and falls back to the templates, recording why, then runs the guardrails once
+more on what will be queued and refuses to queue anything that fails them. Each node is one
+LangGraph step, and a step costs about half a millisecond of bookkeeping, so steps are kept
+to the points where the work changes kind (read, write text, store, pause).
 
 State holds ids and small JSON only (it is checkpointed). Every node opens its own short
 transaction through the tools; ``await_decision`` does nothing but ``interrupt`` because a node
@@ -35,7 +38,6 @@ from agent.settings import Settings
 from agent.tools import drafting as drafting_tools
 from agent.tools import ledger as ledger_tools
 from agent.tools import review as review_tools
-from agent.tools import risk as risk_tools
 from agent.tools.drafting import DraftingKit
 
 
@@ -70,23 +72,19 @@ class AgentDeps:
 
 def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> CompiledStateGraph:
     def gather_context(state: ReminderState) -> ReminderState:
-        context = ledger_tools.gather(
+        context, risk = ledger_tools.gather(
             deps.engine,
             thread_id=state["thread_id"],
             as_of=date.fromisoformat(state["as_of"]),
             settings=deps.settings,
         )
-        return {"context": context}
+        return {"context": context} if risk is None else {"context": context, "risk": risk}
 
     def after_context(state: ReminderState) -> str:
-        return "assess_risk" if state["context"]["invoices"] else END
+        return "draft" if state["context"]["invoices"] else END
 
-    def assess_risk(state: ReminderState) -> ReminderState:
-        return {
-            "risk": risk_tools.assess(deps.engine, context=state["context"], settings=deps.settings)
-        }
-
-    def plan_action(state: ReminderState) -> ReminderState:
+    def plan_action(state: ReminderState) -> dict[str, Any]:
+        """The tone policy's plan, with the reviewer's tone or instruction from a redraft."""
         plan = drafting_tools.plan(state["context"], state["risk"])
         if state.get("instruction"):
             plan = {**plan, "instruction": state["instruction"]}
@@ -97,18 +95,17 @@ def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> Co
                 "tone_reason": f"the reviewer asked for {state['tone_override']} "
                 f"(the agent's choice was {plan['tone']}: {plan['tone_reason']})",
             }
-        return {"plan": plan}
+        return plan
 
     def draft(state: ReminderState) -> ReminderState:
-        return {"draft": deps.drafting.write(state["context"], state["plan"])}
-
-    def check_draft(state: ReminderState) -> ReminderState:
-        violations = deps.drafting.check(state["context"], state["plan"], state["draft"])
+        plan = plan_action(state)
+        written = deps.drafting.write(state["context"], plan)
+        violations = deps.drafting.check(state["context"], plan, written)
         if violations:
             # Even the template failed (e.g. a name it cannot render safely): a person must
             # look. The claim stays without a draft and the sweep reports the failure.
             raise DraftRejected("; ".join(violations))
-        return {"violations": []}
+        return {"plan": plan, "draft": written, "violations": []}
 
     def queue_for_review(state: ReminderState) -> ReminderState:
         stored = review_tools.queue(deps.engine, state=dict(state), settings=deps.settings)
@@ -137,23 +134,17 @@ def build_graph(deps: AgentDeps, checkpointer: BaseCheckpointSaver | None) -> Co
 
     builder = StateGraph(ReminderState)
     builder.add_node("gather_context", gather_context)
-    builder.add_node("assess_risk", assess_risk)
-    builder.add_node("plan_action", plan_action)
     builder.add_node("draft", draft)
-    builder.add_node("check_draft", check_draft)
     builder.add_node("queue_for_review", queue_for_review)
     builder.add_node("await_decision", await_decision)
     builder.add_node("finish", finish)
     builder.add_node("prepare_redraft", prepare_redraft)
     builder.add_edge(START, "gather_context")
     builder.add_conditional_edges("gather_context", after_context)
-    builder.add_edge("assess_risk", "plan_action")
-    builder.add_edge("plan_action", "draft")
-    builder.add_edge("draft", "check_draft")
-    builder.add_edge("check_draft", "queue_for_review")
+    builder.add_edge("draft", "queue_for_review")
     builder.add_edge("queue_for_review", "await_decision")
     builder.add_conditional_edges("await_decision", route_decision)
-    builder.add_edge("prepare_redraft", "plan_action")
+    builder.add_edge("prepare_redraft", "draft")
     builder.add_edge("finish", END)
     return builder.compile(checkpointer=checkpointer)
 

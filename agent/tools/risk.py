@@ -9,25 +9,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from agent.db import read_scope
 from agent.services.scoring import client_record, risk_scores
 from agent.settings import Settings
 
 
-def assess(engine: Engine, *, context: dict[str, Any], settings: Settings) -> dict[str, Any]:
+def assess(session: Session, *, context: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Worst stored score among the listed invoices, plus the client's payment record."""
     invoice_ids = [row["invoice_id"] for row in context["invoices"]]
     as_of = date.fromisoformat(context["as_of"])
-    with read_scope(engine) as session:
-        scores = risk_scores.latest_scores(session, invoice_ids=invoice_ids)
-        record = client_record.payment_record(
-            session,
-            client_id=context["client"]["id"],
-            as_of=as_of,
-            grace_days=settings.late_grace_days,
-        )
+    scores = risk_scores.latest_scores(session, invoice_ids=invoice_ids)
+    record = client_record.payment_record(
+        session,
+        client_id=context["client"]["id"],
+        as_of=as_of,
+        grace_days=settings.late_grace_days,
+    )
     snapshot: dict[str, Any] = {
         "settled_invoices": record.settled,
         "paid_late": record.paid_late,
