@@ -21,8 +21,9 @@ def test_rows_read_back_as_core_would_have_stored_them(engine: Engine, session: 
     invoice_id = make_invoice(session).id
     session.commit()
     at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
-    data = {"text": "ü", "on": date(2026, 3, 1).isoformat()}
-    row = {"invoice_id": invoice_id, "kind": "note_added", "occurred_at": at, "actor": "t",
+    # Tabs, newlines, backslashes and \N are what COPY's text format must escape (PostgreSQL).
+    data = {"text": "ü\t\n\\N", "on": date(2026, 3, 1).isoformat()}
+    row = {"invoice_id": invoice_id, "kind": "note_added", "occurred_at": at, "actor": "t\t\\N",
            "actor_user_id": None, "data": data}  # fmt: skip
     with engine.begin() as connection:
         connection.execute(insert(EVENT), [row])

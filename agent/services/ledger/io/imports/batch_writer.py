@@ -1,8 +1,9 @@
 """The write stage of an invoice import: new invoices, payments and history in batches.
 
 Rows reach here already validated (the parser and the ledger comparison apply every rule the
-per-row services would), so each batch is three ``executemany`` inserts and two id look-ups
-instead of eight statements and two flushes per row. The rows written are exactly what
+per-row services would), so each batch is three bulk inserts (``agent.bulk``: ``executemany``,
+or ``COPY`` on PostgreSQL) and two id look-ups instead of eight statements and two flushes per
+row. The rows written are exactly what
 ``invoices.create``, ``payments.record`` and ``invoices.open_dispute`` would have written: same
 fields, same history event data and version bumps, same webhook events.
 """
@@ -65,7 +66,7 @@ class Written:
 class BatchWriter:
     """Writes new invoices with their payment and history, one batch at a time.
 
-    Each batch is three ``executemany`` inserts (``agent.bulk``) and two look-ups of the ids the
+    Each batch is three bulk inserts (``agent.bulk``) and two look-ups of the ids the
     database gave: invoice numbers and the one import payment per invoice are unique, and no
     other transaction can see, let alone pay, an invoice this one has not committed yet.
     """
