@@ -58,6 +58,10 @@ ONE = (
         ("bg", "BGN", "1 234,50 лв.", "5 март 2024 г."),
         ("bg", "BGN", "1234,50 лв", "5.03.2024 г."),
         ("en", "EUR", "€1,234.5", "5 March"),
+        # Written in another case than the locale's own forms.
+        ("en", "USD", "$1,234.50", "MARCH 5, 2024"),
+        ("nl", "EUR", "€ 1.234,50", "5 Maart 2024"),
+        ("bg", "BGN", "1 234,50 лв.", "5 МАРТ 2024 Г."),
     ],
 )
 def test_locale_forms_of_the_right_facts_pass(
