@@ -187,24 +187,29 @@ class GraphPipeline:
     def __init__(self, deps: AgentDeps, checkpointer: BaseCheckpointSaver) -> None:
         self._graph = build_graph(deps, checkpointer)
 
-    def start(self, *, thread_id: str, as_of: date, tone: str | None = None) -> int | None:
-        """Run the thread until it pauses; ``tone`` overrides the tone policy (a redraft)."""
+    def start(
+        self, *, thread_id: str, as_of: date, tone: str | None = None, new: bool = False
+    ) -> int | None:
+        """Run the thread until it pauses; ``tone`` overrides the tone policy (a redraft).
+
+        A thread ``new`` to its caller (just claimed, under a fresh id) is started without
+        first reading its state: there is none, and the read is a query per reminder.
+        """
         config = thread_config(thread_id)
-        snapshot = self._graph.get_state(config)
-        if snapshot.values.get("draft_id") is not None:
-            return None
+        start: ReminderState = {
+            "thread_id": thread_id,
+            "as_of": as_of.isoformat(),
+            "tone_override": tone,
+        }
         # durability="exit": one checkpoint when the thread pauses for review instead of one per
         # node. A crash before that re-runs the thread from the start, which is safe: the claim
         # is already committed and storing the draft is idempotent per thread.
-        if snapshot.next:
-            result = self._graph.invoke(None, config, durability="exit")
-        else:
-            start: ReminderState = {
-                "thread_id": thread_id,
-                "as_of": as_of.isoformat(),
-                "tone_override": tone,
-            }
-            result = self._graph.invoke(start, config, durability="exit")
+        if new:
+            return self._graph.invoke(start, config, durability="exit").get("draft_id")
+        snapshot = self._graph.get_state(config)
+        if snapshot.values.get("draft_id") is not None:
+            return None
+        result = self._graph.invoke(None if snapshot.next else start, config, durability="exit")
         return result.get("draft_id")
 
     def resume(self, *, thread_id: str, decision: dict[str, Any]) -> dict[str, Any]:

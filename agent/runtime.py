@@ -142,7 +142,7 @@ def prepare_fresh_draft(
     if thread_id is None:
         return None
     with open_pipeline(engine, settings) as pipeline:
-        fresh_id = pipeline.start(thread_id=thread_id, as_of=as_of)
+        fresh_id = pipeline.start(thread_id=thread_id, as_of=as_of, new=True)
     if fresh_id is not None:
         with session_scope(engine) as session:
             fresh.link(session, draft_id=draft_id, fresh_id=fresh_id)

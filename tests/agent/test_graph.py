@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
+import pytest
+from langgraph.checkpoint.postgres import PostgresSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -202,3 +206,28 @@ def test_a_redraft_plans_again_with_the_new_tone() -> None:
     )
     for ending in ("approve", "reject", "superseded"):
         assert route_decision({"decision": {"decision": ending}}) == "finish"
+
+
+def test_a_new_thread_is_not_read_first_and_a_drafted_one_is_not_drafted_again(
+    engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    for saver in (SqliteSaver, PostgresSaver):
+
+        def counted(self: Any, config: Any, _read: Any = saver.get_tuple) -> Any:
+            reads.append(config["configurable"]["thread_id"])
+            return _read(self, config)
+
+        monkeypatch.setattr(saver, "get_tuple", counted)
+    seed(engine)
+    day = DUE + timedelta(days=3)
+    assert sweep(engine, settings, day).drafts_created == 1
+    with Session(engine) as session:
+        thread_id = session.exec(select(Draft)).one().thread_id
+    # The sweep made the thread and started it without looking for a state first: the run's
+    # own load is the only read.
+    assert reads == [thread_id]
+    with open_pipeline(engine, settings) as pipeline:
+        assert pipeline.start(thread_id=thread_id, as_of=day) is None
+    with Session(engine) as session:
+        assert len(session.exec(select(Draft)).all()) == 1

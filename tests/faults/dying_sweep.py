@@ -20,7 +20,7 @@ from agent.settings import Settings
 
 
 class DyingPipeline:
-    def start(self, *, thread_id: str, as_of: date) -> int | None:
+    def start(self, *, thread_id: str, as_of: date, new: bool = False) -> int | None:
         os.kill(os.getpid(), signal.SIGKILL)
         raise AssertionError("unreachable")
 

@@ -52,10 +52,10 @@ class CountingPipeline(StoringPipeline):
 
     lock = threading.Lock()
 
-    def start(self, *, thread_id: str, as_of: date) -> int | None:
+    def start(self, *, thread_id: str, as_of: date, new: bool = False) -> int | None:
         time.sleep(0.05)
         with self.lock:
-            return super().start(thread_id=thread_id, as_of=as_of)
+            return super().start(thread_id=thread_id, as_of=as_of, new=new)
 
 
 class Stalled:
@@ -64,7 +64,7 @@ class Stalled:
     def __init__(self) -> None:
         self.threads: list[str] = []
 
-    def start(self, *, thread_id: str, as_of: date) -> int | None:
+    def start(self, *, thread_id: str, as_of: date, new: bool = False) -> int | None:
         self.threads.append(thread_id)
         return None
 
@@ -130,7 +130,7 @@ def test_eight_concurrent_sweeps_take_each_abandoned_thread_once(
     seed(engine, 12)
 
     class Crashing:
-        def start(self, *, thread_id: str, as_of: date) -> int | None:
+        def start(self, *, thread_id: str, as_of: date, new: bool = False) -> int | None:
             raise RuntimeError("model timed out")
 
     crashed = sweeps.run(engine, as_of=DAY, settings=settings, pipeline=Crashing())

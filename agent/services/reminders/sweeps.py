@@ -50,7 +50,10 @@ log = logging.getLogger(__name__)
 class DraftPipeline(Protocol):
     """Turns the claims of one thread into a draft awaiting review (the LangGraph agent)."""
 
-    def start(self, *, thread_id: str, as_of: date) -> int | None: ...
+    def start(self, *, thread_id: str, as_of: date, new: bool = False) -> int | None:
+        """Run the thread to its draft; ``new``: its caller has just made it, so it holds no
+        earlier run to resume or to find already drafted."""
+        ...
 
 
 @dataclass
@@ -455,7 +458,7 @@ def run(
         if not held:
             report.claimed_elsewhere += 1
             continue
-        if _draft(pipeline, engine, report, thread_id=thread_id, as_of=day, now=moment):
+        if _draft(pipeline, engine, report, thread_id=thread_id, as_of=day, now=moment, new=False):
             report.resumed_threads += 1
     with Session(engine) as reader:
         groups = candidate_groups(reader, as_of=as_of, settings=settings)
@@ -478,7 +481,13 @@ def run(
                 for thread in outcome.threads:
                     thread_id = thread.thread_id
                     if _draft(
-                        pipeline, engine, report, thread_id=thread_id, as_of=as_of, now=moment
+                        pipeline,
+                        engine,
+                        report,
+                        thread_id=thread_id,
+                        as_of=as_of,
+                        now=moment,
+                        new=True,
                     ):
                         report.invoices_drafted += thread.invoices_claimed
     report.collection_handovers = _open_handovers(engine, as_of=as_of, settings=settings)
@@ -555,10 +564,11 @@ def _draft(
     thread_id: str,
     as_of: date,
     now: datetime,
+    new: bool,
 ) -> bool:
     """Run one held thread to its draft; True when this sweep stored it."""
     try:
-        draft_id = pipeline.start(thread_id=thread_id, as_of=as_of)
+        draft_id = pipeline.start(thread_id=thread_id, as_of=as_of, new=new)
     except IntegrityError:  # a concurrent sweep stored this thread's draft first
         log.info("thread %s drafted by another sweep", thread_id)
         report.claimed_elsewhere += 1

@@ -22,7 +22,7 @@ LAST_REMINDER = date(2026, 3, 16)  # the overdue_14 reminder
 
 
 class NoDrafts:
-    def start(self, *, thread_id: str, as_of: date) -> int | None:
+    def start(self, *, thread_id: str, as_of: date, new: bool = False) -> int | None:
         return None
 
 

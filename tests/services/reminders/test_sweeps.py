@@ -36,7 +36,7 @@ class StoringPipeline:
         self.actor = actor
         self.threads: list[str] = []
 
-    def start(self, *, thread_id: str, as_of: date) -> int | None:
+    def start(self, *, thread_id: str, as_of: date, new: bool = False) -> int | None:
         self.threads.append(thread_id)
         with session_scope(self.engine) as session:
             context = reminder_context.for_thread(
@@ -280,7 +280,7 @@ def test_orphan_claim_is_drafted_by_the_next_sweep(engine: Engine, settings: Set
         make_invoice(session, number="C", issue_date=date(2026, 1, 1), due_date=DUE)
 
     class CrashingPipeline:
-        def start(self, *, thread_id: str, as_of: date) -> int | None:
+        def start(self, *, thread_id: str, as_of: date, new: bool = False) -> int | None:
             raise RuntimeError("process died")
 
     day = DUE + timedelta(days=3)
