@@ -3,9 +3,9 @@
 Rows reach here already validated (the parser and the ledger comparison apply every rule the
 per-row services would), so each batch is three bulk inserts (``agent.bulk``: ``executemany``,
 or ``COPY`` on PostgreSQL) and two id look-ups instead of eight statements and two flushes per
-row. The rows written are exactly what
-``invoices.create``, ``payments.record`` and ``invoices.open_dispute`` would have written: same
-fields, same history event data and version bumps, same webhook events.
+row. The rows written are exactly what ``invoices.create``, ``payments.record`` and
+``invoices.open_dispute`` would have written: same fields, same history event data and version
+bumps, same webhook events.
 """
 
 from __future__ import annotations
