@@ -196,20 +196,21 @@ class GraphPipeline:
         first reading its state: there is none, and the read is a query per reminder.
         """
         config = thread_config(thread_id)
-        start: ReminderState = {
+        start: ReminderState | None = {
             "thread_id": thread_id,
             "as_of": as_of.isoformat(),
             "tone_override": tone,
         }
+        if not new:
+            snapshot = self._graph.get_state(config)
+            if snapshot.values.get("draft_id") is not None:
+                return None
+            if snapshot.next:  # a run cut short: go on from where it stopped
+                start = None
         # durability="exit": one checkpoint when the thread pauses for review instead of one per
         # node. A crash before that re-runs the thread from the start, which is safe: the claim
         # is already committed and storing the draft is idempotent per thread.
-        if new:
-            return self._graph.invoke(start, config, durability="exit").get("draft_id")
-        snapshot = self._graph.get_state(config)
-        if snapshot.values.get("draft_id") is not None:
-            return None
-        result = self._graph.invoke(None if snapshot.next else start, config, durability="exit")
+        result = self._graph.invoke(start, config, durability="exit")
         return result.get("draft_id")
 
     def resume(self, *, thread_id: str, decision: dict[str, Any]) -> dict[str, Any]:
