@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Date, DateTime, Table
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 
 _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 _SEEN_VALUES = 65_536
@@ -75,9 +76,15 @@ class BulkInsert:
             connection.exec_driver_sql(self.sql, prepared)
             return
         driver = connection.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(self._copy) as copy:  # type: ignore[union-attr]
-            for values in prepared:
-                copy.write_row(values)
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        try:
+            with driver.cursor() as cursor, cursor.copy(self._copy) as copy:  # type: ignore[union-attr]
+                for values in prepared:
+                    copy.write_row(values)
+        except dbapi_error as exc:
+            # The driver's own cursor bypasses SQLAlchemy's wrapping; callers (and the API's
+            # problem mapping) expect its IntegrityError / OperationalError, as executemany gives.
+            raise DBAPIError.instance(self._copy, None, exc, dbapi_error) from exc
 
 
 def _getter(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:

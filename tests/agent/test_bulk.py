@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from agent.bulk import BulkInsert, in_list
@@ -33,6 +34,14 @@ def test_rows_read_back_as_core_would_have_stored_them(engine: Engine, session: 
         ).all()
     # The stored values themselves (text on SQLite), not what reading them back makes of them.
     assert len(stored) == 3 and len({repr(tuple(r)) for r in stored}) == 1
+
+
+def test_a_row_the_database_refuses_raises_sqlalchemys_integrity_error(engine: Engine) -> None:
+    """As Core's insert would: the API maps it to a 409, and COPY goes around SQLAlchemy."""
+    row = {"invoice_id": 987_654, "kind": "note_added", "occurred_at": datetime.now(UTC),
+           "actor": "t", "actor_user_id": None, "data": {}}  # fmt: skip
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        BulkInsert(EVENT, COLUMNS, dialect=engine.dialect).execute(connection, [row])
 
 
 def test_a_column_with_a_python_default_must_be_given(engine: Engine) -> None:
